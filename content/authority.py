@@ -1,0 +1,69 @@
+"""May this author write this op? A pure decision over the author's grants and revocation.
+
+The answer depends only on the op's header and the key.grant / key.revoke ops in the log, never
+on arrival order: the log engine re-asks whenever those change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from content.identity import network_id_for
+from content.ops import Header
+from content.roles import KEY_KINDS, ROLE_KINDS, ROOT
+
+Outcome = Literal["ok", "unknown", "denied"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What the keys view knows about one author."""
+
+    grants: list[dict[str, Any]]
+    revoked_after_seq: int | None
+
+    @classmethod
+    def from_row(cls, grants_json: str, revoked_after_seq: int | None) -> KeyRecord:
+        return cls(json.loads(grants_json), revoked_after_seq)
+
+
+OK = Verdict("ok")
+
+
+def authorize(header: Header, network_id: str, record: KeyRecord | None) -> Verdict:
+    if network_id_for(header.author) == network_id:
+        if header.kind in ROLE_KINDS[ROOT]:
+            return OK
+        return Verdict("denied", f"the network root does not author {header.kind}")
+    if record is None or not record.grants:
+        return Verdict("unknown", "unknown author (no key.grant seen yet)")
+    if record.revoked_after_seq is not None and header.seq > record.revoked_after_seq:
+        return Verdict("denied", f"key revoked after its op {record.revoked_after_seq}")
+    roles = sorted({g["role"] for g in record.grants})
+    usable = [g for g in record.grants if header.kind in ROLE_KINDS[g["role"]]]
+    if not usable:
+        return Verdict("denied", f"{header.kind} needs another role than {', '.join(roles)}")
+    if header.kind in KEY_KINDS:
+        usable = [g for g in usable if g["may_grant"]]
+        if not usable:
+            return Verdict("denied", "this admin was not allowed to grant by the network root")
+    if not any(_within(g, header.time) for g in usable):
+        return Verdict("denied", "op time lies outside the validity of the author's grant")
+    return OK
+
+
+def _within(grant: dict[str, Any], time_ms: int) -> bool:
+    start, end = grant["valid_from"], grant["valid_until"]
+    return (start is None or time_ms >= start) and (end is None or time_ms < end)

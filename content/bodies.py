@@ -1,0 +1,210 @@
+"""Body schemas per op kind, and the pure check that a body fits its header.
+
+Bodies are JSON decoded strictly into typed structs (msgspec), except blobs (raw bytes) and
+sealed kinds (a sealed box whose recipients must equal the header's `sealed_to`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from content.ops import Header, Hex32, NonNegativeInt, OpError
+from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS
+from content.sealing import SealError, recipients_of
+
+LANGUAGES = ("de", "en", "de-LS")
+Language = Literal["de", "en", "de-LS"]
+PRIORITIES = ("normal", "important", "emergency")
+Priority = Literal["normal", "important", "emergency"]
+CATEGORIES = (
+    "allgemein",
+    "veranstaltung",
+    "gesundheit",
+    "mobilitaet",
+    "verwaltung",
+    "warnung",
+    "digitales",
+    "verein",
+)
+Category = Literal[
+    "allgemein",
+    "veranstaltung",
+    "gesundheit",
+    "mobilitaet",
+    "verwaltung",
+    "warnung",
+    "digitales",
+    "verein",
+]
+MAX_ATTACHMENT_BYTES = 512 * 1024
+MAX_ATTACHMENTS = 8
+MAX_JSON_BODY_BYTES = 64 * 1024
+# Kinds whose superseded bodies may be pruned, so they may also arrive without a body.
+PRUNABLE_KINDS = frozenset({"notice.put", "hub.status", "server.status", "sensor.rollup"})
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Text = Annotated[str, msgspec.Meta(max_length=20_000)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+Group = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9ÄÖÜäöüß ._-]{1,60}$")]
+Millis = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+
+
+class Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    pass
+
+
+class GrantBody(Strict):
+    key: Hex32
+    seal: Hex32
+    role: str
+    name: Name
+    groups: list[Group] = []
+    valid_from: Millis | None = None
+    valid_until: Millis | None = None
+    may_grant: bool = False
+
+
+class RevokeBody(Strict):
+    key: Hex32
+    after_seq: NonNegativeInt
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class Event(Strict):
+    start: Millis
+    end: Millis | None = None
+    place: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class Attachment(Strict):
+    blob: Hex32
+    name: Name
+    mime: Annotated[str, msgspec.Meta(pattern="^[a-z]+/[a-z0-9.+-]+$")]
+    size: Annotated[int, msgspec.Meta(ge=1, le=MAX_ATTACHMENT_BYTES)]
+
+
+class Targets(Strict):
+    """Empty lists on both sides mean: every hub of the network."""
+
+    hubs: list[Hex32] = []
+    groups: list[Group] = []
+
+
+class NoticeBody(Strict):
+    title: dict[Language, Title]
+    body: dict[Language, Text]
+    category: Category
+    valid_from: Millis
+    priority: Priority = "normal"
+    valid_until: Millis | None = None
+    event: Event | None = None
+    targets: Targets = msgspec.field(default_factory=Targets)
+    attachments: Annotated[list[Attachment], msgspec.Meta(max_length=MAX_ATTACHMENTS)] = []
+
+
+class RetractBody(Strict):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class NetworkMetaBody(Strict):
+    name: Name
+
+
+SCHEMAS: dict[str, type[Strict]] = {
+    "key.grant": GrantBody,
+    "key.revoke": RevokeBody,
+    "notice.put": NoticeBody,
+    "notice.retract": RetractBody,
+    "network.meta": NetworkMetaBody,
+}
+_decoders = {kind: msgspec.json.Decoder(schema) for kind, schema in SCHEMAS.items()}
+_any_object = msgspec.json.Decoder(dict[str, Any])
+
+
+def encode_body(body: msgspec.Struct | dict[str, Any]) -> bytes:
+    return msgspec.json.encode(body)
+
+
+def decode_body(kind: str, body: bytes) -> Any:
+    """Decode a stored body that passed `check_body` once; raises OpError if it does not parse."""
+    try:
+        decoder = _decoders.get(kind, _any_object)
+        return decoder.decode(body)
+    except msgspec.DecodeError as exc:
+        raise OpError(f"invalid {kind} body: {exc}") from None
+
+
+def check_kind_body(header: Header, body: bytes | None) -> None:
+    """Check what a body must be for its kind; raise OpError with the reason if it is not."""
+    if header.kind not in KNOWN_KINDS:
+        raise OpError(f"unknown kind {header.kind}")
+    sealed = header.kind in SEALED_KINDS
+    if not sealed and header.sealed_to:
+        raise OpError(f"{header.kind} bodies are public and must not be sealed")
+    if sealed and not header.sealed_to:
+        raise OpError(f"{header.kind} carries personal data and must be sealed")
+    if body is None:
+        if header.kind not in PRUNABLE_KINDS:
+            raise OpError(f"{header.kind} ops must carry their body")
+        return
+    if sealed:
+        _check_sealed(header, body)
+    elif header.kind == "blob.put":
+        _check_blob(header, body)
+    else:
+        _check_json(header, body)
+
+
+def _check_sealed(header: Header, body: bytes) -> None:
+    try:
+        recipients = recipients_of(body)
+    except SealError as exc:
+        raise OpError(f"invalid sealed body: {exc}") from None
+    if recipients != header.sealed_to:
+        raise OpError("sealed body recipients differ from the header's sealed_to")
+
+
+def _check_blob(header: Header, body: bytes) -> None:
+    if len(body) > MAX_ATTACHMENT_BYTES:
+        raise OpError(f"attachment too large ({len(body)} bytes, limit {MAX_ATTACHMENT_BYTES})")
+    if header.entity != header.body_hash:
+        raise OpError("a blob's entity id must be its content hash")
+
+
+def _check_json(header: Header, body: bytes) -> None:
+    if len(body) > MAX_JSON_BODY_BYTES:
+        raise OpError(f"{header.kind} body too large ({len(body)} bytes)")
+    parsed = decode_body(header.kind, body)
+    if isinstance(parsed, GrantBody):
+        _check_grant(header, parsed)
+    elif isinstance(parsed, RevokeBody):
+        if parsed.key != header.entity:
+            raise OpError("a revoke's entity id must be the revoked key")
+    elif isinstance(parsed, NoticeBody):
+        _check_notice(parsed)
+
+
+def _check_grant(header: Header, grant: GrantBody) -> None:
+    if grant.key != header.entity:
+        raise OpError("a grant's entity id must be the granted key")
+    if grant.role not in GRANTABLE_ROLES:
+        raise OpError(f"unknown role {grant.role!r}")
+    if grant.may_grant and grant.role != "admin":
+        raise OpError("only admins can be allowed to grant")
+    if _reversed(grant.valid_from, grant.valid_until):
+        raise OpError("grant validity ends before it starts")
+
+
+def _check_notice(notice: NoticeBody) -> None:
+    if "de" not in notice.title or "de" not in notice.body:
+        raise OpError("a notice needs a German title and body")
+    if _reversed(notice.valid_from, notice.valid_until):
+        raise OpError("notice display window ends before it starts")
+    if notice.event and _reversed(notice.event.start, notice.event.end):
+        raise OpError("event ends before it starts")
+
+
+def _reversed(start: int | None, end: int | None) -> bool:
+    return start is not None and end is not None and end <= start

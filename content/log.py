@@ -1,0 +1,384 @@
+"""The operation log: append for local authors, ingest for foreign ops, both one transaction.
+
+Per author, ops apply strictly in `seq` order and the version vector V[author] (highest contiguous
+seq held) is written in the same transaction as the ops. An op that arrives early (gap, unknown
+author) is *held*; one that may not apply yet (its author lacks the role) is *rejected* but kept,
+so that a later grant can admit it. Both wait in `parked_ops` and are retried when what they wait
+for arrives. A revoke purges the revoked author's ops beyond the revoke's `after_seq`, whatever
+order things came in, so every node converges on the same log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from content.authority import KeyRecord, Verdict, authorize
+from content.bodies import check_kind_body
+from content.identity import Identity, network_id_for
+from content.ops import (
+    FORMAT_VERSION,
+    STORED_OP_COLUMNS,
+    Header,
+    OpError,
+    RawOp,
+    StoredOp,
+    body_hash,
+    decode_header,
+    encode_header,
+    verify,
+)
+from content.roles import KEY_KINDS
+from content.store import Store, StoreError
+from content.views import VIEWS_BY_KIND
+
+
+class AppendRefused(Exception):
+    """A local op that the log would not accept; nothing was stored."""
+
+
+@dataclass
+class IngestReport:
+    applied: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    held: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    purged: list[str] = field(default_factory=list)
+    forks: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.applied)} applied, {len(self.duplicates)} duplicate, "
+            f"{len(self.held)} held, {len(self.rejected)} rejected, {len(self.purged)} purged"
+        )
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Log:
+    def __init__(self, store: Store) -> None:
+        network_id = store.network_id
+        if network_id is None:
+            raise StoreError("this node has not joined a network yet")
+        self.store = store
+        self.network_id = network_id
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def append(
+        self,
+        author: Identity,
+        kind: str,
+        entity: str,
+        body: bytes,
+        sealed_to: Sequence[str] = (),
+        time_ms: int | None = None,
+    ) -> str:
+        """Sign and apply one op by a local author; raise AppendRefused if it may not apply."""
+        with self.store.write() as conn:
+            version = conn.execute(
+                "SELECT seq, head FROM versions WHERE author = ?", (author.key_id,)
+            ).fetchone()
+            seq, prev = (version[0] + 1, version[1]) if version else (1, "")
+            lamport = (conn.execute("SELECT max(lamport) FROM ops").fetchone()[0] or 0) + 1
+            header = encode_header(
+                Header(
+                    v=FORMAT_VERSION,
+                    net=self.network_id,
+                    author=author.key_id,
+                    seq=seq,
+                    prev=prev,
+                    lamport=lamport,
+                    time=now_ms() if time_ms is None else time_ms,
+                    kind=kind,
+                    entity=entity,
+                    body_hash=body_hash(body),
+                    body_len=len(body),
+                    sealed_to=sorted(set(sealed_to)),
+                )
+            )
+            raw = RawOp(header, author.sign(header), body)
+            report = IngestReport()
+            _Applier(conn, self.network_id, report).ingest([raw])
+            if raw.op_id not in report.applied:
+                reasons = [why for op, why in report.rejected + report.held if op == raw.op_id]
+                raise AppendRefused(reasons[0] if reasons else "op was not applied")
+        return raw.op_id
+
+    def ingest(self, ops: Iterable[RawOp]) -> IngestReport:
+        """Apply foreign ops (raw bytes) atomically; report what happened to each."""
+        report = IngestReport()
+        with self.store.write() as conn:
+            _Applier(conn, self.network_id, report).ingest(ops)
+        return report
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def version_vector(self) -> dict[str, int]:
+        rows = self.store.conn.execute("SELECT author, seq FROM versions").fetchall()
+        return {author: seq for author, seq in rows}
+
+    def digest(self) -> str:
+        """A short fingerprint of V: equal digests mean nothing to exchange."""
+        rows = self.store.conn.execute(
+            "SELECT author, seq, head FROM versions ORDER BY author"
+        ).fetchall()
+        text = "".join(f"{author}:{seq}:{head}\n" for author, seq, head in rows)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def ops_missing_from(self, vector: dict[str, int]) -> Iterator[RawOp]:
+        """Ops the holder of `vector` lacks, in Lamport order: causal, so grants come before
+        the ops that need them, and every prefix keeps each author's seq contiguous."""
+        rows = self.store.conn.execute(
+            "SELECT author, header, signature, body, seq FROM ops ORDER BY lamport, author"
+        )
+        for author, header, signature, body, seq in rows:
+            if seq > vector.get(author, 0):
+                yield RawOp(header, signature, body)
+
+    def get(self, op_id: str) -> RawOp | None:
+        row = self.store.conn.execute(
+            "SELECT header, signature, body FROM ops WHERE id = ?", (op_id,)
+        ).fetchone()
+        return RawOp(*row) if row else None
+
+    def count(self) -> int:
+        return int(self.store.conn.execute("SELECT count(*) FROM ops").fetchone()[0])
+
+
+class _Applier:
+    """One ingest pass inside one write transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, network_id: str, report: IngestReport) -> None:
+        self.conn = conn
+        self.network_id = network_id
+        self.report = report
+        self.retry: deque[str] = deque()  # authors whose parked ops may now apply
+        self.recheck: deque[str] = deque()  # authors whose applied ops may have lost authority
+
+    def ingest(self, ops: Iterable[RawOp]) -> None:
+        for raw in ops:
+            self._one(raw)
+            self._settle()
+
+    def _settle(self) -> None:
+        while self.retry or self.recheck:
+            if self.recheck:
+                self._reauthorize(self.recheck.popleft())
+            else:
+                self._retry_parked(self.retry.popleft())
+
+    def _one(self, raw: RawOp, from_parking: bool = False) -> None:
+        op_id = raw.op_id
+        try:
+            header = verify(raw)
+            if header.net != self.network_id:
+                raise OpError(f"op belongs to network {header.net}")
+            check_kind_body(header, raw.body)
+        except OpError as exc:
+            self.report.rejected.append((op_id, str(exc)))
+            return
+        if self._known(op_id, from_parking):
+            self.report.duplicates.append(op_id)
+            return
+        quarantined = self.conn.execute(
+            "SELECT 1 FROM quarantine WHERE author = ?", (header.author,)
+        ).fetchone()
+        if quarantined:
+            self.report.rejected.append((op_id, "author is quarantined (forked log)"))
+            return
+        if not self._in_sequence(raw, header):
+            return
+        verdict = self._authorize(header)
+        if not verdict.ok:
+            status = "held" if verdict.outcome == "unknown" else "rejected"
+            self._park(raw, header, status, verdict.reason)
+            return
+        self._apply(raw, header)
+
+    def _known(self, op_id: str, from_parking: bool) -> bool:
+        if self.conn.execute("SELECT 1 FROM ops WHERE id = ?", (op_id,)).fetchone():
+            return True
+        return not from_parking and bool(
+            self.conn.execute("SELECT 1 FROM parked_ops WHERE id = ?", (op_id,)).fetchone()
+        )
+
+    def _in_sequence(self, raw: RawOp, header: Header) -> bool:
+        """Check seq, prev and Lamport against the author's head; park or quarantine if not."""
+        version = self.conn.execute(
+            "SELECT v.seq, v.head, o.lamport FROM versions v JOIN ops o ON o.id = v.head "
+            "WHERE v.author = ?",
+            (header.author,),
+        ).fetchone()
+        held_seq, head, head_lamport = version if version else (0, "", 0)
+        if header.seq <= held_seq:
+            kept = self.conn.execute(
+                "SELECT id FROM ops WHERE author = ? AND seq = ?", (header.author, header.seq)
+            ).fetchone()[0]
+            self._quarantine(header.author, kept, raw, f"two ops for seq {header.seq}")
+            return False
+        if header.seq > held_seq + 1:
+            self._park(raw, header, "held", f"waiting for seq {held_seq + 1} of this author")
+            return False
+        if header.prev != head:
+            self._quarantine(header.author, head, raw, "prev hash does not match the chain")
+            return False
+        if header.lamport <= head_lamport:
+            self.report.rejected.append((raw.op_id, "Lamport clock does not increase"))
+            return False
+        return True
+
+    def _authorize(self, header: Header) -> Verdict:
+        row = self.conn.execute(
+            "SELECT grants, revoked_after_seq FROM keys WHERE key = ?", (header.author,)
+        ).fetchone()
+        return authorize(header, self.network_id, KeyRecord.from_row(*row) if row else None)
+
+    def _apply(self, raw: RawOp, header: Header) -> None:
+        op_id = raw.op_id
+        self.conn.execute(
+            f"INSERT INTO ops ({STORED_OP_COLUMNS}, header, signature) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                op_id,
+                header.author,
+                header.seq,
+                header.lamport,
+                header.time,
+                header.kind,
+                header.entity,
+                raw.body,
+                raw.header,
+                raw.signature,
+            ),
+        )
+        self.conn.execute(
+            "INSERT INTO versions VALUES (?, ?, ?) "
+            "ON CONFLICT (author) DO UPDATE SET seq = excluded.seq, head = excluded.head",
+            (header.author, header.seq, op_id),
+        )
+        self.conn.execute("DELETE FROM parked_ops WHERE id = ?", (op_id,))
+        if network_id_for(header.author) == self.network_id:
+            self.conn.execute(
+                "UPDATE network SET root_key = ? WHERE root_key IS NULL", (header.author,)
+            )
+        stored = StoredOp(
+            op_id,
+            header.author,
+            header.seq,
+            header.lamport,
+            header.time,
+            header.kind,
+            header.entity,
+            raw.body,
+        )
+        for view in VIEWS_BY_KIND.get(header.kind, ()):
+            view.fold(self.conn, stored)
+        self.report.applied.append(op_id)
+        self._detect_parked_fork(header, op_id)
+        self.retry.append(header.author)
+        if header.kind == "key.revoke":
+            self.recheck.append(header.entity)
+        elif header.kind == "key.grant":
+            self.retry.append(header.entity)
+
+    def _park(self, raw: RawOp, header: Header, status: str, reason: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO parked_ops VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                *(raw.op_id, header.author, header.seq, status, reason),
+                *(raw.header, raw.signature, raw.body),
+            ),
+        )
+        target = self.report.held if status == "held" else self.report.rejected
+        target.append((raw.op_id, reason))
+
+    def _retry_parked(self, author: str) -> None:
+        """Feed the author's parked op for its next seq back in, as long as that applies."""
+        while True:
+            version = self.conn.execute(
+                "SELECT seq FROM versions WHERE author = ?", (author,)
+            ).fetchone()
+            next_seq = (version[0] if version else 0) + 1
+            rows = self.conn.execute(
+                "SELECT header, signature, body FROM parked_ops WHERE author = ? AND seq = ? "
+                "ORDER BY id",
+                (author, next_seq),
+            ).fetchall()
+            if not rows:
+                return
+            before = len(self.report.applied)
+            for header, signature, body in rows:
+                self._one(RawOp(header, signature, body), from_parking=True)
+                if len(self.report.applied) > before:
+                    break
+            if len(self.report.applied) == before:
+                return
+
+    def _reauthorize(self, author: str) -> None:
+        """Purge the author's ops from the first one its (changed) grants no longer allow."""
+        rows = self.conn.execute(
+            "SELECT header FROM ops WHERE author = ? ORDER BY seq", (author,)
+        ).fetchall()
+        for (header_bytes,) in rows:
+            header = decode_header(header_bytes)
+            verdict = self._authorize(header)
+            if not verdict.ok:
+                self._purge(author, header.seq, verdict.reason)
+                return
+
+    def _purge(self, author: str, from_seq: int, reason: str) -> None:
+        rows = self.conn.execute(
+            f"SELECT {STORED_OP_COLUMNS}, header, signature FROM ops "
+            "WHERE author = ? AND seq >= ? ORDER BY seq",
+            (author, from_seq),
+        ).fetchall()
+        touched: set[tuple[str, str]] = set()
+        for row in rows:
+            op = StoredOp(*row[:8])
+            self.conn.execute("DELETE FROM ops WHERE id = ?", (op.id,))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO parked_ops VALUES (?, ?, ?, 'rejected', ?, ?, ?, ?)",
+                (op.id, author, op.seq, reason, row[8], row[9], op.body),
+            )
+            touched.add((op.kind, op.entity))
+            self.report.purged.append(op.id)
+        if from_seq == 1:
+            self.conn.execute("DELETE FROM versions WHERE author = ?", (author,))
+        else:
+            self.conn.execute(
+                "UPDATE versions SET seq = ?, head = "
+                "(SELECT id FROM ops WHERE author = ? AND seq = ?) WHERE author = ?",
+                (from_seq - 1, author, from_seq - 1, author),
+            )
+        for kind, entity in sorted(touched):
+            for view in VIEWS_BY_KIND.get(kind, ()):
+                view.recompute(self.conn, entity)
+            if kind in KEY_KINDS:
+                self.recheck.append(entity)
+                self.retry.append(entity)
+
+    def _quarantine(self, author: str, kept: str, raw: RawOp, reason: str) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?)",
+            (author, kept, raw.header, raw.signature, reason),
+        )
+        self.report.forks.append(author)
+        self.report.rejected.append((raw.op_id, f"forked author: {reason}"))
+
+    def _detect_parked_fork(self, header: Header, op_id: str) -> None:
+        other = self.conn.execute(
+            "SELECT header, signature, body FROM parked_ops WHERE author = ? AND seq = ? "
+            "AND id != ?",
+            (header.author, header.seq, op_id),
+        ).fetchone()
+        if other:
+            raw = RawOp(*other)
+            self.conn.execute("DELETE FROM parked_ops WHERE id = ?", (raw.op_id,))
+            self._quarantine(header.author, op_id, raw, f"two ops for seq {header.seq}")

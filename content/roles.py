@@ -1,0 +1,47 @@
+"""Who may author what: the role table of ARCHITECTURE.md section 2, in one place."""
+
+from __future__ import annotations
+
+ROOT = "root"
+
+ROLE_KINDS: dict[str, frozenset[str]] = {
+    ROOT: frozenset({"key.grant", "key.revoke", "network.meta"}),
+    "admin": frozenset(
+        {
+            "key.grant",
+            "key.revoke",
+            "notice.put",
+            "notice.retract",
+            "blob.put",
+            "article.put",
+            "article.retract",
+            "slot.publish",
+            "slot.withdraw",
+        }
+    ),
+    "server": frozenset({"booking.decision", "moderation.accept", "server.status"}),
+    "hub": frozenset(
+        {
+            "hub.status",
+            "sensor.rollup",
+            "sensor.alert",
+            "booking.request",
+            "help.request",
+            "submission.put",
+        }
+    ),
+    "guide": frozenset({"help.update", "booking.request"}),
+    "practice": frozenset({"slot.publish", "slot.withdraw", "booking.cancel"}),
+}
+
+GRANTABLE_ROLES = frozenset(ROLE_KINDS) - {ROOT}
+KEY_KINDS = frozenset({"key.grant", "key.revoke"})
+# Kinds that carry personal data: their bodies must be sealed boxes.
+SEALED_KINDS = frozenset({"booking.request", "help.request", "submission.put"})
+# Authors whose signed wall-clock time a hub trusts as a lower bound for "now".
+TIME_AUTHORITIES = frozenset({ROOT, "admin", "server"})
+KNOWN_KINDS = frozenset().union(*ROLE_KINDS.values())
+
+
+def roles_for(kind: str) -> frozenset[str]:
+    return frozenset(role for role, kinds in ROLE_KINDS.items() if kind in kinds)

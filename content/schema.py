@@ -1,0 +1,110 @@
+"""Schema migrations, in order. A migration is never edited once released; add a new one."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the log, its bookkeeping, and the first views.
+    """
+    CREATE TABLE network (
+        id TEXT PRIMARY KEY,
+        root_key TEXT
+    );
+    CREATE TABLE ops (
+        id TEXT PRIMARY KEY,
+        author TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        lamport INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        header BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        body BLOB,
+        UNIQUE (author, seq)
+    );
+    CREATE INDEX ops_entity ON ops (entity, kind);
+    CREATE INDEX ops_lamport ON ops (lamport);
+    CREATE INDEX ops_author_time ON ops (author, time);
+    CREATE TABLE versions (
+        author TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        head TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED
+    );
+    CREATE TABLE parked_ops (
+        id TEXT PRIMARY KEY,
+        author TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('held', 'rejected')),
+        reason TEXT NOT NULL,
+        header BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        body BLOB
+    );
+    CREATE INDEX parked_author ON parked_ops (author, seq);
+    CREATE TABLE quarantine (
+        author TEXT PRIMARY KEY,
+        kept_op TEXT NOT NULL,
+        conflicting_header BLOB NOT NULL,
+        conflicting_signature BLOB NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE TABLE keys (
+        key TEXT PRIMARY KEY,
+        seal TEXT NOT NULL,
+        name TEXT NOT NULL,
+        groups TEXT NOT NULL,
+        grants TEXT NOT NULL,
+        name_lamport INTEGER NOT NULL,
+        name_author TEXT NOT NULL,
+        revoked_after_seq INTEGER,
+        revoke_op TEXT REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED
+    );
+    CREATE TABLE notices (
+        id TEXT PRIMARY KEY,
+        op_id TEXT REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        author TEXT,
+        lamport INTEGER,
+        title TEXT,
+        body TEXT,
+        category TEXT,
+        priority TEXT,
+        valid_from INTEGER,
+        valid_until INTEGER,
+        event_start INTEGER,
+        event_end INTEGER,
+        place TEXT,
+        target_hubs TEXT,
+        target_groups TEXT,
+        attachments TEXT,
+        published_at INTEGER,
+        updated_at INTEGER,
+        retract_op TEXT REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        retracted_at INTEGER
+    );
+    CREATE INDEX notices_active ON notices (retract_op, valid_from, valid_until);
+    CREATE VIRTUAL TABLE notices_fts USING fts5 (
+        title, body, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE blobs (
+        hash TEXT PRIMARY KEY,
+        op_id TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        size INTEGER NOT NULL
+    );
+    CREATE TABLE node_status (
+        node TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        op_id TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        lamport INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        body TEXT
+    );
+    CREATE TABLE sealed_items (
+        op_id TEXT PRIMARY KEY REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        kind TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        author TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        sealed_to TEXT NOT NULL
+    );
+    """,
+]

@@ -1,0 +1,123 @@
+"""One SQLite file per node: WAL mode, foreign keys on, recorded schema version.
+
+One process writes (BEGIN IMMEDIATE, so writers queue instead of failing mid-transaction); any
+number read. Readers see a consistent snapshot and notice changes through `data_version`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from content.schema import MIGRATIONS
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    """The database cannot be used as it is (newer schema, wrong network, …)."""
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+        self.db = sqlite_utils.Database(connection)
+        self.conn: sqlite3.Connection = connection
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write transaction; rolled back whole on any exception."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several queries."""
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+        finally:
+            self.conn.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits; cheap enough to poll."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    @property
+    def network_id(self) -> str | None:
+        row = self.conn.execute("SELECT id FROM network").fetchone()
+        return str(row[0]) if row else None
+
+    def set_network(self, network_id: str) -> None:
+        current = self.network_id
+        if current == network_id:
+            return
+        if current is not None:
+            raise StoreError(f"this database belongs to network {current}, not {network_id}")
+        with self.write() as conn:
+            conn.execute("INSERT INTO network (id) VALUES (?)", (network_id,))
+
+    def _migrate(self) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"
+            )
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"database schema {version} is newer than this software "
+                    f"({len(MIGRATIONS)}); upgrade Dorfhub"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)", (number, int(time.time()))
+                )
+                conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        raise StoreError(f"incomplete statement in migration: {current.strip()[:60]}")
+    return statements

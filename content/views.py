@@ -1,0 +1,272 @@
+"""Views: tables that are pure functions of the applied log.
+
+Each view folds ops into rows with a commutative, idempotent merge (last writer wins on
+`(lamport, author)`, tombstones win for good), so the fold order does not matter. Applying one op
+is a fold step; recomputing an entity folds all of its ops from nothing, through the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, ClassVar
+
+from content.bodies import GrantBody, NoticeBody, RevokeBody, decode_body
+from content.identity import network_id_for
+from content.ops import STORED_OP_COLUMNS, StoredOp
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class View:
+    name: ClassVar[str]
+    kinds: ClassVar[frozenset[str]]
+    # Tables to compare when checking a rebuild, with the column that identifies a row.
+    tables: ClassVar[dict[str, str]]
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        raise NotImplementedError
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        raise NotImplementedError
+
+    def recompute(self, conn: sqlite3.Connection, entity: str) -> None:
+        self.clear(conn, entity)
+        placeholders = ",".join("?" * len(self.kinds))
+        rows = conn.execute(
+            f"SELECT {STORED_OP_COLUMNS} FROM ops WHERE entity = ? AND kind IN ({placeholders})",
+            (entity, *sorted(self.kinds)),
+        ).fetchall()
+        for row in rows:
+            self.fold(conn, StoredOp(*row))
+
+
+class KeysView(View):
+    """Grants accumulate; name, seal key and groups follow the latest grant; revokes tighten."""
+
+    name = "keys"
+    kinds = frozenset({"key.grant", "key.revoke"})
+    tables: ClassVar[dict[str, str]] = {"keys": "key"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        assert op.body is not None
+        row = conn.execute(
+            "SELECT grants, name_lamport, name_author, revoked_after_seq, revoke_op "
+            "FROM keys WHERE key = ?",
+            (op.entity,),
+        ).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO keys VALUES (?, '', '', '[]', '[]', 0, '', NULL, NULL)", (op.entity,)
+            )
+            row = ("[]", 0, "", None, None)
+        body = decode_body(op.kind, op.body)
+        if isinstance(body, GrantBody):
+            self._fold_grant(conn, op, body, row)
+        elif isinstance(body, RevokeBody):
+            self._fold_revoke(conn, op, body, row)
+
+    def _fold_grant(
+        self, conn: sqlite3.Connection, op: StoredOp, body: GrantBody, row: tuple[Any, ...]
+    ) -> None:
+        net = conn.execute("SELECT id FROM network").fetchone()[0]
+        grant = {
+            "op": op.id,
+            "role": body.role,
+            "valid_from": body.valid_from,
+            "valid_until": body.valid_until,
+            "may_grant": body.may_grant and network_id_for(op.author) == net,
+        }
+        grants = {g["op"]: g for g in json.loads(row[0])}
+        grants[op.id] = grant
+        merged = canonical_json([grants[key] for key in sorted(grants)])
+        conn.execute("UPDATE keys SET grants = ? WHERE key = ?", (merged, op.entity))
+        if op.order > (row[1], row[2]):
+            conn.execute(
+                "UPDATE keys SET seal = ?, name = ?, groups = ?, name_lamport = ?, "
+                "name_author = ? WHERE key = ?",
+                (
+                    body.seal,
+                    body.name,
+                    canonical_json(sorted(set(body.groups))),
+                    op.lamport,
+                    op.author,
+                    op.entity,
+                ),
+            )
+
+    def _fold_revoke(
+        self, conn: sqlite3.Connection, op: StoredOp, body: RevokeBody, row: tuple[Any, ...]
+    ) -> None:
+        current = (row[3], row[4]) if row[3] is not None else None
+        candidate = (body.after_seq, op.id)
+        if current is None or candidate < current:
+            conn.execute(
+                "UPDATE keys SET revoked_after_seq = ?, revoke_op = ? WHERE key = ?",
+                (*candidate, op.entity),
+            )
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM keys WHERE key = ?", (entity,))
+
+
+class NoticesView(View):
+    """Notice content is last-writer-wins over puts; any retract is a tombstone for good."""
+
+    name = "notices"
+    kinds = frozenset({"notice.put", "notice.retract"})
+    tables: ClassVar[dict[str, str]] = {"notices": "id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        row = conn.execute(
+            "SELECT lamport, author, published_at, retract_op FROM notices WHERE id = ?",
+            (op.entity,),
+        ).fetchone()
+        if row is None:
+            conn.execute("INSERT INTO notices (id) VALUES (?)", (op.entity,))
+            row = (None, None, None, None)
+        if op.kind == "notice.retract":
+            if row[3] is None or op.id < row[3]:
+                conn.execute(
+                    "UPDATE notices SET retract_op = ?, retracted_at = ? WHERE id = ?",
+                    (op.id, op.time, op.entity),
+                )
+        elif op.body is not None:
+            self._fold_put(conn, op, row)
+        self._index(conn, op.entity)
+
+    def _fold_put(self, conn: sqlite3.Connection, op: StoredOp, row: tuple[Any, ...]) -> None:
+        assert op.body is not None
+        published = op.time if row[2] is None else min(row[2], op.time)
+        conn.execute("UPDATE notices SET published_at = ? WHERE id = ?", (published, op.entity))
+        if row[0] is not None and op.order <= (row[0], row[1]):
+            return
+        notice: NoticeBody = decode_body(op.kind, op.body)
+        event = notice.event
+        conn.execute(
+            "UPDATE notices SET op_id = ?, author = ?, lamport = ?, title = ?, body = ?, "
+            "category = ?, priority = ?, valid_from = ?, valid_until = ?, event_start = ?, "
+            "event_end = ?, place = ?, target_hubs = ?, target_groups = ?, attachments = ?, "
+            "updated_at = ? WHERE id = ?",
+            (
+                op.id,
+                op.author,
+                op.lamport,
+                canonical_json(notice.title),
+                canonical_json(notice.body),
+                notice.category,
+                notice.priority,
+                notice.valid_from,
+                notice.valid_until,
+                event.start if event else None,
+                event.end if event else None,
+                event.place if event else None,
+                canonical_json(sorted(set(notice.targets.hubs))),
+                canonical_json(sorted(set(notice.targets.groups))),
+                canonical_json([_struct_dict(a) for a in notice.attachments]),
+                op.time,
+                op.entity,
+            ),
+        )
+
+    def _index(self, conn: sqlite3.Connection, entity: str) -> None:
+        """Keep the full-text index in step: live notices only, every language."""
+        rowid, title, body, retracted = conn.execute(
+            "SELECT rowid, title, body, retract_op FROM notices WHERE id = ?", (entity,)
+        ).fetchone()
+        conn.execute("DELETE FROM notices_fts WHERE rowid = ?", (rowid,))
+        if title is not None and retracted is None:
+            conn.execute(
+                "INSERT INTO notices_fts (rowid, title, body) VALUES (?, ?, ?)",
+                (rowid, _all_languages(title), _all_languages(body)),
+            )
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute(
+            "DELETE FROM notices_fts WHERE rowid IN (SELECT rowid FROM notices WHERE id = ?)",
+            (entity,),
+        )
+        conn.execute("DELETE FROM notices WHERE id = ?", (entity,))
+
+
+class BlobsView(View):
+    name = "blobs"
+    kinds = frozenset({"blob.put"})
+    tables: ClassVar[dict[str, str]] = {"blobs": "hash"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        size = len(op.body) if op.body is not None else 0
+        conn.execute(
+            "INSERT INTO blobs VALUES (?, ?, ?) "
+            "ON CONFLICT (hash) DO UPDATE SET op_id = min(op_id, excluded.op_id)",
+            (op.entity, op.id, size),
+        )
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM blobs WHERE hash = ?", (entity,))
+
+
+class NodeStatusView(View):
+    """The latest status each node reported about itself."""
+
+    name = "node_status"
+    kinds = frozenset({"hub.status", "server.status"})
+    tables: ClassVar[dict[str, str]] = {"node_status": "node"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        row = conn.execute(
+            "SELECT lamport, op_id FROM node_status WHERE node = ?", (op.entity,)
+        ).fetchone()
+        if row is not None and (op.lamport, op.id) <= (row[0], row[1]):
+            return
+        body = op.body.decode() if op.body is not None else None
+        conn.execute(
+            "INSERT OR REPLACE INTO node_status VALUES (?, ?, ?, ?, ?, ?)",
+            (op.entity, op.kind, op.id, op.lamport, op.time, body),
+        )
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM node_status WHERE node = ?", (entity,))
+
+
+class SealedItemsView(View):
+    """Sealed ops listed without their contents; only recipients can open the bodies."""
+
+    name = "sealed_items"
+    kinds = frozenset({"help.request", "booking.request", "submission.put"})
+    tables: ClassVar[dict[str, str]] = {"sealed_items": "op_id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        sealed_to = conn.execute("SELECT header FROM ops WHERE id = ?", (op.id,)).fetchone()[0]
+        recipients = json.loads(sealed_to)["sealed_to"]
+        conn.execute(
+            "INSERT OR IGNORE INTO sealed_items VALUES (?, ?, ?, ?, ?, ?)",
+            (op.id, op.kind, op.entity, op.author, op.time, canonical_json(recipients)),
+        )
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM sealed_items WHERE entity = ?", (entity,))
+
+
+VIEWS: tuple[View, ...] = (
+    KeysView(),
+    NoticesView(),
+    BlobsView(),
+    NodeStatusView(),
+    SealedItemsView(),
+)
+VIEWS_BY_KIND: dict[str, tuple[View, ...]] = {}
+for _view in VIEWS:
+    for _kind in _view.kinds:
+        VIEWS_BY_KIND[_kind] = (*VIEWS_BY_KIND.get(_kind, ()), _view)
+
+
+def _all_languages(texts_json: str) -> str:
+    texts: dict[str, str] = json.loads(texts_json)
+    return "\n".join(texts[lang] for lang in sorted(texts))
+
+
+def _struct_dict(value: Any) -> dict[str, Any]:
+    return {field: getattr(value, field) for field in value.__struct_fields__}
