@@ -51,7 +51,7 @@ Group = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9ÄÖÜäöüß ._-]{1,60
 Millis = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 
 
-class Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
     pass
 
 

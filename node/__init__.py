@@ -1,1 +1,1 @@
-"""One installation: configuration, the `dorfhub` command, and the processes wired from the parts."""
+"""One installation: configuration, the `dorfhub` command, and the processes it wires up."""

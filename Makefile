@@ -1,0 +1,39 @@
+# Two commands on a fresh Debian 12 clone: `make run` (the demo) and `make test` (the suite).
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench install system-run system-test clean
+
+run: install
+	$(BIN)/dorfhub demo
+
+test: install system-test lint
+	xvfb-run -a -s "-screen 0 1280x720x24 +extension GLX" $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/oplog.py
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml | system-run
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+system-run:
+	@packaging/ensure-system-packages run
+
+system-test:
+	@packaging/ensure-system-packages test
+
+clean:
+	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,265 @@
+"""The noticeboard: publishing notices as ops, and the queries the kiosk and CLI ask.
+
+Publishing goes through the log like every change; queries read the `notices` view. Every
+display-window query takes its "now" from trusted time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from content.bodies import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    Event,
+    NoticeBody,
+    RetractBody,
+    Targets,
+    decode_body,
+    encode_body,
+)
+from content.clock import to_iso, trusted_now
+from content.identity import Identity
+from content.log import Log
+from content.ops import body_hash
+
+
+class NoticeError(Exception):
+    """A notice request that cannot be carried out (unknown id, retracted, bad attachment)."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: str
+    title: dict[str, str]
+    body: dict[str, str]
+    category: str
+    priority: str
+    valid_from: int
+    valid_until: int | None
+    event_start: int | None
+    event_end: int | None
+    place: str | None
+    target_hubs: list[str]
+    target_groups: list[str]
+    attachments: list[dict[str, Any]]
+    author: str
+    author_name: str
+    published_at: int
+    updated_at: int
+    retracted: bool
+
+    def text(self, field: str, language: str) -> str:
+        """The title or body in `language`, falling back to German."""
+        texts: dict[str, str] = getattr(self, field)
+        return texts.get(language) or texts["de"]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title["de"],
+            "body": self.body["de"],
+            "translations": {"title": self.title, "body": self.body},
+            "category": self.category,
+            "priority": self.priority,
+            "valid_from": to_iso(self.valid_from),
+            "valid_until": to_iso(self.valid_until),
+            "event": None
+            if self.event_start is None
+            else {
+                "start": to_iso(self.event_start),
+                "end": to_iso(self.event_end),
+                "place": self.place,
+            },
+            "targets": {"hubs": self.target_hubs, "groups": self.target_groups},
+            "attachments": self.attachments,
+            "author": self.author,
+            "author_name": self.author_name,
+            "published_at": to_iso(self.published_at),
+            "updated_at": to_iso(self.updated_at),
+            "retracted": self.retracted,
+        }
+
+
+def new_notice_id() -> str:
+    return "n-" + uuid.uuid4().hex[:20]
+
+
+def publish(log: Log, author: Identity, notice: NoticeBody, notice_id: str | None = None) -> str:
+    """Append a notice.put; returns the notice id."""
+    notice_id = notice_id or new_notice_id()
+    log.append(author, "notice.put", notice_id, encode_body(notice))
+    return notice_id
+
+
+def update(log: Log, author: Identity, notice_id: str, **changes: Any) -> None:
+    """Append a notice.put that changes some fields of the current version (last writer wins).
+
+    `title` and `body` changes are merged per language, so adding an English text keeps the
+    German one."""
+    current = current_body(log, notice_id)
+    merged: dict[str, Any] = msgspec.structs.asdict(current)
+    for key in ("title", "body"):
+        if key in changes:
+            merged[key] = {**merged[key], **changes.pop(key)}
+    merged.update(changes)
+    log.append(author, "notice.put", notice_id, encode_body(msgspec.convert(merged, NoticeBody)))
+
+
+def retract(log: Log, author: Identity, notice_id: str, reason: str = "") -> None:
+    current_body(log, notice_id)
+    log.append(author, "notice.retract", notice_id, encode_body(RetractBody(reason=reason)))
+
+
+def current_body(log: Log, notice_id: str) -> NoticeBody:
+    row = log.store.conn.execute(
+        "SELECT o.body, n.retract_op FROM notices n LEFT JOIN ops o ON o.id = n.op_id "
+        "WHERE n.id = ?",
+        (notice_id,),
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise NoticeError(f"no notice {notice_id}")
+    if row[1] is not None:
+        raise NoticeError(f"notice {notice_id} was retracted")
+    body: NoticeBody = decode_body("notice.put", row[0])
+    return body
+
+
+def attach(log: Log, author: Identity, data: bytes, name: str, mime: str) -> Attachment:
+    """Store a file as a content-addressed blob op and return the reference for a notice."""
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise NoticeError(f"attachment {name} is larger than {MAX_ATTACHMENT_BYTES // 1024} KiB")
+    digest = body_hash(data)
+    if not log.store.conn.execute("SELECT 1 FROM blobs WHERE hash = ?", (digest,)).fetchone():
+        log.append(author, "blob.put", digest, data)
+    return Attachment(blob=digest, name=name, mime=mime, size=len(data))
+
+
+def blob(conn: sqlite3.Connection, digest: str) -> bytes | None:
+    row = conn.execute(
+        "SELECT o.body FROM blobs b JOIN ops o ON o.id = b.op_id WHERE b.hash = ?", (digest,)
+    ).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+_SELECT = (
+    "SELECT n.id, n.title, n.body, n.category, n.priority, n.valid_from, n.valid_until, "
+    "n.event_start, n.event_end, n.place, n.target_hubs, n.target_groups, n.attachments, "
+    "n.author, coalesce(k.name, ''), n.published_at, n.updated_at, n.retract_op IS NOT NULL "
+    "FROM notices n LEFT JOIN keys k ON k.key = n.author "
+)
+_LIVE = "n.op_id IS NOT NULL AND n.retract_op IS NULL"
+_IN_WINDOW = "n.valid_from <= :at AND (n.valid_until IS NULL OR n.valid_until > :at)"
+_FOR_HUB = (
+    "((n.target_hubs = '[]' AND n.target_groups = '[]')"
+    " OR EXISTS (SELECT 1 FROM json_each(n.target_hubs) WHERE value = :hub)"
+    " OR EXISTS (SELECT 1 FROM json_each(n.target_groups) t, keys h, json_each(h.groups) g"
+    "            WHERE h.key = :hub AND g.value = t.value))"
+)
+_ORDER = (
+    " ORDER BY CASE n.priority WHEN 'emergency' THEN 0 WHEN 'important' THEN 1 ELSE 2 END,"
+    " n.published_at DESC, n.id"
+)
+
+
+def active_notices(
+    conn: sqlite3.Connection,
+    hub: str | None = None,
+    at_ms: int | None = None,
+    category: str | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+) -> list[Notice]:
+    """Live notices whose display window contains `at_ms` (default: trusted now), emergencies
+    first, then newest first. With `hub`, only those targeted at that hub; with `search`, only
+    full-text matches (all languages)."""
+    at = trusted_now(conn).now_ms if at_ms is None else at_ms
+    clauses = [_LIVE, _IN_WINDOW]
+    params: dict[str, Any] = {"at": at, "hub": hub, "category": category}
+    if hub is not None:
+        clauses.append(_FOR_HUB)
+    if category is not None:
+        clauses.append("n.category = :category")
+    if search:
+        clauses.append("n.rowid IN (SELECT rowid FROM notices_fts WHERE notices_fts MATCH :q)")
+        params["q"] = fts_query(search)
+    sql = _SELECT + "WHERE " + " AND ".join(clauses) + _ORDER
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [_notice(row) for row in conn.execute(sql, params)]
+
+
+def get_notice(conn: sqlite3.Connection, notice_id: str) -> Notice | None:
+    row = conn.execute(_SELECT + "WHERE n.id = ? AND n.op_id IS NOT NULL", (notice_id,)).fetchone()
+    return None if row is None else _notice(row)
+
+
+def fts_query(text: str) -> str:
+    """Turn what a person typed into an FTS5 query: every word must match, as a prefix."""
+    words = [word for word in "".join(c if c.isalnum() else " " for c in text).split() if word]
+    return " ".join(f'"{word}"*' for word in words) or '""'
+
+
+def notice_body(
+    title: str,
+    body: str,
+    *,
+    category: str = "allgemein",
+    priority: str = "normal",
+    valid_from: int,
+    valid_until: int | None = None,
+    language: str = "de",
+    translations: dict[str, tuple[str, str]] | None = None,
+    event: Event | None = None,
+    hubs: list[str] | None = None,
+    groups: list[str] | None = None,
+    attachments: list[Attachment] | None = None,
+) -> NoticeBody:
+    """Build and validate a notice body (msgspec.ValidationError on a bad field).
+
+    `translations` maps further languages to (title, body)."""
+    texts = {language: (title, body), **(translations or {})}
+    return msgspec.convert(
+        {
+            "title": {lang: pair[0] for lang, pair in texts.items()},
+            "body": {lang: pair[1] for lang, pair in texts.items()},
+            "category": category,
+            "priority": priority,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "event": event,
+            "targets": Targets(hubs=sorted(set(hubs or [])), groups=sorted(set(groups or []))),
+            "attachments": attachments or [],
+        },
+        NoticeBody,
+        from_attributes=True,
+    )
+
+
+def _notice(row: tuple[Any, ...]) -> Notice:
+    return Notice(
+        id=row[0],
+        title=json.loads(row[1]),
+        body=json.loads(row[2]),
+        category=row[3],
+        priority=row[4],
+        valid_from=row[5],
+        valid_until=row[6],
+        event_start=row[7],
+        event_end=row[8],
+        place=row[9],
+        target_hubs=json.loads(row[10]),
+        target_groups=json.loads(row[11]),
+        attachments=json.loads(row[12]),
+        author=row[13],
+        author_name=row[14],
+        published_at=row[15],
+        updated_at=row[16],
+        retracted=bool(row[17]),
+    )

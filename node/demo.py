@@ -1,0 +1,290 @@
+"""`dorfhub demo`: a town server and two village hubs in ./demo-data, with a real noticeboard.
+
+At this stage ops travel between the nodes as a USB stick would carry them (the same `ingest`
+the sync protocol will call); later issues replace that with live sync, the kiosk and sensors.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from content import grants, notices
+from content.bodies import Attachment, Event, encode_body
+from content.clock import wall_clock_ms
+from content.identity import Identity
+from content.log import Log
+from content.store import Store
+from content.verify import verify_store
+from node.board import LOCAL_TIME, render_board
+from node.home import Home
+from node.setup import init_network, init_node
+
+MARKER = ".dorfhub-demo"
+HOUR = 3_600_000
+DAY = 24 * HOUR
+NETWORK = "Ilzer Land"
+HUBS = ("Ringelai", "Perlesreut")
+GROUP = "Ilzer Land"
+
+
+@dataclass
+class DemoNode:
+    name: str
+    home: Home
+    store: Store
+    identity: Identity
+
+    @property
+    def log(self) -> Log:
+        return Log(self.store)
+
+
+def run_demo(directory: Path) -> int:
+    _reset(directory)
+    town = _town(directory)
+    hubs = [_hub(directory, town, name) for name in HUBS]
+    _publish_notices(town, {hub.name: hub.identity.key_id for hub in hubs})
+    for hub in hubs:
+        _carry(town, hub)
+        hub.log.append(hub.identity, "hub.status", hub.identity.key_id, _status_body(hub))
+        _carry(hub, town)
+    for hub in hubs:
+        _carry(town, hub)
+    _show(town, hubs)
+    for node in (town, *hubs):
+        node.store.close()
+    return 0
+
+
+def _reset(directory: Path) -> None:
+    if directory.exists():
+        if not (directory / MARKER).exists():
+            raise ValueError(
+                f"{directory} exists and is not a demo directory; choose another --dir"
+            )
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    (directory / MARKER).write_text("created by `dorfhub demo`; deleted by the next run\n")
+
+
+def _town(directory: Path) -> DemoNode:
+    home = init_network(directory / "stadtserver", NETWORK, "Stadtserver Freyung")
+    return DemoNode("Stadtserver Freyung", home, home.store(), home.identity("admin.key"))
+
+
+def _hub(directory: Path, town: DemoNode, name: str) -> DemoNode:
+    home, identity = init_node(directory / name.lower(), "hub", name, town.home.config.network_id)
+    grants.grant(town.log, town.identity, identity.public, "hub", name, groups=[GROUP])
+    return DemoNode(name, home, home.store(), identity)
+
+
+def _carry(source: DemoNode, target: DemoNode) -> None:
+    """Move what the target lacks, exactly as a sync batch or USB bundle will."""
+    missing = list(source.log.ops_missing_from(target.log.version_vector()))
+    report = target.log.ingest(missing)
+    print(f"  {source.name} → {target.name}: {report.summary()}")
+
+
+def _status_body(hub: DemoNode) -> bytes:
+    return encode_body({"name": hub.name, "software": "dorfhub 0.1.0", "ops": hub.log.count()})
+
+
+def _publish_notices(town: DemoNode, hub_keys: dict[str, str]) -> None:
+    log, admin, now = town.log, town.identity, wall_clock_ms()
+
+    def put(
+        texts: dict[str, tuple[str, str]],
+        category: str,
+        priority: str = "normal",
+        starts: int = -HOUR,
+        ends: int | None = 30 * DAY,
+        hubs: tuple[str, ...] = (),
+        event: Event | None = None,
+        attachments: list[Attachment] | None = None,
+    ) -> str:
+        body = notices.notice_body(
+            *texts["de"],
+            translations=texts,
+            category=category,
+            priority=priority,
+            valid_from=now + starts,
+            valid_until=None if ends is None else now + ends,
+            event=event,
+            hubs=[hub_keys[name] for name in hubs],
+            groups=[] if hubs else [GROUP],
+            attachments=attachments,
+        )
+        return notices.publish(log, admin, body)
+
+    timetable = notices.attach(
+        log,
+        admin,
+        b"Haltestelle;Abfahrt\nRingelai Rathaus;08:15\nPerlesreut Marktplatz;08:35\n"
+        b"Grafenau Stadtplatz;09:05\n",
+        "fahrplan-buergerbus.csv",
+        "text/csv",
+    )
+    put(BUS, "mobilitaet", attachments=[timetable])
+    put(GUIDE, "digitales", hubs=("Ringelai",), event=_next(now, 3, 14, 16, "Dorfhub Ringelai"))
+    senior = put(
+        SENIORS, "veranstaltung", hubs=("Perlesreut",), event=_next(now, 4, 14, 17, "Pfarrheim")
+    )
+    notices.update(log, admin, senior, event=_next(now, 4, 15, 18, "Pfarrheim Perlesreut"))
+    put(HEAT, "warnung", priority="important", ends=3 * DAY)
+    put(WATER, "warnung", priority="emergency", hubs=("Perlesreut",), ends=2 * DAY)
+    put(FLU, "gesundheit", ends=14 * DAY)
+    put(BULKY_WASTE, "verwaltung", starts=-10 * DAY, ends=-DAY)  # expired: not shown
+    put(CHRISTMAS_MARKET, "veranstaltung", starts=3 * DAY)  # not shown yet
+    closed = put(ROAD, "verwaltung", hubs=("Ringelai",))
+    notices.retract(log, admin, closed, "Sperrung aufgehoben")
+
+
+def _next(now: int, days: int, start_hour: int, end_hour: int, place: str) -> Event:
+    """An event `days` from today, from `start_hour` to `end_hour` local time."""
+    day = datetime.fromtimestamp(now / 1000, LOCAL_TIME).date() + timedelta(days=days)
+
+    def at(hour: int) -> int:
+        return int(datetime.combine(day, time(hour), LOCAL_TIME).timestamp() * 1000)
+
+    return Event(start=at(start_hour), end=at(end_hour), place=place)
+
+
+def _show(town: DemoNode, hubs: list[DemoNode]) -> None:
+    for hub, language in zip(hubs, ("de", "de-LS"), strict=True):
+        found = notices.active_notices(hub.store.conn, hub=hub.identity.key_id)
+        print("\n" + render_board(hub.name, found, language))
+    found = notices.active_notices(hubs[0].store.conn, hub=hubs[0].identity.key_id)
+    print("\n" + render_board(f"{hubs[0].name} (English)", found, "en"))
+    hits = notices.active_notices(town.store.conn, search="bus")
+    print(f"\nSuche »bus« auf dem Stadtserver: {', '.join(n.title['de'] for n in hits)}")
+    print("\nPrüfung (log verify) und Stand der Knoten:")
+    for node in (town, *hubs):
+        report = verify_store(node.store)
+        verdict = "ok" if report.ok else f"FEHLER: {report.problems[0]}"
+        print(f"  {node.name:<22} {node.log.count():>3} Ops  Digest {node.log.digest()}  {verdict}")
+
+
+BUS = {
+    "de": (
+        "Bürgerbus nach Grafenau – jeden Dienstag",
+        "Der Bürgerbus fährt jeden Dienstag um 8:15 Uhr ab dem Rathaus Ringelai über Perlesreut "
+        "nach Grafenau (Ärztehaus, Apotheke, Markt). Rückfahrt 12:30 Uhr. Bitte bis Montag "
+        "18 Uhr unter 08555 1234 anmelden. Rollatoren werden mitgenommen.",
+    ),
+    "en": (
+        "Community bus to Grafenau – every Tuesday",
+        "The community bus leaves Ringelai town hall every Tuesday at 8:15 via Perlesreut for "
+        "Grafenau (doctors, pharmacy, market). Return at 12:30. Please book by Monday 6 pm on "
+        "08555 1234. Walkers are welcome.",
+    ),
+    "de-LS": (
+        "Der Bürger·bus fährt jeden Dienstag nach Grafenau",
+        "Der Bus fährt um 8 Uhr 15. Er fährt am Rat·haus in Ringelai los. Er fährt zum Arzt, "
+        "zur Apotheke und zum Markt. Um 12 Uhr 30 fährt er zurück. Rufen Sie vorher an: "
+        "08555 1234. Sie können Ihren Rollator mitnehmen.",
+    ),
+}
+GUIDE = {
+    "de": (
+        "Sprechstunde der Digitallotsin",
+        "Frau Kern, unsere Digitallotsin, hilft beim Smartphone, bei Online-Formularen und bei "
+        "der Videosprechstunde mit dem Hausarzt. Ohne Anmeldung, Kaffee steht bereit.",
+    ),
+    "en": (
+        "Digital guide office hours",
+        "Ms Kern, our digital guide, helps with smartphones, online forms and video "
+        "consultations with your doctor. No appointment needed; coffee is ready.",
+    ),
+    "de-LS": (
+        "Hilfe mit Handy und Computer",
+        "Frau Kern hilft Ihnen. Sie erklärt das Handy. Sie hilft bei Formularen im Internet. "
+        "Sie hilft beim Arzt·termin mit Video. Sie müssen sich nicht anmelden.",
+    ),
+}
+SENIORS = {
+    "de": (
+        "Seniorennachmittag im Pfarrheim",
+        "Kaffee, Kuchen und Musik mit der Stubnmusi. Wer abgeholt werden möchte, meldet sich "
+        "bitte im Dorfhub oder unter 08555 4321.",
+    ),
+    "en": (
+        "Afternoon for older residents",
+        "Coffee, cake and music by the Stubnmusi band. If you would like a lift, ask at the "
+        "village hub or call 08555 4321.",
+    ),
+    "de-LS": (
+        "Nachmittag für Seniorinnen und Senioren",
+        "Es gibt Kaffee und Kuchen. Es gibt Musik. Wir holen Sie gern ab. Sagen Sie im Dorf·hub "
+        "Bescheid. Oder rufen Sie an: 08555 4321.",
+    ),
+}
+HEAT = {
+    "de": (
+        "Hitze: Bitte viel trinken",
+        "Der Deutsche Wetterdienst warnt vor starker Wärmebelastung. Trinken Sie über den Tag "
+        "verteilt, meiden Sie die Mittagssonne und schauen Sie nach Ihren Nachbarn. Der Dorfhub "
+        "ist als kühler Raum von 10 bis 18 Uhr geöffnet.",
+    ),
+    "en": (
+        "Heat: please drink plenty",
+        "The German weather service warns of strong heat stress. Drink throughout the day, avoid "
+        "the midday sun and look in on your neighbours. The village hub is open as a cool room "
+        "from 10 am to 6 pm.",
+    ),
+    "de-LS": (
+        "Es ist sehr heiß. Trinken Sie viel.",
+        "Trinken Sie viel Wasser. Bleiben Sie mittags im Schatten. Fragen Sie Ihre Nachbarn: "
+        "Geht es Ihnen gut? Im Dorf·hub ist es kühl. Er ist von 10 bis 18 Uhr offen.",
+    ),
+}
+WATER = {
+    "de": (
+        "Wasserrohrbruch: Leitungswasser abkochen",
+        "Nach einem Wasserrohrbruch in der Marktstraße muss das Leitungswasser in Perlesreut "
+        "bis auf Weiteres abgekocht werden. Trinkwasser gibt es am Feuerwehrhaus.",
+    ),
+    "en": (
+        "Burst water main: boil tap water",
+        "After a burst water main in Marktstraße, tap water in Perlesreut must be boiled until "
+        "further notice. Drinking water is handed out at the fire station.",
+    ),
+    "de-LS": (
+        "Wasser aus der Leitung bitte abkochen",
+        "Ein Wasser·rohr ist kaputt. Kochen Sie das Wasser ab. Dann können Sie es trinken. "
+        "Am Feuer·wehr·haus gibt es Wasser in Flaschen.",
+    ),
+}
+FLU = {
+    "de": (
+        "Grippeimpfung in der Hausarztpraxis",
+        "Die Hausarztpraxis Dr. Huber in Freyung impft gegen Grippe und Corona. Termine können "
+        "Sie bald direkt hier am Dorfhub buchen oder unter 08551 9876 vereinbaren.",
+    ),
+    "en": (
+        "Flu vaccinations at the family doctor",
+        "Dr Huber's practice in Freyung vaccinates against flu and Covid. You will soon be able "
+        "to book here at the hub, or call 08551 9876.",
+    ),
+    "de-LS": (
+        "Impfung gegen Grippe",
+        "Dr. Huber impft gegen Grippe. Sie können einen Termin machen. Rufen Sie an: 08551 9876.",
+    ),
+}
+BULKY_WASTE = {
+    "de": ("Sperrmüllabholung", "Die Sperrmüllabholung war am vergangenen Samstag."),
+    "en": ("Bulky waste collection", "Bulky waste was collected last Saturday."),
+    "de-LS": ("Sperr·müll", "Der Sperr·müll wurde am Samstag abgeholt."),
+}
+CHRISTMAS_MARKET = {
+    "de": ("Christkindlmarkt am Rathausplatz", "Glühwein, Bratwürste und der Kinderchor."),
+    "en": ("Christmas market at the town hall square", "Mulled wine, sausages, children's choir."),
+    "de-LS": ("Weihnachts·markt am Rat·haus", "Es gibt Glüh·wein und Brat·würste."),
+}
+ROAD = {
+    "de": ("Sperrung Kirchweg", "Der Kirchweg ist wegen Bauarbeiten gesperrt."),
+    "en": ("Kirchweg closed", "Kirchweg is closed for roadworks."),
+    "de-LS": ("Der Kirch·weg ist zu", "Auf dem Kirch·weg wird gebaut."),
+}

@@ -1,0 +1,110 @@
+"""A node's home directory: config.toml, the SQLite store and the key files.
+
+config.toml   name, role, network id (and later the server URL)
+dorfhub.db    the store (WAL mode)
+node.key      this node's identity
+admin.key     on the town server: the first admin's identity
+root.key      on the town server right after `network init`: move it offline
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import platformdirs
+import tomli_w
+
+from content.identity import Identity, check_key_file_mode, load_identity, save_identity
+from content.store import Store
+
+KEY_FILES = ("node.key", "admin.key", "root.key")
+NODE_ROLES = ("server", "hub", "admin", "guide", "practice")
+
+
+class HomeError(Exception):
+    """The home directory is missing, half made, or unsafe."""
+
+
+@dataclass
+class NodeConfig:
+    name: str
+    role: str
+    network_id: str = ""
+    server_url: str = ""
+
+
+def default_home() -> Path:
+    env = os.environ.get("DORFHUB_HOME")
+    return Path(env) if env else Path(platformdirs.user_data_dir("dorfhub"))
+
+
+class Home:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.toml"
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / "dorfhub.db"
+
+    def key_path(self, name: str) -> Path:
+        return self.path / name
+
+    @classmethod
+    def create(cls, path: Path, config: NodeConfig) -> Home:
+        home = cls(path)
+        if home.config_path.exists():
+            raise HomeError(f"{path} already holds a Dorfhub node")
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o700)
+        home.save_config(config)
+        return home
+
+    @classmethod
+    def open(cls, path: Path) -> Home:
+        home = cls(path)
+        if not home.config_path.exists():
+            raise HomeError(
+                f"no Dorfhub node in {path} (run `dorfhub network init` or `node init`)"
+            )
+        for name in KEY_FILES:
+            if home.key_path(name).exists():
+                check_key_file_mode(home.key_path(name))
+        return home
+
+    @property
+    def config(self) -> NodeConfig:
+        with self.config_path.open("rb") as handle:
+            return NodeConfig(**tomllib.load(handle)["node"])
+
+    def save_config(self, config: NodeConfig) -> None:
+        temporary = self.config_path.with_suffix(".tmp")
+        temporary.write_bytes(tomli_w.dumps({"node": asdict(config)}).encode())
+        temporary.replace(self.config_path)
+
+    def create_identity(self, file_name: str, name: str, protect: bool = False) -> Identity:
+        """Create a key file; `protect` encrypts it with DORFHUB_PASSPHRASE when that is set
+        (for admin and root keys, which a person unlocks; a daemon's node key cannot be)."""
+        identity = Identity.generate(name)
+        passphrase = os.environ.get("DORFHUB_PASSPHRASE") if protect else None
+        save_identity(identity, self.key_path(file_name), passphrase)
+        return identity
+
+    def identity(self, file_name: str = "node.key") -> Identity:
+        return load_identity(self.key_path(file_name), os.environ.get("DORFHUB_PASSPHRASE"))
+
+    def publisher(self, key_file: Path | None = None) -> Identity:
+        """The key that signs content by default: an explicit file, the admin key, or the node's."""
+        if key_file is not None:
+            return load_identity(key_file, os.environ.get("DORFHUB_PASSPHRASE"))
+        name = "admin.key" if self.key_path("admin.key").exists() else "node.key"
+        return self.identity(name)
+
+    def store(self) -> Store:
+        return Store(self.db_path)

@@ -1,0 +1,40 @@
+"""Creating nodes: a whole network (town server) or a single hub, guide or practice identity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from content.bodies import NetworkMetaBody, encode_body
+from content.grants import grant
+from content.identity import Identity, network_id_for
+from content.log import Log
+from node.home import Home, NodeConfig
+
+
+def init_network(path: Path, network_name: str, server_name: str = "Stadtserver") -> Home:
+    """Make the root key, the first admin key and this node as the town server."""
+    home = Home.create(path, NodeConfig(name=server_name, role="server"))
+    root = home.create_identity("root.key", "Netzwerk-Wurzel", protect=True)
+    admin = home.create_identity("admin.key", "Verwaltung", protect=True)
+    node = home.create_identity("node.key", server_name)
+    network_id = network_id_for(root.key_id)
+    home.save_config(NodeConfig(name=server_name, role="server", network_id=network_id))
+    with home.store() as store:
+        store.set_network(network_id)
+        log = Log(store)
+        log.append(
+            root, "network.meta", network_id, encode_body(NetworkMetaBody(name=network_name))
+        )
+        grant(log, root, admin.public, "admin", admin.name, may_grant=True)
+        grant(log, root, node.public, "server", server_name)
+    return home
+
+
+def init_node(path: Path, role: str, name: str, network_id: str = "") -> tuple[Home, Identity]:
+    """Make a node identity; it may author once an admin grants its public key a role."""
+    home = Home.create(path, NodeConfig(name=name, role=role, network_id=network_id))
+    identity = home.create_identity("node.key", name)
+    if network_id:
+        with home.store() as store:
+            store.set_network(network_id)
+    return home, identity
