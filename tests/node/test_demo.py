@@ -1,0 +1,35 @@
+"""`dorfhub demo` builds a network whose nodes converge and verify."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.node.cli import run_dorfhub
+
+
+def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
+    out = run_dorfhub("demo", "--dir", tmp_path / "demo").stdout
+    assert "Aushänge – Ringelai" in out
+    assert "Aus·hänge – Perlesreut" in out  # Leichte Sprache board
+    assert "Notices – Ringelai (English)" in out
+    perlesreut = out.split("Aus·hänge – Perlesreut")[1].split("Notices –")[0]
+    assert "ACHTUNG, GEFAHR" in perlesreut  # the water-main emergency is shown there ...
+    ringelai = out.split("Aushänge – Ringelai")[1].split("Aus·hänge")[0]
+    assert "Wasserrohrbruch" not in ringelai  # ... and only there
+    assert "Sperrmüll" not in out  # expired
+    assert "Christkindlmarkt" not in out  # not yet shown
+    assert "Kirchweg" not in out  # retracted
+    assert "15:00–18:00" in perlesreut  # the updated time of the seniors' afternoon wins
+    digests = re.findall(r"Digest ([0-9a-f]{32})\s+ok", out)
+    assert len(digests) == 3
+    assert len(set(digests)) == 1
+
+
+def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("do not delete")
+    result = run_dorfhub("demo", "--dir", precious, check=False)
+    assert result.returncode == 1
+    assert (precious / "thesis.txt").exists()

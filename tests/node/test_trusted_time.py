@@ -1,0 +1,65 @@
+"""A hub whose clock is far behind still hides expired notices (ARCHITECTURE.md section 5)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.node.cli import carry, notices_json, run_dorfhub
+
+TEN_DAYS_BEHIND = ("faketime", "-f", "-10d")
+
+
+def iso(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).isoformat()
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs faketime (make test installs)")
+def test_hub_with_clock_ten_days_behind_hides_expired_notices(
+    town: Path, hub: tuple[Path, str]
+) -> None:
+    hub_home, _ = hub
+    expired = run_dorfhub(
+        "notice",
+        "publish",
+        "--title",
+        "Sperrmüll",
+        "--body",
+        "Vorbei",
+        "--from",
+        iso(-timedelta(days=20)),
+        "--until",
+        iso(-timedelta(hours=1)),
+        home=town,
+    ).stdout.strip()
+    current = run_dorfhub(
+        "notice",
+        "publish",
+        "--title",
+        "Bürgerbus",
+        "--body",
+        "Dienstag",
+        "--from",
+        iso(-timedelta(days=20)),
+        "--until",
+        iso(timedelta(days=5)),
+        home=town,
+    ).stdout.strip()
+    carry(town, hub_home)
+
+    # The hub's own clock says ten days ago, when the expired notice was still valid ...
+    wall = run_dorfhub("notice", "list", "--json", "--at", iso(-timedelta(days=10)), home=hub_home)
+    assert {n["id"] for n in json.loads(wall.stdout)} == {expired, current}
+    # ... but its "now" never lies before the newest signed time it holds.
+    shown = notices_json(hub_home, prefix=TEN_DAYS_BEHIND)
+    assert [n["id"] for n in shown] == [current]
+
+    status = json.loads(
+        run_dorfhub("status", "--json", home=hub_home, prefix=TEN_DAYS_BEHIND).stdout
+    )
+    assert status["clock_suspect"] is True
+    assert 9 * 86400 < status["clock_skew_s"] < 11 * 86400
