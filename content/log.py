@@ -50,6 +50,18 @@ class IngestReport:
     purged: list[str] = field(default_factory=list)
     forks: list[str] = field(default_factory=list)
 
+    def settle(self) -> None:
+        """Keep one final outcome per op: an op held and applied later in the same batch counts
+        as applied; an op parked twice keeps its latest reason."""
+        purged = set(self.purged)
+        self.applied[:] = [op for op in self.applied if op not in purged]
+        done = set(self.applied) | purged
+        for outcome in (self.held, self.rejected):
+            latest = {op: reason for op, reason in outcome if op not in done}
+            outcome[:] = list(latest.items())
+        parked_again = {op for op, _ in self.rejected}
+        self.held[:] = [(op, why) for op, why in self.held if op not in parked_again]
+
     def summary(self) -> str:
         return (
             f"{len(self.applied)} applied, {len(self.duplicates)} duplicate, "
@@ -166,6 +178,7 @@ class _Applier:
         for raw in ops:
             self._one(raw)
             self._settle()
+        self.report.settle()
 
     def _settle(self) -> None:
         while self.retry or self.recheck:
