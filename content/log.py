@@ -160,6 +160,19 @@ class Log:
         ).fetchone()
         return RawOp(*row) if row else None
 
+    def prune_superseded(self) -> int:
+        """Drop the bodies of ops that lost to a later writer; their headers stay verifiable.
+        Returns the number of bodies pruned."""
+        with self.store.write() as conn:
+            cursor = conn.execute(
+                "UPDATE ops SET body = NULL WHERE body IS NOT NULL AND ("
+                " (kind = 'notice.put' AND id NOT IN"
+                "   (SELECT op_id FROM notices WHERE op_id IS NOT NULL))"
+                " OR (kind IN ('hub.status', 'server.status') AND id NOT IN"
+                "   (SELECT op_id FROM node_status)))"
+            )
+            return cursor.rowcount
+
     def count(self) -> int:
         return int(self.store.conn.execute("SELECT count(*) FROM ops").fetchone()[0])
 

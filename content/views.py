@@ -133,15 +133,15 @@ class NoticesView(View):
                     "UPDATE notices SET retract_op = ?, retracted_at = ? WHERE id = ?",
                     (op.id, op.time, op.entity),
                 )
-        elif op.body is not None:
+        else:
             self._fold_put(conn, op, row)
         self._index(conn, op.entity)
 
     def _fold_put(self, conn: sqlite3.Connection, op: StoredOp, row: tuple[Any, ...]) -> None:
-        assert op.body is not None
         published = op.time if row[2] is None else min(row[2], op.time)
         conn.execute("UPDATE notices SET published_at = ? WHERE id = ?", (published, op.entity))
-        if row[0] is not None and op.order <= (row[0], row[1]):
+        # A put without body was pruned because it lost to a later one: it only dates the notice.
+        if op.body is None or (row[0] is not None and op.order <= (row[0], row[1])):
             return
         notice: NoticeBody = decode_body(op.kind, op.body)
         event = notice.event
