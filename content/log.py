@@ -14,7 +14,7 @@ import hashlib
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from content.authority import KeyRecord, Verdict, authorize
@@ -32,7 +32,7 @@ from content.ops import (
     encode_header,
     verify,
 )
-from content.roles import KEY_KINDS
+from content.roles import KEY_KINDS, SEALED_KINDS
 from content.store import Store, StoreError
 from content.views import VIEWS_BY_KIND
 
@@ -144,15 +144,25 @@ class Log:
         text = "".join(f"{author}:{seq}:{head}\n" for author, seq, head in rows)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    def ops_missing_from(self, vector: dict[str, int]) -> Iterator[RawOp]:
+    def ops_missing_from(
+        self, vector: Mapping[str, int], public_only: bool = False
+    ) -> Iterator[RawOp]:
         """Ops the holder of `vector` lacks, in Lamport order: causal, so grants come before
-        the ops that need them, and every prefix keeps each author's seq contiguous."""
+        the ops that need them, and every prefix keeps each author's seq contiguous.
+
+        With `public_only` (for nodes not enrolled), an author's ops stop at its first sealed
+        op, so the receiver still gets a contiguous prefix."""
         rows = self.store.conn.execute(
-            "SELECT author, header, signature, body, seq FROM ops ORDER BY lamport, author"
+            "SELECT author, header, signature, body, seq, kind FROM ops ORDER BY lamport, author"
         )
-        for author, header, signature, body, seq in rows:
-            if seq > vector.get(author, 0):
-                yield RawOp(header, signature, body)
+        stopped: set[str] = set()
+        for author, header, signature, body, seq, kind in rows:
+            if seq <= vector.get(author, 0) or author in stopped:
+                continue
+            if public_only and kind in SEALED_KINDS:
+                stopped.add(author)
+                continue
+            yield RawOp(header, signature, body)
 
     def get(self, op_id: str) -> RawOp | None:
         row = self.store.conn.execute(

@@ -95,7 +95,7 @@ def decode_header(data: bytes) -> Header:
 
 
 @lru_cache(maxsize=4096)
-def _public_key(author: str) -> Ed25519PublicKey:
+def author_public_key(author: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(author))
 
 
@@ -104,7 +104,7 @@ def check_signature(op: RawOp, header: Header) -> None:
     if len(op.signature) != SIGNATURE_BYTES:
         raise OpError("signature has the wrong length")
     try:
-        _public_key(header.author).verify(op.signature, op.header)
+        author_public_key(header.author).verify(op.signature, op.header)
     except (InvalidSignature, ValueError):
         raise OpError("bad signature") from None
 

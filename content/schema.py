@@ -107,4 +107,29 @@ MIGRATIONS: list[str] = [
         sealed_to TEXT NOT NULL
     );
     """,
+    # 2: local sync bookkeeping (not views: each node's own knowledge of its peers).
+    """
+    CREATE TABLE peers (
+        url TEXT PRIMARY KEY,
+        node TEXT,
+        name TEXT,
+        last_success INTEGER,
+        last_failure INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        peer_vector TEXT,
+        in_sync INTEGER NOT NULL DEFAULT 0,
+        bytes_in INTEGER NOT NULL DEFAULT 0,
+        bytes_out INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE enrollments (
+        code TEXT PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        seal TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        approved_op TEXT
+    );
+    """,
 ]

@@ -24,8 +24,10 @@ from content.store import Store, StoreError
 from content.verify import verify_store
 from node.board import render_board, render_notice
 from node.home import NODE_ROLES, Home, HomeError, default_home
-from node.setup import init_network, init_node
+from node.setup import init_network, init_node, join_server
 from node.status import node_status
+from sync.client import PeerError
+from sync.enrollment import EnrollmentError, pairing_code
 
 USER_ERRORS = (
     HomeError,
@@ -37,6 +39,8 @@ USER_ERRORS = (
     ValueError,
     OSError,
     msgspec.ValidationError,
+    PeerError,
+    EnrollmentError,
 )
 Handler = Callable[[argparse.Namespace], int]
 
@@ -65,29 +69,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---- parser ----------------------------------------------------------------------------------
 
 
-def build_parser() -> OneLineParser:
-    common = OneLineParser(add_help=False)
-    common.add_argument(
-        "--home",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="node directory (default: $DORFHUB_HOME or the per-user data directory)",
-    )
-    parser = OneLineParser(prog="dorfhub", parents=[common], description="Dorfhub village hubs")
-    groups = parser.add_subparsers(title="commands", parser_class=OneLineParser)
+Subparsers = argparse._SubParsersAction  # argparse exposes no public name for it
+
+
+class CommandTree:
+    """Builds `dorfhub GROUP COMMAND` parsers that all accept --home."""
+
+    def __init__(self) -> None:
+        self.common = OneLineParser(add_help=False)
+        self.common.add_argument(
+            "--home",
+            type=Path,
+            default=argparse.SUPPRESS,
+            help="node directory (default: $DORFHUB_HOME or the per-user data directory)",
+        )
+        self.parser = OneLineParser(
+            prog="dorfhub", parents=[self.common], description="Dorfhub village hubs"
+        )
+        self.top: Subparsers[OneLineParser] = self.parser.add_subparsers(
+            title="commands", parser_class=OneLineParser
+        )
 
     def command(
-        group: argparse._SubParsersAction[OneLineParser], name: str, handler: Handler, help: str
+        self, parent: Subparsers[OneLineParser] | None, name: str, handler: Handler, help: str
     ) -> OneLineParser:
-        sub = group.add_parser(name, parents=[common], help=help, description=help)
+        sub = (parent or self.top).add_parser(
+            name, parents=[self.common], help=help, description=help
+        )
         sub.set_defaults(handler=handler)
         return sub
 
-    def group(name: str, help: str) -> argparse._SubParsersAction[OneLineParser]:
-        sub = groups.add_parser(name, parents=[common], help=help)
+    def group(self, name: str, help: str) -> Subparsers[OneLineParser]:
+        sub = self.top.add_parser(name, parents=[self.common], help=help)
         sub.set_defaults(handler=lambda _args: sub.error(f"{name}: a subcommand is required"))
         return sub.add_subparsers(title="commands", parser_class=OneLineParser)
 
+
+def build_parser() -> OneLineParser:
+    tree = CommandTree()
+    command, group = tree.command, tree.group
     network = group("network", "the network of hubs and its root key")
     init = command(network, "init", cmd_network_init, "create a network with this node as server")
     init.add_argument("--name", required=True, help="network name, e.g. the Verbandsgemeinde")
@@ -98,6 +118,7 @@ def build_parser() -> OneLineParser:
     init.add_argument("--role", required=True, choices=NODE_ROLES)
     init.add_argument("--name", required=True)
     init.add_argument("--network", default="", help="network id printed by `network init`")
+    init.add_argument("--server", help="town server URL, e.g. http://stadtserver:8470")
 
     key = group("key", "roles: grant, revoke, list")
     sub = command(key, "grant", cmd_key_grant, "give a public key a role")
@@ -145,12 +166,16 @@ def build_parser() -> OneLineParser:
     log = group("log", "the operation log")
     command(log, "verify", cmd_log_verify, "re-verify every op and rebuild every view")
 
-    sub = command(groups, "status", cmd_status, "what this node holds and how its clock stands")
+    sub = command(None, "status", cmd_status, "what this node holds and how its clock stands")
     sub.add_argument("--json", action="store_true")
 
-    sub = command(groups, "demo", cmd_demo, "build a demo network and show its noticeboards")
+    sub = command(None, "demo", cmd_demo, "build a demo network and show its noticeboards")
     sub.add_argument("--dir", type=Path, default=Path("demo-data"))
-    return parser
+
+    from node import cli_sync
+
+    cli_sync.register(tree)
+    return tree.parser
 
 
 def _notice_fields(sub: OneLineParser, defaults: bool) -> None:
@@ -171,7 +196,7 @@ def _notice_fields(sub: OneLineParser, defaults: bool) -> None:
 # ---- handlers --------------------------------------------------------------------------------
 
 
-def _home(args: argparse.Namespace) -> Home:
+def open_home(args: argparse.Namespace) -> Home:
     return Home.open(getattr(args, "home", None) or default_home())
 
 
@@ -191,16 +216,25 @@ def cmd_network_init(args: argparse.Namespace) -> int:
 
 
 def cmd_node_init(args: argparse.Namespace) -> int:
-    _, identity = init_node(_target_dir(args), args.role, args.name, args.network)
+    home, identity = init_node(
+        _target_dir(args), args.role, args.name, args.network, args.server or ""
+    )
     public = identity.public
     print(f"public key: {public.token}")
     print(f"signing key (Ed25519): {public.sign_key}")
     print(f"sealing key (X25519): {public.seal_key}")
+    print(f"pairing code: {pairing_code(public)}")
+    if args.server:
+        try:
+            join_server(home)
+            print(f"asked {args.server} to enroll this node; an admin approves the code")
+        except PeerError as exc:
+            print(f"server not reachable yet ({exc}); the hub daemon will ask", file=sys.stderr)
     return 0
 
 
 def cmd_key_grant(args: argparse.Namespace) -> int:
-    home = _home(args)
+    home = open_home(args)
     with home.store() as store:
         log = Log(store)
         grants.grant(
@@ -218,7 +252,7 @@ def cmd_key_grant(args: argparse.Namespace) -> int:
 
 
 def cmd_key_revoke(args: argparse.Namespace) -> int:
-    home = _home(args)
+    home = open_home(args)
     with home.store() as store:
         target = grants.resolve_key(store.conn, args.target)
         grants.revoke(Log(store), home.publisher(args.key), target.key, args.reason)
@@ -227,7 +261,7 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_key_list(args: argparse.Namespace) -> int:
-    with _home(args).store() as store:
+    with open_home(args).store() as store:
         keys = grants.list_keys(store.conn)
     if args.json:
         print(json.dumps([key.__dict__ for key in keys], ensure_ascii=False, indent=2))
@@ -240,7 +274,7 @@ def cmd_key_list(args: argparse.Namespace) -> int:
 
 
 def cmd_notice_publish(args: argparse.Namespace) -> int:
-    home = _home(args)
+    home = open_home(args)
     with home.store() as store:
         log = Log(store)
         author = home.publisher(args.key)
@@ -262,7 +296,7 @@ def cmd_notice_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_notice_update(args: argparse.Namespace) -> int:
-    home = _home(args)
+    home = open_home(args)
     with home.store() as store:
         log = Log(store)
         author = home.publisher(args.key)
@@ -290,14 +324,14 @@ def cmd_notice_update(args: argparse.Namespace) -> int:
 
 
 def cmd_notice_retract(args: argparse.Namespace) -> int:
-    home = _home(args)
+    home = open_home(args)
     with home.store() as store:
         notices.retract(Log(store), home.publisher(args.key), args.id, args.reason)
     return 0
 
 
 def cmd_notice_show(args: argparse.Namespace) -> int:
-    with _home(args).store() as store:
+    with open_home(args).store() as store:
         notice = notices.get_notice(store.conn, args.id)
     if notice is None:
         raise NoticeError(f"no notice {args.id}")
@@ -310,7 +344,7 @@ def cmd_notice_show(args: argparse.Namespace) -> int:
 
 
 def cmd_notice_list(args: argparse.Namespace) -> int:
-    home = _home(args)
+    home = open_home(args)
     config = home.config
     with home.store() as store:
         hub = grants.resolve_key(store.conn, args.hub).key if args.hub else None
@@ -327,7 +361,7 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
 
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
-    with _home(args).store() as store:
+    with open_home(args).store() as store:
         report = verify_store(store)
     if report.ok:
         print(f"ok: {report.ops_checked} ops verified; rebuilt views equal the stored ones")
@@ -337,7 +371,7 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    home = _home(args)
+    home = open_home(args)
     status = node_status(home, wall_clock_ms())
     if args.json:
         print(json.dumps(status, ensure_ascii=False, indent=2))

@@ -9,6 +9,7 @@ from content.grants import grant
 from content.identity import Identity, network_id_for
 from content.log import Log
 from node.home import Home, NodeConfig
+from sync.client import PeerClient
 
 
 def init_network(path: Path, network_name: str, server_name: str = "Stadtserver") -> Home:
@@ -30,11 +31,33 @@ def init_network(path: Path, network_name: str, server_name: str = "Stadtserver"
     return home
 
 
-def init_node(path: Path, role: str, name: str, network_id: str = "") -> tuple[Home, Identity]:
+def init_node(
+    path: Path, role: str, name: str, network_id: str = "", server_url: str = ""
+) -> tuple[Home, Identity]:
     """Make a node identity; it may author once an admin grants its public key a role."""
-    home = Home.create(path, NodeConfig(name=name, role=role, network_id=network_id))
+    config = NodeConfig(name=name, role=role, network_id=network_id, server_url=server_url)
+    home = Home.create(path, config)
     identity = home.create_identity("node.key", name)
     if network_id:
         with home.store() as store:
             store.set_network(network_id)
     return home, identity
+
+
+def join_server(home: Home) -> str:
+    """Learn the network from the configured server and ask to be enrolled; returns the pairing
+    code. Raises PeerError when the server cannot be reached (the hub daemon retries)."""
+    config = home.config
+    identity = home.identity()
+    client = PeerClient(config.server_url, identity, config.network_id)
+    try:
+        hello = client.hello("")
+        if not config.network_id:
+            config.network_id = hello.net
+            home.save_config(config)
+        with home.store() as store:
+            store.set_network(hello.net)
+        client.network_id = hello.net
+        return client.enroll(config.name, config.role)
+    finally:
+        client.close()

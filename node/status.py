@@ -9,6 +9,7 @@ from content.grants import roles_of
 from content.log import Log
 from content.notices import active_notices
 from node.home import Home
+from sync.peers import peer_states
 
 
 def node_status(home: Home, wall_ms: int) -> dict[str, Any]:
@@ -44,5 +45,6 @@ def node_status(home: Home, wall_ms: int) -> dict[str, Any]:
             "wall_clock": to_iso(clock.wall_ms),
             "clock_skew_s": round(clock.skew_ms / 1000),
             "clock_suspect": clock.clock_suspect,
+            "peers": [state.as_json() for state in peer_states(store)],
         }
         return status

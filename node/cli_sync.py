@@ -1,0 +1,151 @@
+"""`dorfhub` commands for moving ops: serve, hub, peers, enroll, bundle."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from content.clock import to_iso
+from content.grants import resolve_key
+from content.log import Log
+from node.cli import CommandTree, open_home
+from node.daemon import SyncLoop, serve
+from node.home import Home
+from sync import enrollment, peers
+from sync.bundle import export_bundle, import_bundle
+from sync.discovery import DEFAULT_PORT, Discovery, browse
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+def register(tree: CommandTree) -> None:
+    sub = tree.command(None, "serve", cmd_serve, "run the town server (peer API) until SIGTERM")
+    _listen_arguments(sub)
+    sub = tree.command(None, "hub", cmd_hub, "run the hub daemon: peer API and sync loop")
+    _listen_arguments(sub)
+    sub.add_argument("--peer", action="append", default=[], help="also sync with this URL")
+    sub.add_argument("--discover", action="store_true", help="find LAN peers with zeroconf")
+    sub.add_argument(
+        "--interface", action="append", default=[], help="address zeroconf binds to (repeatable)"
+    )
+    sub = tree.command(None, "peers", cmd_peers, "list the Dorfhub nodes visible on the LAN now")
+    sub.add_argument("--seconds", type=float, default=3.0, help="how long to listen")
+    sub.add_argument("--interface", action="append", default=[])
+    sub.add_argument("--json", action="store_true")
+
+    enroll = tree.group("enroll", "pairing new hubs")
+    tree.command(enroll, "list", cmd_enroll_list, "show pending enrollment requests")
+    sub = tree.command(enroll, "approve", cmd_enroll_approve, "grant the role a code asks for")
+    sub.add_argument("code")
+    sub.add_argument("--group", action="append", default=[], help="hub group (repeatable)")
+
+    bundle = tree.group("bundle", "USB bundles")
+    sub = tree.command(bundle, "export", cmd_bundle_export, "write ops to a file")
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--for", dest="for_node", help="only what this node lacks (key id or name)")
+    sub = tree.command(bundle, "import", cmd_bundle_import, "apply a bundle file")
+    sub.add_argument("file", type=Path)
+
+
+def _listen_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--host", default=DEFAULT_HOST)
+    sub.add_argument("--port", type=int, default=DEFAULT_PORT)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    serve(open_home(args), args.host, args.port)
+    return 0
+
+
+def cmd_hub(args: argparse.Namespace) -> int:
+    home = open_home(args)
+    config = home.config
+    targets = [url for url in [config.server_url, *args.peer] if url]
+    discovery: Discovery | None = None
+
+    def peer_urls(own_digest: str) -> list[str]:
+        found = discovery.candidates(own_digest) if discovery else []
+        return targets + [url for url in found if url not in targets]
+
+    loop = SyncLoop(home, peer_urls, config.server_url)
+    if args.discover:
+        discovery = Discovery(
+            home.identity().key_id,
+            config.network_id,
+            config.role,
+            args.port,
+            args.interface,
+            lambda: _digest(home),
+            loop.wake,
+        )
+        discovery.start()
+    try:
+        serve(home, args.host, args.port, loop)
+    finally:
+        if discovery is not None:
+            discovery.close()
+    return 0
+
+
+def cmd_peers(args: argparse.Namespace) -> int:
+    home = open_home(args)
+    found = browse(home.config.network_id, args.seconds, args.interface)
+    if args.json:
+        print(json.dumps([peer.__dict__ for peer in found], indent=2))
+        return 0
+    for peer in found:
+        print(f"{peer.node[:12]}  {peer.role:<7} {peer.url:<28} digest {peer.digest}")
+    if not found:
+        print("no Dorfhub peers of this network visible")
+    with home.store() as store:
+        for state in peers.peer_states(store):
+            last = to_iso(state.last_success) or "never"
+            print(f"known: {state.url}  last sync {last}  failures {state.failures}")
+    return 0
+
+
+def cmd_enroll_list(args: argparse.Namespace) -> int:
+    with open_home(args).store() as store:
+        waiting = enrollment.pending(store)
+    for item in waiting:
+        state = "approved" if item.approved else "waiting"
+        asked = time.strftime("%d.%m.%Y %H:%M", time.localtime(item.requested_at / 1000))
+        print(f"{item.code}  {item.role:<8} {item.name:<24} {state:<9} {asked}")
+    if not waiting:
+        print("no enrollment requests")
+    return 0
+
+
+def cmd_enroll_approve(args: argparse.Namespace) -> int:
+    home = open_home(args)
+    with home.store() as store:
+        approved = enrollment.approve(Log(store), home.publisher(), args.code, args.group)
+    print(f"approved {approved.name} as {approved.role}")
+    return 0
+
+
+def cmd_bundle_export(args: argparse.Namespace) -> int:
+    home = open_home(args)
+    with home.store() as store:
+        vector = None
+        if args.for_node:
+            node = resolve_key(store.conn, args.for_node).key
+            vector = peers.known_vector(store, node)
+        count = export_bundle(Log(store), args.file, vector)
+    print(f"wrote {count} ops to {args.file}")
+    return 0
+
+
+def cmd_bundle_import(args: argparse.Namespace) -> int:
+    home = open_home(args)
+    with home.store() as store:
+        report = import_bundle(Log(store), args.file)
+    print(report.summary())
+    return 0 if not report.rejected else 1
+
+
+def _digest(home: Home) -> str:
+    with home.store() as store:
+        return Log(store).digest()

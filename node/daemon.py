@@ -1,0 +1,229 @@
+"""The long-running processes: `dorfhub serve` (town server) and `dorfhub hub` (hub daemon).
+
+Both serve the peer API with uvicorn (which handles SIGTERM and SIGINT by finishing requests in
+flight and stopping). The hub daemon also runs the sync loop in a thread: pull and push with the
+town server and every LAN peer, a long-poll on the town server between rounds, exponential
+backoff per failing peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from content.bodies import encode_body
+from content.clock import trusted_now
+from content.identity import Identity
+from content.log import AppendRefused, Log
+from content.store import Store
+from node import __version__
+from node.home import Home
+from sync import peers
+from sync.client import PeerClient, PeerError, sync_round
+from sync.server import create_app
+
+log = logging.getLogger("dorfhub.daemon")
+MAX_BACKOFF_S = 60.0
+LOCAL_POLL_S = 0.2
+STATUS_EVERY_S = 600.0
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, so logs can be read by journald and by machines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry |= getattr(record, "fields", {})
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: int = logging.INFO) -> dict[str, Any]:
+    """Log configuration for uvicorn and our loggers alike."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {"uvicorn.access": {"level": logging.WARNING}},
+    }
+
+
+@dataclass
+class PeerSchedule:
+    """When each peer may be tried next, with exponential backoff after failures."""
+
+    due: dict[str, float] = field(default_factory=dict)
+
+    def ready(self, url: str, now: float) -> bool:
+        return self.due.get(url, 0.0) <= now
+
+    def failed(self, url: str, failures: int, now: float) -> float:
+        delay = min(MAX_BACKOFF_S, 0.5 * 2.0 ** (failures - 1))
+        self.due[url] = now + delay
+        return delay
+
+    def succeeded(self, url: str) -> None:
+        self.due.pop(url, None)
+
+
+class SyncLoop(threading.Thread):
+    """Sync with every peer whenever something changed here or there."""
+
+    def __init__(self, home: Home, peer_urls: Callable[[str], list[str]], server_url: str) -> None:
+        super().__init__(name="dorfhub-sync", daemon=True)
+        self.home = home
+        self.peer_urls = peer_urls
+        self.server_url = server_url
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.schedule = PeerSchedule()
+        self.clients: dict[str, PeerClient] = {}
+
+    def run(self) -> None:
+        identity = self.home.identity()
+        with self.home.store() as store:
+            network_id = store.network_id or ""
+            if self.server_url:
+                threading.Thread(
+                    target=self._long_poll, args=(identity, network_id), daemon=True
+                ).start()
+            seen_version = -1
+            next_status = 0.0
+            while not self.stop.is_set():
+                if time.monotonic() >= next_status:
+                    self._report_status(store, identity)
+                    next_status = time.monotonic() + STATUS_EVERY_S
+                version = store.data_version()
+                if self.wake.is_set() or version != seen_version:
+                    self.wake.clear()
+                    self._round(store, identity, network_id)
+                    seen_version = store.data_version()
+                self.wake.wait(LOCAL_POLL_S)
+        for client in self.clients.values():
+            client.close()
+
+    def _round(self, store: Store, identity: Identity, network_id: str) -> None:
+        now = time.monotonic()
+        for url in self.peer_urls(Log(store).digest()):
+            if not self.schedule.ready(url, now):
+                continue
+            client = self.clients.setdefault(url, PeerClient(url, identity, network_id))
+            try:
+                result = sync_round(Log(store), client)
+            except PeerError as exc:
+                failures = peers.record_failure(store, url, str(exc))
+                delay = self.schedule.failed(url, failures, now)
+                _info("sync failed", peer=url, error=str(exc), retry_in_s=delay)
+                continue
+            self.schedule.succeeded(url)
+            peers.record_success(store, result, client.last_node, Log(store).version_vector())
+            if not result.noop:
+                _info(
+                    "synced",
+                    peer=url,
+                    pulled=result.pulled,
+                    pushed=result.pushed,
+                    bytes_in=result.bytes_in,
+                    bytes_out=result.bytes_out,
+                )
+
+    def _report_status(self, store: Store, identity: Identity) -> None:
+        """Append a hub.status op: how this hub is, including a clock it cannot trust."""
+        if self.home.config.role != "hub":
+            return
+        clock = trusted_now(store.conn)
+        body = {
+            "name": self.home.config.name,
+            "software": f"dorfhub {__version__}",
+            "ops": Log(store).count(),
+            "clock_skew_s": round(clock.skew_ms / 1000),
+            "clock_suspect": clock.clock_suspect,
+        }
+        try:
+            Log(store).append(identity, "hub.status", identity.key_id, encode_body(body))
+        except AppendRefused as exc:
+            _info("no status report yet", reason=str(exc))
+
+    def _long_poll(self, identity: Identity, network_id: str) -> None:
+        """Wait on the town server's digest; any change wakes a round at once."""
+        client = PeerClient(self.server_url, identity, network_id)
+        digest, failures = "", 0
+        while not self.stop.is_set():
+            try:
+                if not digest:
+                    digest = client.hello("").digest
+                new = client.wait(digest)
+                failures = 0
+                if new != digest:
+                    digest = new
+                    self.wake.set()
+            except PeerError:
+                failures += 1
+                digest = ""
+                self.stop.wait(min(MAX_BACKOFF_S, 0.5 * 2**failures))
+        client.close()
+
+
+def _info(message: str, **fields: Any) -> None:
+    log.info(message, extra={"fields": fields})
+
+
+class _Server(uvicorn.Server):
+    """Releases long-polls at once on SIGTERM, so shutdown does not wait for them."""
+
+    def __init__(self, config: uvicorn.Config, closing: Callable[[], asyncio.Event]) -> None:
+        super().__init__(config)
+        self.closing = closing
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().call_soon(self.closing().set)
+        super().handle_exit(sig, frame)
+
+
+def serve(home: Home, host: str, port: int, sync_loop: SyncLoop | None = None) -> None:
+    """Serve the peer API until SIGTERM; run the sync loop beside it when given."""
+    identity = home.identity()
+    config = home.config
+    app = create_app(home.db_path, identity.key_id, config.role)
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=setup_logging(),
+            server_header=False,
+            date_header=False,
+            timeout_graceful_shutdown=5,
+        ),
+        lambda: app.state.service.closing,
+    )
+    if sync_loop is not None:
+        sync_loop.start()
+    _info("starting", node=config.name, role=config.role, host=host, port=port)
+    try:
+        server.run()
+    finally:
+        if sync_loop is not None:
+            sync_loop.stop.set()
+            sync_loop.wake.set()
+            sync_loop.join(timeout=10)
+        _info("stopped", node=config.name)

@@ -1,0 +1,80 @@
+"""USB bundles: the same compressed op batches as the network path, in one file.
+
+    b"DHB1" | u32 meta length | meta JSON {net, count, for} | (u32 batch length | batch)*
+
+Import applies each batch atomically through the same checks as a network push.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+from content.log import IngestReport, Log
+from sync.protocol import MAX_REQUEST_BYTES, ProtocolError, decode_batch, make_batches
+
+MAGIC = b"DHB1"
+_LENGTH = struct.Struct(">I")
+
+
+def export_bundle(log: Log, path: Path, vector: Mapping[str, int] | None = None) -> int:
+    """Write the ops a node with `vector` lacks (all ops without one); returns how many."""
+    ops = list(log.ops_missing_from(vector or {}))
+    meta = json.dumps({"net": log.network_id, "count": len(ops), "for": bool(vector)}).encode()
+    temporary = path.with_name(path.name + ".part")
+    with temporary.open("wb") as handle:
+        handle.write(MAGIC + _LENGTH.pack(len(meta)) + meta)
+        for batch in make_batches(ops):
+            handle.write(_LENGTH.pack(len(batch.data)) + batch.data)
+    temporary.replace(path)
+    return len(ops)
+
+
+def import_bundle(log: Log, path: Path) -> IngestReport:
+    total = IngestReport()
+    with path.open("rb") as handle:
+        meta = _read_meta(handle)
+        if meta.get("net") != log.network_id:
+            raise ProtocolError(f"bundle belongs to network {meta.get('net')}")
+        for data in _batches(handle):
+            report = log.ingest(decode_batch(data))
+            for name in ("applied", "duplicates", "held", "rejected", "purged"):
+                getattr(total, name).extend(getattr(report, name))
+    return total
+
+
+def _read_meta(handle: BinaryIO) -> dict[str, object]:
+    if handle.read(4) != MAGIC:
+        raise ProtocolError("not a Dorfhub bundle")
+    length = _read_length(handle)
+    if length is None or length > 4096:
+        raise ProtocolError("bundle header is damaged")
+    try:
+        meta = json.loads(handle.read(length))
+    except ValueError:
+        raise ProtocolError("bundle header is damaged") from None
+    if not isinstance(meta, dict):
+        raise ProtocolError("bundle header is damaged")
+    return meta
+
+
+def _batches(handle: BinaryIO) -> Iterator[bytes]:
+    while (length := _read_length(handle)) is not None:
+        if length > MAX_REQUEST_BYTES:
+            raise ProtocolError("bundle batch too large")
+        data = handle.read(length)
+        if len(data) != length:
+            raise ProtocolError("bundle is truncated")
+        yield data
+
+
+def _read_length(handle: BinaryIO) -> int | None:
+    raw = handle.read(_LENGTH.size)
+    if not raw:
+        return None
+    if len(raw) != _LENGTH.size:
+        raise ProtocolError("bundle is truncated")
+    return int(_LENGTH.unpack(raw)[0])

@@ -1,0 +1,356 @@
+"""The HTTP peer API every node serves (Starlette app via FastAPI, run by uvicorn).
+
+    GET  /v1/hello?digest=D   who is here; `equal` says whether D matches (the no-op sync)
+    POST /v1/pull             body: caller's version vector; answer: one batch, `more` header
+    POST /v1/vector           answer: this node's version vector (what to push)
+    POST /v1/push             body: one batch; answer: what was applied, held, rejected
+    GET  /v1/wait?digest=D    long-poll: returns when this node's digest differs from D (<= 25 s)
+    POST /v1/enroll           a new node asks to join; answer: its pairing code
+    GET  /v1/openapi.json     this description
+
+All but hello are signed by the calling node (sync.protocol). The store is touched only from one
+worker thread, so the event loop never blocks on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from content.grants import roles_of
+from content.log import Log
+from content.store import Store
+from sync import enrollment
+from sync.protocol import (
+    API,
+    MAX_REQUEST_BYTES,
+    MORE_HEADER,
+    NET_HEADER,
+    PROTO_HEADER,
+    PROTOCOL_VERSION,
+    AuthError,
+    ProtocolError,
+    SignedRequest,
+    decode_batch,
+    decode_vector,
+    encode_batch,
+    encode_vector,
+    make_batches,
+    verify_request,
+)
+
+log = logging.getLogger("dorfhub.peer")
+T = TypeVar("T")
+WAIT_SECONDS = 25.0
+WATCH_INTERVAL = 0.05
+NONCE_TTL_MS = 11 * 60 * 1000
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass
+class TokenBucket:
+    """Per-peer request rate limit: `rate` requests a second, bursts up to `burst`."""
+
+    rate: float
+    burst: float
+    tokens: float = 0.0
+    stamp: float = field(default_factory=time.monotonic)
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+@dataclass
+class PeerLimits:
+    requests_per_second: float = 50.0
+    burst: float = 200.0
+
+
+class PeerService:
+    """State behind the API: the store (one thread), the digest watcher, nonces and limits."""
+
+    def __init__(self, db_path: Path, node_key: str, role: str, limits: PeerLimits) -> None:
+        self.db_path = db_path
+        self.node_key = node_key
+        self.role = role
+        self.limits = limits
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="dorfhub-store")
+        self.store: Store | None = None
+        self.network_id = ""
+        self.digest = ""
+        self.changed = asyncio.Event()
+        self.closing = asyncio.Event()
+        self.nonces: dict[str, int] = {}
+        self.buckets: dict[str, TokenBucket] = {}
+
+    async def run(self, fn: Callable[[Store], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, lambda: fn(self._store()))
+
+    def _store(self) -> Store:
+        if self.store is None:
+            self.store = Store(self.db_path)
+        return self.store
+
+    async def start(self) -> None:
+        self.network_id = await self.run(lambda s: s.network_id or "")
+        self.digest = await self.run(lambda s: Log(s).digest())
+
+    async def watch(self) -> None:
+        """Poll SQLite's data_version (cheap) so writes from any process wake the long-polls."""
+        version = await self.run(lambda s: s.data_version())
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            current = await self.run(lambda s: s.data_version())
+            if current != version:
+                version = current
+                await self.refresh_digest()
+
+    async def refresh_digest(self) -> None:
+        digest = await self.run(lambda s: Log(s).digest())
+        if digest != self.digest:
+            self.digest = digest
+            self.changed.set()
+            self.changed = asyncio.Event()
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.executor.submit(self.store.close).result()
+        self.executor.shutdown()
+
+    # ---- request checks ----------------------------------------------------------------------
+
+    async def authenticate(self, request: Request, body: bytes) -> SignedRequest:
+        if request.headers.get(PROTO_HEADER, str(PROTOCOL_VERSION)) != str(PROTOCOL_VERSION):
+            raise Refused(
+                400, f"unsupported protocol version (this node speaks {PROTOCOL_VERSION})"
+            )
+        if request.headers.get(NET_HEADER, self.network_id) != self.network_id:
+            raise Refused(409, "wrong network id")
+        now = int(time.time() * 1000)
+        try:
+            signed = verify_request(
+                request.headers, request.method, request.url.path, self.network_id, body, now
+            )
+        except AuthError as exc:
+            raise Refused(401, str(exc)) from None
+        self._check_rate(signed.node)
+        self._check_nonce(signed, now)
+        return signed
+
+    def _check_rate(self, node: str) -> None:
+        bucket = self.buckets.setdefault(
+            node, TokenBucket(self.limits.requests_per_second, self.limits.burst, self.limits.burst)
+        )
+        if not bucket.take():
+            raise Refused(429, "too many requests")
+
+    def _check_nonce(self, signed: SignedRequest, now: int) -> None:
+        key = f"{signed.node}:{signed.nonce}"
+        if key in self.nonces:
+            raise Refused(401, "replayed request")
+        self.nonces[key] = now + NONCE_TTL_MS
+        if len(self.nonces) > 100_000:
+            self.nonces = {k: expiry for k, expiry in self.nonces.items() if expiry > now}
+
+    async def roles(self, node: str) -> list[str]:
+        return await self.run(lambda s: roles_of(s.conn, self.network_id, node))
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over the limit before they are read whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _send_json(send, 413, {"error": "request body too large"})
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise Refused(413, "request body too large")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    db_path: Path, node_key: str, role: str, limits: PeerLimits | None = None
+) -> FastAPI:
+    service = PeerService(db_path, node_key, role, limits or PeerLimits())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        watcher = asyncio.create_task(service.watch())
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            service.close()
+
+    app = FastAPI(
+        title="Dorfhub peer API",
+        version=str(PROTOCOL_VERSION),
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.add_middleware(BodyLimit, limit=MAX_REQUEST_BYTES)
+
+    @app.exception_handler(Refused)
+    async def refused(_request: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
+    @app.exception_handler(ProtocolError)
+    async def malformed(_request: Request, exc: ProtocolError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.get(f"{API}/hello")
+    async def hello(digest: str = Query("", max_length=64)) -> dict[str, Any]:
+        """Who answers here, and whether the caller's digest equals ours (nothing to do)."""
+        return {
+            "proto": PROTOCOL_VERSION,
+            "net": service.network_id,
+            "node": service.node_key,
+            "role": service.role,
+            "digest": service.digest,
+            "equal": digest == service.digest,
+            "time": int(time.time() * 1000),
+        }
+
+    @app.post(f"{API}/pull")
+    async def pull(request: Request) -> Response:
+        """Body: the caller's zstd version vector. Answer: one batch of ops it lacks."""
+        body = await request.body()
+        signed = await service.authenticate(request, body)
+        vector = decode_vector(body)
+        roles = await service.roles(signed.node)
+        if await service.run(lambda s: _is_revoked(s, signed.node)):
+            raise Refused(403, "this node's key is revoked")
+        batch = await service.run(lambda s: _first_batch(s, vector, public_only=not roles))
+        return Response(
+            batch[0], media_type="application/zstd", headers={MORE_HEADER: "1" if batch[1] else "0"}
+        )
+
+    @app.post(f"{API}/vector")
+    async def vector(request: Request) -> Response:
+        """Answer: this node's version vector, so the caller knows what to push."""
+        body = await request.body()
+        await service.authenticate(request, body)
+        data = await service.run(lambda s: encode_vector(Log(s).version_vector()))
+        return Response(data, media_type="application/zstd")
+
+    @app.post(f"{API}/push")
+    async def push(request: Request) -> dict[str, Any]:
+        """Body: one batch. Only enrolled nodes may push; each batch applies atomically."""
+        body = await request.body()
+        signed = await service.authenticate(request, body)
+        if not await service.roles(signed.node):
+            raise Refused(403, "unknown or revoked node may not push")
+        ops = decode_batch(body)
+        report = await service.run(lambda s: Log(s).ingest(ops))
+        await service.refresh_digest()
+        if report.rejected:
+            log.warning("push from %s: %s", signed.node[:12], report.rejected[0][1])
+        return {
+            "applied": len(report.applied),
+            "duplicates": len(report.duplicates),
+            "held": len(report.held),
+            "rejected": [{"op": op, "reason": why} for op, why in report.rejected],
+        }
+
+    @app.get(f"{API}/wait")
+    async def wait(
+        request: Request,
+        digest: str = Query(..., max_length=64),
+        timeout: float = Query(WAIT_SECONDS, ge=0, le=WAIT_SECONDS),
+    ) -> dict[str, Any]:
+        """Long-poll: answers as soon as this node's digest differs from `digest`."""
+        await service.authenticate(request, b"")
+        if digest == service.digest and not service.closing.is_set():
+            waiters = [
+                asyncio.create_task(service.changed.wait()),
+                asyncio.create_task(service.closing.wait()),
+            ]
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+        return {"digest": service.digest}
+
+    @app.post(f"{API}/enroll")
+    async def enroll(request: Request) -> dict[str, Any]:
+        """A new node asks to join; signed with its own key, which proves it holds it."""
+        body = await request.body()
+        signed = await service.authenticate(request, body)
+        wish = enrollment.parse_request(body, signed.node)
+        code = await service.run(lambda s: enrollment.record(s, wish))
+        return {"code": code}
+
+    return app
+
+
+def _first_batch(store: Store, vector: dict[str, int], public_only: bool) -> tuple[bytes, bool]:
+    ops = Log(store).ops_missing_from(vector, public_only=public_only)
+    for batch in make_batches(ops):
+        return batch.data, batch.more
+    return encode_batch([]), False
+
+
+def _is_revoked(store: Store, node: str) -> bool:
+    row = store.conn.execute("SELECT revoke_op FROM keys WHERE key = ?", (node,)).fetchone()
+    return row is not None and row[0] is not None
