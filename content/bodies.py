@@ -41,8 +41,10 @@ Category = Literal[
 MAX_ATTACHMENT_BYTES = 512 * 1024
 MAX_ATTACHMENTS = 8
 MAX_JSON_BODY_BYTES = 64 * 1024
-# Kinds whose superseded bodies may be pruned, so they may also arrive without a body.
-PRUNABLE_KINDS = frozenset({"notice.put", "hub.status", "server.status", "sensor.rollup"})
+# Kinds whose superseded bodies a node may prune locally. Ops always travel with their body.
+PRUNABLE_KINDS = frozenset({"notice.put", "hub.status", "server.status"})
+# Kinds that a node reports about itself: the entity must be the author.
+SELF_REPORT_KINDS = frozenset({"hub.status", "server.status"})
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
@@ -132,22 +134,27 @@ def decode_body(kind: str, body: bytes) -> Any:
     try:
         decoder = _decoders.get(kind, _any_object)
         return decoder.decode(body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise OpError(f"invalid {kind} body: {exc}") from None
 
 
-def check_kind_body(header: Header, body: bytes | None) -> None:
-    """Check what a body must be for its kind; raise OpError with the reason if it is not."""
+def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False) -> None:
+    """Check what a body must be for its kind; raise OpError with the reason if it is not.
+
+    `pruned_ok` admits a missing body of a prunable kind: only when a node replays its own log,
+    never for ops from peers (a relay could otherwise strip bodies to hide content)."""
     if header.kind not in KNOWN_KINDS:
         raise OpError(f"unknown kind {header.kind}")
+    if header.kind in SELF_REPORT_KINDS and header.entity != header.author:
+        raise OpError(f"{header.kind} is a report about its author's own node")
     sealed = header.kind in SEALED_KINDS
     if not sealed and header.sealed_to:
         raise OpError(f"{header.kind} bodies are public and must not be sealed")
     if sealed and not header.sealed_to:
         raise OpError(f"{header.kind} carries personal data and must be sealed")
     if body is None:
-        if header.kind not in PRUNABLE_KINDS:
-            raise OpError(f"{header.kind} ops must carry their body")
+        if not (pruned_ok and header.kind in PRUNABLE_KINDS):
+            raise OpError(f"{header.kind} op arrived without its body")
         return
     if sealed:
         _check_sealed(header, body)

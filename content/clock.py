@@ -30,8 +30,10 @@ class TrustedTime:
 
     @property
     def clock_suspect(self) -> bool:
-        """The local clock disagrees with signed time by more than an hour (reported in status)."""
-        return abs(self.skew_ms) > SKEW_REPORT_MS
+        """The local clock lags signed time by more than an hour (reported in status). Signed
+        time is only a lower bound, so a clock ahead of it cannot be judged here; the hub
+        daemon compares with the town server's clock for that."""
+        return self.skew_ms > SKEW_REPORT_MS
 
 
 def wall_clock_ms() -> int:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from content.authority import KeyRecord, Verdict, authorize
 from content.bodies import check_kind_body
+from content.clock import trusted_now
 from content.identity import Identity, network_id_for
 from content.ops import (
     FORMAT_VERSION,
@@ -67,6 +68,9 @@ class IngestReport:
             f"{len(self.applied)} applied, {len(self.duplicates)} duplicate, "
             f"{len(self.held)} held, {len(self.rejected)} rejected, {len(self.purged)} purged"
         )
+
+
+PRUNE_AFTER_MS = 30 * 24 * 3600 * 1000
 
 
 def now_ms() -> int:
@@ -123,11 +127,13 @@ class Log:
                 raise AppendRefused(reasons[0] if reasons else "op was not applied")
         return raw.op_id
 
-    def ingest(self, ops: Iterable[RawOp]) -> IngestReport:
-        """Apply foreign ops (raw bytes) atomically; report what happened to each."""
+    def ingest(self, ops: Iterable[RawOp], replaying_own_log: bool = False) -> IngestReport:
+        """Apply foreign ops (raw bytes) atomically; report what happened to each.
+
+        `replaying_own_log` (for `log verify`) admits ops whose bodies this node pruned."""
         report = IngestReport()
         with self.store.write() as conn:
-            _Applier(conn, self.network_id, report).ingest(ops)
+            _Applier(conn, self.network_id, report, pruned_ok=replaying_own_log).ingest(ops)
         return report
 
     # ---- reading -------------------------------------------------------------------------
@@ -159,7 +165,9 @@ class Log:
         for author, header, signature, body, seq, kind in rows:
             if seq <= vector.get(author, 0) or author in stopped:
                 continue
-            if public_only and kind in SEALED_KINDS:
+            # Pruned ops are not served (peers take no op without its body): the receiver gets
+            # a contiguous prefix and the rest from a node that kept the bodies.
+            if body is None or (public_only and kind in SEALED_KINDS):
                 stopped.add(author)
                 continue
             yield RawOp(header, signature, body)
@@ -170,16 +178,23 @@ class Log:
         ).fetchone()
         return RawOp(*row) if row else None
 
-    def prune_superseded(self) -> int:
-        """Drop the bodies of ops that lost to a later writer; their headers stay verifiable.
-        Returns the number of bodies pruned."""
+    def prune_superseded(self, older_than_ms: int = PRUNE_AFTER_MS) -> int:
+        """Drop the bodies of ops that lost to a later writer at least `older_than_ms` ago;
+        their headers stay verifiable. Returns the number of bodies pruned.
+
+        A node that prunes serves those authors only up to the pruned op, and if a revoke ever
+        brings a pruned version back, the op is given up and fetched again from a peer."""
         with self.store.write() as conn:
+            cutoff = trusted_now(conn).now_ms - older_than_ms
             cursor = conn.execute(
                 "UPDATE ops SET body = NULL WHERE body IS NOT NULL AND ("
                 " (kind = 'notice.put' AND id NOT IN"
-                "   (SELECT op_id FROM notices WHERE op_id IS NOT NULL))"
+                "   (SELECT op_id FROM notices WHERE op_id IS NOT NULL)"
+                "   AND entity IN (SELECT id FROM notices WHERE updated_at <= :cutoff))"
                 " OR (kind IN ('hub.status', 'server.status') AND id NOT IN"
-                "   (SELECT op_id FROM node_status)))"
+                "   (SELECT op_id FROM node_status)"
+                "   AND entity IN (SELECT node FROM node_status WHERE time <= :cutoff)))",
+                {"cutoff": cutoff},
             )
             return cursor.rowcount
 
@@ -190,8 +205,15 @@ class Log:
 class _Applier:
     """One ingest pass inside one write transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, network_id: str, report: IngestReport) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        network_id: str,
+        report: IngestReport,
+        pruned_ok: bool = False,
+    ) -> None:
         self.conn = conn
+        self.pruned_ok = pruned_ok
         self.network_id = network_id
         self.report = report
         self.retry: deque[str] = deque()  # authors whose parked ops may now apply
@@ -216,11 +238,11 @@ class _Applier:
             header = verify(raw)
             if header.net != self.network_id:
                 raise OpError(f"op belongs to network {header.net}")
-            check_kind_body(header, raw.body)
+            check_kind_body(header, raw.body, self.pruned_ok)
         except OpError as exc:
             self.report.rejected.append((op_id, str(exc)))
             return
-        if self._known(op_id, from_parking):
+        if self._known(raw, from_parking):
             self.report.duplicates.append(op_id)
             return
         quarantined = self.conn.execute(
@@ -238,12 +260,17 @@ class _Applier:
             return
         self._apply(raw, header)
 
-    def _known(self, op_id: str, from_parking: bool) -> bool:
+    def _known(self, raw: RawOp, from_parking: bool) -> bool:
+        op_id = raw.op_id
         if self.conn.execute("SELECT 1 FROM ops WHERE id = ?", (op_id,)).fetchone():
             return True
-        return not from_parking and bool(
-            self.conn.execute("SELECT 1 FROM parked_ops WHERE id = ?", (op_id,)).fetchone()
-        )
+        if from_parking:
+            return False
+        parked = self.conn.execute(
+            "SELECT body IS NULL FROM parked_ops WHERE id = ?", (op_id,)
+        ).fetchone()
+        # A parked copy whose body was pruned gives way to the complete op.
+        return parked is not None and not (parked[0] and raw.body is not None)
 
     def _in_sequence(self, raw: RawOp, header: Header) -> bool:
         """Check seq, prev and Lamport against the author's head; park or quarantine if not."""
@@ -396,6 +423,10 @@ class _Applier:
         for kind, entity in sorted(touched):
             for view in VIEWS_BY_KIND.get(kind, ()):
                 view.recompute(self.conn, entity)
+                for needy_author, needy_seq in view.needs_body(self.conn, entity):
+                    # The purge brought back a version whose body this node pruned: give it
+                    # up until a peer sends it again (our V now asks for it).
+                    self._purge(needy_author, needy_seq, "body needed again (was pruned)")
             if kind in KEY_KINDS:
                 self.recheck.append(entity)
                 self.retry.append(entity)

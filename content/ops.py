@@ -83,7 +83,7 @@ def decode_header(data: bytes) -> Header:
         raise OpError(f"header too large ({len(data)} bytes)")
     try:
         header = _header_decoder.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise OpError(f"malformed header: {exc}") from None
     if header.v != FORMAT_VERSION:
         raise OpError(f"unsupported format version {header.v}")

@@ -108,7 +108,7 @@ def _rebuild_and_compare(store: Store, scratch: Store) -> Iterator[str]:
         RawOp(*row)
         for row in store.conn.execute("SELECT header, signature, body FROM ops ORDER BY rowid")
     )
-    rebuilt = Log(scratch).ingest(ops)
+    rebuilt = Log(scratch).ingest(ops, replaying_own_log=True)
     for op_id, reason in rebuilt.rejected + rebuilt.held:
         yield f"op {op_id[:16]} does not apply when the log is replayed: {reason}"
         return

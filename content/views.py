@@ -32,6 +32,10 @@ class View:
     def clear(self, conn: sqlite3.Connection, entity: str) -> None:
         raise NotImplementedError
 
+    def needs_body(self, conn: sqlite3.Connection, entity: str) -> list[tuple[str, int]]:
+        """(author, seq) of pruned ops that would now win: the node must fetch them again."""
+        return []
+
     def recompute(self, conn: sqlite3.Connection, entity: str) -> None:
         self.clear(conn, entity)
         placeholders = ",".join("?" * len(self.kinds))
@@ -171,6 +175,16 @@ class NoticesView(View):
             ),
         )
 
+    def needs_body(self, conn: sqlite3.Connection, entity: str) -> list[tuple[str, int]]:
+        rows = conn.execute(
+            "SELECT o.author, o.seq FROM ops o LEFT JOIN notices n ON n.id = o.entity "
+            "WHERE o.entity = ? AND o.kind = 'notice.put' AND o.body IS NULL "
+            "AND (n.lamport IS NULL OR o.lamport > n.lamport "
+            "     OR (o.lamport = n.lamport AND o.author > n.author))",
+            (entity,),
+        )
+        return [(author, seq) for author, seq in rows]
+
     def _index(self, conn: sqlite3.Connection, entity: str) -> None:
         """Keep the full-text index in step: live notices only, every language."""
         rowid, title, body, retracted = conn.execute(
@@ -219,9 +233,9 @@ class NodeStatusView(View):
         row = conn.execute(
             "SELECT lamport, op_id FROM node_status WHERE node = ?", (op.entity,)
         ).fetchone()
-        if row is not None and (op.lamport, op.id) <= (row[0], row[1]):
+        if op.body is None or (row is not None and (op.lamport, op.id) <= (row[0], row[1])):
             return
-        body = op.body.decode() if op.body is not None else None
+        body = op.body.decode()
         conn.execute(
             "INSERT OR REPLACE INTO node_status VALUES (?, ?, ?, ?, ?, ?)",
             (op.entity, op.kind, op.id, op.lamport, op.time, body),
@@ -229,6 +243,16 @@ class NodeStatusView(View):
 
     def clear(self, conn: sqlite3.Connection, entity: str) -> None:
         conn.execute("DELETE FROM node_status WHERE node = ?", (entity,))
+
+    def needs_body(self, conn: sqlite3.Connection, entity: str) -> list[tuple[str, int]]:
+        rows = conn.execute(
+            "SELECT o.author, o.seq FROM ops o LEFT JOIN node_status s ON s.node = o.entity "
+            "WHERE o.entity = ? AND o.kind IN ('hub.status', 'server.status') "
+            "AND o.body IS NULL AND (s.lamport IS NULL OR o.lamport > s.lamport "
+            "     OR (o.lamport = s.lamport AND o.id > s.op_id))",
+            (entity,),
+        )
+        return [(author, seq) for author, seq in rows]
 
 
 class SealedItemsView(View):

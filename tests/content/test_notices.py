@@ -1,0 +1,352 @@
+"""The noticeboard view: targeting, categories, search, last writer wins, tombstones, display
+windows and attachments (ARCHITECTURE.md section 2, rule 5)."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from content import grants, notices
+from content.bodies import MAX_ATTACHMENT_BYTES, Attachment, encode_body
+from content.clock import wall_clock_ms
+from content.identity import Identity
+from content.log import AppendRefused, Log
+from content.notices import NoticeError, active_notices, get_notice
+from content.ops import body_hash
+from content.verify import verify_store
+from tests.content.conftest import Network
+from tests.content.helpers import (
+    DAY,
+    GROUP,
+    HOUR,
+    all_ops,
+    notice,
+    notice_bytes,
+    snapshot,
+    sync,
+)
+
+
+def _shown(
+    log: Log,
+    hub: str | None = None,
+    at_ms: int | None = None,
+    category: str | None = None,
+    search: str | None = None,
+) -> list[str]:
+    found = active_notices(log.store.conn, hub, at_ms, category, search)
+    return sorted(n.id for n in found)
+
+
+def _title(log: Log, notice_id: str) -> str:
+    found = get_notice(log.store.conn, notice_id)
+    assert found is not None
+    return found.title["de"]
+
+
+def _lamport(log: Log, op_id: str) -> int:
+    return int(
+        log.store.conn.execute("SELECT lamport FROM ops WHERE id = ?", (op_id,)).fetchone()[0]
+    )
+
+
+def _last_op(log: Log) -> str:
+    return all_ops(log)[-1].op_id
+
+
+# ---- targeting and filters -------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_hubs(network: Network) -> tuple[Identity, Identity, Identity]:
+    """The fixture's hub (in GROUP), one in another group and one in no group."""
+    sonnenwald = Identity.generate("Sonnenwald")
+    lone = Identity.generate("Einöde")
+    grants.grant(network.log, network.admin, sonnenwald.public, "hub", "S", groups=["Sonnenwald"])
+    grants.grant(network.log, network.admin, lone.public, "hub", "E")
+    return network.hub, sonnenwald, lone
+
+
+def test_notices_reach_all_hubs_a_named_hub_or_a_group(
+    network: Network, three_hubs: tuple[Identity, Identity, Identity]
+) -> None:
+    in_group, sonnenwald, lone = (hub.key_id for hub in three_hubs)
+    log, admin = network.log, network.admin
+    notices.publish(log, admin, notice("Für alle"), "n-all")
+    notices.publish(log, admin, notice("Nur Sonnenwald", hubs=[sonnenwald]), "n-named")
+    notices.publish(log, admin, notice("Ilzer Land", groups=[GROUP]), "n-group")
+    notices.publish(log, admin, notice("Beides", hubs=[lone], groups=[GROUP]), "n-both")
+
+    assert _shown(log, hub=in_group) == ["n-all", "n-both", "n-group"]
+    assert _shown(log, hub=sonnenwald) == ["n-all", "n-named"]
+    assert _shown(log, hub=lone) == ["n-all", "n-both"]
+    assert _shown(log) == ["n-all", "n-both", "n-group", "n-named"]
+
+
+def test_a_hub_joins_a_group_through_a_new_grant(
+    network: Network, three_hubs: tuple[Identity, Identity, Identity]
+) -> None:
+    lone = three_hubs[2]
+    notices.publish(network.log, network.admin, notice("Ilzer Land", groups=[GROUP]), "n-group")
+    assert _shown(network.log, hub=lone.key_id) == []
+    grants.grant(network.log, network.admin, lone.public, "hub", lone.name, groups=[GROUP])
+    assert _shown(network.log, hub=lone.key_id) == ["n-group"]
+
+
+def test_the_category_filter(network: Network) -> None:
+    notices.publish(network.log, network.admin, notice("Impfung", category="gesundheit"), "n-h")
+    notices.publish(network.log, network.admin, notice("Bus", category="mobilitaet"), "n-m")
+    assert _shown(network.log, category="gesundheit") == ["n-h"]
+    assert _shown(network.log, category="mobilitaet") == ["n-m"]
+    assert _shown(network.log, category="verein") == []
+
+
+def test_emergencies_come_first_then_the_newest(network: Network) -> None:
+    now = wall_clock_ms()
+    published = (("n-sos", "emergency", 3), ("n-old", "normal", 2), ("n-new", "normal", 1))
+    for notice_id, priority, hours_ago in published:
+        body = notice_bytes(priority=priority, valid_from=now - DAY)
+        network.log.append(
+            network.admin, "notice.put", notice_id, body, time_ms=now - hours_ago * HOUR
+        )
+    assert [n.id for n in active_notices(network.store.conn)] == ["n-sos", "n-new", "n-old"]
+
+
+# ---- search ----------------------------------------------------------------------------------
+
+BUS = {
+    "de": ("Bürgerbus nach Grafenau", "Jeden Dienstag ab dem Rathaus."),
+    "en": ("Community shuttle to Grafenau", "Every Tuesday from the town hall."),
+    "de-LS": ("Der Bürger·bus fährt nach Grafenau", "Sie können Ihren Rollator mitnehmen."),
+}
+FLU = {
+    "de": ("Grippeimpfung", "In der Praxis Dr. Huber."),
+    "en": ("Flu vaccination", "At Dr Huber's practice."),
+    "de-LS": ("Impfung gegen Grippe", "Rufen Sie an."),
+}
+
+
+@pytest.fixture
+def searchable(network: Network) -> Network:
+    for notice_id, texts in (("n-bus", BUS), ("n-flu", FLU)):
+        body = notice(texts["de"][0], text=texts["de"][1], translations=texts)
+        notices.publish(network.log, network.admin, body, notice_id)
+    return network
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Bürgerbus", ["n-bus"]),
+        ("Burgerbus", ["n-bus"]),  # typed without the umlaut
+        ("bürgerbus grafenau", ["n-bus"]),
+        ("shuttle", ["n-bus"]),  # English only
+        ("Tuesday", ["n-bus"]),
+        ("Rollator", ["n-bus"]),  # Leichte Sprache only
+        ("Bürger·bus", ["n-bus"]),
+        ("Impf", ["n-flu"]),  # prefix of the Leichte Sprache word
+        ("vaccination", ["n-flu"]),
+        ("Huber", ["n-flu"]),
+        ("Grafenau Huber", []),  # every word must match
+        ("Freibier", []),
+        ('"*)(', []),  # FTS syntax typed by a person is not syntax
+    ],
+)
+def test_search_covers_every_language_and_ignores_umlauts(
+    searchable: Network, query: str, expected: list[str]
+) -> None:
+    assert _shown(searchable.log, search=query) == expected
+
+
+def test_retracted_notices_are_not_found(searchable: Network) -> None:
+    notices.retract(searchable.log, searchable.admin, "n-bus")
+    assert _shown(searchable.log, search="Grafenau") == []
+    assert verify_store(searchable.store).ok
+
+
+def test_search_follows_an_update(searchable: Network) -> None:
+    notices.update(searchable.log, searchable.admin, "n-bus", title={"en": "Village bus"})
+    assert _shown(searchable.log, search="village") == ["n-bus"]
+    assert _shown(searchable.log, search="shuttle") == []
+    assert _shown(searchable.log, search="Bürgerbus") == ["n-bus"]  # German title kept
+
+
+# ---- last writer wins and tombstones ---------------------------------------------------------
+
+
+@pytest.fixture
+def two_offices(network: Network) -> tuple[Network, Identity, Log]:
+    """The town hall (network.log, admin) and a second office (its own store, admin 2), both
+    holding notice n-1."""
+    second = Identity.generate("Zweite Verwaltung")
+    grants.grant(network.log, network.root, second.public, "admin", second.name)
+    notices.publish(network.log, network.admin, notice("Erste Fassung"), "n-1")
+    office = network.fresh_log("office")
+    sync(network.log, office)
+    return network, second, office
+
+
+def _exchange(first: Log, second: Log) -> None:
+    sync(first, second)
+    sync(second, first)
+
+
+def test_concurrent_updates_converge_on_the_higher_author_key(
+    two_offices: tuple[Network, Identity, Log],
+) -> None:
+    network, second, office = two_offices
+    town = network.log
+    notices.update(town, network.admin, "n-1", title={"de": "Fassung Rathaus"})
+    notices.update(office, second, "n-1", title={"de": "Fassung Büro"})
+    assert _lamport(town, _last_op(town)) == _lamport(office, _last_op(office))  # a true tie
+    _exchange(town, office)
+
+    winner = "Fassung Rathaus" if network.admin.key_id > second.key_id else "Fassung Büro"
+    assert _title(town, "n-1") == _title(office, "n-1") == winner
+    assert snapshot(town.store) == snapshot(office.store)
+
+
+def test_a_later_lamport_wins_whatever_the_wall_clock_says(
+    two_offices: tuple[Network, Identity, Log],
+) -> None:
+    network, second, office = two_offices
+    town = network.log
+    notices.update(town, network.admin, "n-1", title={"de": "Fassung Rathaus"})
+    notices.update(office, second, "n-1", title={"de": "Fassung Büro"})
+    _exchange(town, office)
+    loser, loser_log = (
+        (second, office) if network.admin.key_id > second.key_id else (network.admin, town)
+    )
+    current = notices.current_body(loser_log, "n-1")
+    changed = msgspec.structs.replace(current, title={"de": "Nachgebessert"})
+    # The loser's clock is a day behind: order still follows the Lamport clock.
+    loser_log.append(
+        loser, "notice.put", "n-1", encode_body(changed), time_ms=wall_clock_ms() - DAY
+    )
+    _exchange(town, office)
+    assert _title(town, "n-1") == _title(office, "n-1") == "Nachgebessert"
+
+
+def test_a_retract_is_not_undone_by_a_later_put(network: Network) -> None:
+    notices.publish(network.log, network.admin, notice("Sperrung Kirchweg"), "n-1")
+    notices.retract(network.log, network.admin, "n-1", "Sperrung aufgehoben")
+    network.log.append(network.admin, "notice.put", "n-1", notice_bytes("Wieder da?"))
+    assert _shown(network.log) == []
+    found = get_notice(network.store.conn, "n-1")
+    assert found is not None
+    assert found.retracted
+    with pytest.raises(NoticeError, match="retracted"):
+        notices.update(network.log, network.admin, "n-1", category="verwaltung")
+
+
+def test_a_concurrent_put_with_a_higher_lamport_does_not_revive_a_retracted_notice(
+    two_offices: tuple[Network, Identity, Log],
+) -> None:
+    network, second, office = two_offices
+    town = network.log
+    retract_id = town.append(network.admin, "notice.retract", "n-1", b"{}")
+    for version in ("a", "b", "c"):  # the office keeps editing, not knowing of the retract
+        notices.update(office, second, "n-1", title={"de": f"Fassung {version}"})
+    assert _lamport(office, _last_op(office)) > _lamport(town, retract_id)
+    _exchange(town, office)
+    for log in (town, office):
+        assert _shown(log) == []
+        assert verify_store(log.store).ok
+    assert snapshot(town.store) == snapshot(office.store)
+
+
+def test_a_retract_that_arrives_before_the_put_still_wins(
+    two_offices: tuple[Network, Identity, Log],
+) -> None:
+    network, second, office = two_offices
+    base = all_ops(office)
+    notices.publish(network.log, network.admin, notice("Spät"), "n-2")
+    put = all_ops(network.log)[-1]
+    office.append(second, "notice.retract", "n-2", b"{}")  # retracting what it has not seen
+    retract = all_ops(office)[-1]
+    fresh = network.fresh_log("fresh")
+    fresh.ingest(base)
+    fresh.ingest([retract])
+    fresh.ingest([put])
+    assert "n-2" not in _shown(fresh)
+    found = get_notice(fresh.store.conn, "n-2")
+    assert found is not None
+    assert found.retracted
+
+
+# ---- display window --------------------------------------------------------------------------
+
+
+def test_expired_and_not_yet_valid_notices_are_hidden(network: Network) -> None:
+    now = wall_clock_ms()
+    publish = notices.publish
+    publish(network.log, network.admin, notice(valid_from=now - HOUR), "n-now")
+    publish(
+        network.log,
+        network.admin,
+        notice(valid_from=now - 2 * DAY, valid_until=now - DAY),
+        "n-expired",
+    )
+    publish(network.log, network.admin, notice(valid_from=now + DAY), "n-upcoming")
+    assert _shown(network.log) == ["n-now"]
+    assert _shown(network.log, at_ms=now - 2 * DAY) == ["n-expired"]
+    assert _shown(network.log, at_ms=now + 2 * DAY) == ["n-now", "n-upcoming"]
+    # The window is half-open: shown from the very millisecond of valid_from (asserted above
+    # for n-expired), gone from the millisecond of valid_until.
+    assert "n-expired" in _shown(network.log, at_ms=now - DAY - 1)
+    assert "n-expired" not in _shown(network.log, at_ms=now - DAY)
+
+
+def test_a_window_that_ends_before_it_starts_is_refused(network: Network) -> None:
+    with pytest.raises(AppendRefused, match="ends before it starts"):
+        network.log.append(
+            network.admin, "notice.put", "n-1", notice_bytes(valid_from=10, valid_until=10)
+        )
+
+
+# ---- attachments -----------------------------------------------------------------------------
+
+TIMETABLE = b"Haltestelle;Abfahrt\nRingelai Rathaus;08:15\nPerlesreut Marktplatz;08:35\n"
+
+
+def test_an_attachment_round_trips_to_another_node(network: Network) -> None:
+    attachment = notices.attach(network.log, network.admin, TIMETABLE, "fahrplan.csv", "text/csv")
+    assert attachment.blob == body_hash(TIMETABLE)
+    notices.publish(network.log, network.admin, notice(attachments=[attachment]), "n-bus")
+    hub = network.fresh_log("hub")
+    sync(network.log, hub)
+    shown = get_notice(hub.store.conn, "n-bus")
+    assert shown is not None
+    assert shown.attachments == [msgspec.structs.asdict(attachment)]
+    assert notices.blob(hub.store.conn, attachment.blob) == TIMETABLE
+    assert notices.blob(hub.store.conn, body_hash(b"anything else")) is None
+
+
+def test_the_same_file_is_stored_once(network: Network) -> None:
+    notices.attach(network.log, network.admin, TIMETABLE, "fahrplan.csv", "text/csv")
+    count = network.log.count()
+    again = notices.attach(network.log, network.admin, TIMETABLE, "kopie.csv", "text/csv")
+    assert network.log.count() == count
+    assert again.name == "kopie.csv"
+
+
+def test_attachment_size_is_limited(network: Network) -> None:
+    largest = b"x" * MAX_ATTACHMENT_BYTES
+    assert notices.attach(network.log, network.admin, largest, "a.bin", "application/pdf")
+    too_large = largest + b"x"
+    count = network.log.count()
+    with pytest.raises(NoticeError, match="larger than"):
+        notices.attach(network.log, network.admin, too_large, "b.bin", "application/pdf")
+    # The log enforces the limit too, for ops that do not come through attach().
+    with pytest.raises(AppendRefused, match="attachment too large"):
+        network.log.append(network.admin, "blob.put", body_hash(too_large), too_large)
+    assert network.log.count() == count
+    # A notice may not claim an attachment beyond the limit either.
+    claimed = Attachment(blob=body_hash(too_large), name="b", mime="a/b", size=len(too_large))
+    with pytest.raises(AppendRefused, match="size"):
+        network.log.append(network.admin, "notice.put", "n-1", notice_bytes(attachments=[claimed]))
+
+
+def test_a_blob_must_be_named_by_its_hash(network: Network) -> None:
+    with pytest.raises(AppendRefused, match="content hash"):
+        network.log.append(network.admin, "blob.put", body_hash(b"other"), TIMETABLE)
