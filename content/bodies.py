@@ -138,8 +138,9 @@ def decode_body(kind: str, body: bytes) -> Any:
         raise OpError(f"invalid {kind} body: {exc}") from None
 
 
-def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False) -> None:
+def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False) -> Any:
     """Check what a body must be for its kind; raise OpError with the reason if it is not.
+    Returns the decoded JSON body (None for pruned, sealed and blob bodies).
 
     `pruned_ok` admits a missing body of a prunable kind: only when a node replays its own log,
     never for ops from peers (a relay could otherwise strip bodies to hide content)."""
@@ -155,13 +156,14 @@ def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False)
     if body is None:
         if not (pruned_ok and header.kind in PRUNABLE_KINDS):
             raise OpError(f"{header.kind} op arrived without its body")
-        return
+        return None
     if sealed:
         _check_sealed(header, body)
-    elif header.kind == "blob.put":
+        return None
+    if header.kind == "blob.put":
         _check_blob(header, body)
-    else:
-        _check_json(header, body)
+        return None
+    return _check_json(header, body)
 
 
 def _check_sealed(header: Header, body: bytes) -> None:
@@ -180,7 +182,7 @@ def _check_blob(header: Header, body: bytes) -> None:
         raise OpError("a blob's entity id must be its content hash")
 
 
-def _check_json(header: Header, body: bytes) -> None:
+def _check_json(header: Header, body: bytes) -> Any:
     if len(body) > MAX_JSON_BODY_BYTES:
         raise OpError(f"{header.kind} body too large ({len(body)} bytes)")
     parsed = decode_body(header.kind, body)
@@ -191,6 +193,7 @@ def _check_json(header: Header, body: bytes) -> None:
             raise OpError("a revoke's entity id must be the revoked key")
     elif isinstance(parsed, NoticeBody):
         _check_notice(parsed)
+    return parsed
 
 
 def _check_grant(header: Header, grant: GrantBody) -> None:

@@ -31,11 +31,11 @@ from content.ops import (
     body_hash,
     decode_header,
     encode_header,
-    verify,
 )
 from content.roles import KEY_KINDS, SEALED_KINDS
 from content.store import Store, StoreError
-from content.views import VIEWS_BY_KIND
+from content.verifier import Checked, check_one, checked
+from content.views import VIEWS_BY_KIND, View
 
 
 class AppendRefused(Exception):
@@ -121,7 +121,7 @@ class Log:
             )
             raw = RawOp(header, author.sign(header), body)
             report = IngestReport()
-            _Applier(conn, self.network_id, report).ingest([raw])
+            _Applier(conn, self.network_id, report).ingest(checked([raw]))
             if raw.op_id not in report.applied:
                 reasons = [why for op, why in report.rejected + report.held if op == raw.op_id]
                 raise AppendRefused(reasons[0] if reasons else "op was not applied")
@@ -132,8 +132,10 @@ class Log:
 
         `replaying_own_log` (for `log verify`) admits ops whose bodies this node pruned."""
         report = IngestReport()
+        batch = list(ops)
         with self.store.write() as conn:
-            _Applier(conn, self.network_id, report, pruned_ok=replaying_own_log).ingest(ops)
+            applier = _Applier(conn, self.network_id, report, pruned_ok=replaying_own_log)
+            applier.ingest(checked(batch))
         return report
 
     # ---- reading -------------------------------------------------------------------------
@@ -218,11 +220,21 @@ class _Applier:
         self.report = report
         self.retry: deque[str] = deque()  # authors whose parked ops may now apply
         self.recheck: deque[str] = deque()  # authors whose applied ops may have lost authority
+        # Small per-batch caches, so the common case (a new op in sequence) costs few queries.
+        self.quarantined = {row[0] for row in conn.execute("SELECT author FROM quarantine")}
+        self.parked_authors = {
+            row[0] for row in conn.execute("SELECT DISTINCT author FROM parked_ops")
+        }
+        self.key_records: dict[str, KeyRecord | None] = {}
+        self.heads: dict[str, tuple[int, str, int]] = {}  # author -> (seq, head id, lamport)
+        self.touched: dict[View, set[str]] = {}
 
-    def ingest(self, ops: Iterable[RawOp]) -> None:
-        for raw in ops:
-            self._one(raw)
+    def ingest(self, ops: Iterable[Checked]) -> None:
+        for raw, header in ops:
+            self._one(raw, header)
             self._settle()
+        for view, entities in self.touched.items():
+            view.after_batch(self.conn, entities)
         self.report.settle()
 
     def _settle(self) -> None:
@@ -232,23 +244,24 @@ class _Applier:
             else:
                 self._retry_parked(self.retry.popleft())
 
-    def _one(self, raw: RawOp, from_parking: bool = False) -> None:
+    def _one(
+        self, raw: RawOp, verified: Header | OpError | None = None, from_parking: bool = False
+    ) -> None:
         op_id = raw.op_id
         try:
-            header = verify(raw)
+            header = check_one(raw) if verified is None else verified
+            if isinstance(header, OpError):
+                raise header
             if header.net != self.network_id:
                 raise OpError(f"op belongs to network {header.net}")
-            check_kind_body(header, raw.body, self.pruned_ok)
+            parsed = check_kind_body(header, raw.body, self.pruned_ok)
         except OpError as exc:
             self.report.rejected.append((op_id, str(exc)))
             return
-        if self._known(raw, from_parking):
+        if self._held_already(raw, header, from_parking):
             self.report.duplicates.append(op_id)
             return
-        quarantined = self.conn.execute(
-            "SELECT 1 FROM quarantine WHERE author = ?", (header.author,)
-        ).fetchone()
-        if quarantined:
+        if header.author in self.quarantined:
             self.report.rejected.append((op_id, "author is quarantined (forked log)"))
             return
         if not self._in_sequence(raw, header):
@@ -258,13 +271,27 @@ class _Applier:
             status = "held" if verdict.outcome == "unknown" else "rejected"
             self._park(raw, header, status, verdict.reason)
             return
-        self._apply(raw, header)
+        self._apply(raw, header, parsed, from_parking)
 
-    def _known(self, raw: RawOp, from_parking: bool) -> bool:
+    def _head(self, author: str) -> tuple[int, str, int]:
+        if author not in self.heads:
+            row = self.conn.execute(
+                "SELECT v.seq, v.head, o.lamport FROM versions v JOIN ops o ON o.id = v.head "
+                "WHERE v.author = ?",
+                (author,),
+            ).fetchone()
+            self.heads[author] = (row[0], row[1], row[2]) if row else (0, "", 0)
+        return self.heads[author]
+
+    def _held_already(self, raw: RawOp, header: Header, from_parking: bool) -> bool:
+        """Whether this exact op is applied (its seq is within V) or waiting in parking."""
+        if header.seq <= self._head(header.author)[0]:
+            stored = self.conn.execute(
+                "SELECT id FROM ops WHERE author = ? AND seq = ?", (header.author, header.seq)
+            ).fetchone()
+            return bool(stored and stored[0] == raw.op_id)
         op_id = raw.op_id
-        if self.conn.execute("SELECT 1 FROM ops WHERE id = ?", (op_id,)).fetchone():
-            return True
-        if from_parking:
+        if from_parking or header.author not in self.parked_authors:
             return False
         parked = self.conn.execute(
             "SELECT body IS NULL FROM parked_ops WHERE id = ?", (op_id,)
@@ -274,12 +301,7 @@ class _Applier:
 
     def _in_sequence(self, raw: RawOp, header: Header) -> bool:
         """Check seq, prev and Lamport against the author's head; park or quarantine if not."""
-        version = self.conn.execute(
-            "SELECT v.seq, v.head, o.lamport FROM versions v JOIN ops o ON o.id = v.head "
-            "WHERE v.author = ?",
-            (header.author,),
-        ).fetchone()
-        held_seq, head, head_lamport = version if version else (0, "", 0)
+        held_seq, head, head_lamport = self._head(header.author)
         if header.seq <= held_seq:
             kept = self.conn.execute(
                 "SELECT id FROM ops WHERE author = ? AND seq = ?", (header.author, header.seq)
@@ -298,12 +320,23 @@ class _Applier:
         return True
 
     def _authorize(self, header: Header) -> Verdict:
-        row = self.conn.execute(
-            "SELECT grants, revoked_after_seq FROM keys WHERE key = ?", (header.author,)
-        ).fetchone()
-        return authorize(header, self.network_id, KeyRecord.from_row(*row) if row else None)
+        if header.author not in self.key_records:
+            row = self.conn.execute(
+                "SELECT grants, revoked_after_seq FROM keys WHERE key = ?", (header.author,)
+            ).fetchone()
+            self.key_records[header.author] = KeyRecord.from_row(*row) if row else None
+        return authorize(header, self.network_id, self.key_records[header.author])
 
-    def _apply(self, raw: RawOp, header: Header) -> None:
+    def _fold(self, view: View, op: StoredOp) -> None:
+        view.fold(self.conn, op)
+        self._touch(view, op.entity)
+
+    def _touch(self, view: View, entity: str) -> None:
+        self.touched.setdefault(view, set()).add(entity)
+        if view.name == "keys":
+            self.key_records.pop(entity, None)
+
+    def _apply(self, raw: RawOp, header: Header, parsed: object, from_parking: bool) -> None:
         op_id = raw.op_id
         self.conn.execute(
             f"INSERT INTO ops ({STORED_OP_COLUMNS}, header, signature) "
@@ -326,7 +359,9 @@ class _Applier:
             "ON CONFLICT (author) DO UPDATE SET seq = excluded.seq, head = excluded.head",
             (header.author, header.seq, op_id),
         )
-        self.conn.execute("DELETE FROM parked_ops WHERE id = ?", (op_id,))
+        self.heads[header.author] = (header.seq, op_id, header.lamport)
+        if from_parking or header.author in self.parked_authors:
+            self.conn.execute("DELETE FROM parked_ops WHERE id = ?", (op_id,))
         if network_id_for(header.author) == self.network_id:
             self.conn.execute(
                 "UPDATE network SET root_key = ? WHERE root_key IS NULL", (header.author,)
@@ -340,18 +375,21 @@ class _Applier:
             header.kind,
             header.entity,
             raw.body,
+            parsed,
         )
         for view in VIEWS_BY_KIND.get(header.kind, ()):
-            view.fold(self.conn, stored)
+            self._fold(view, stored)
         self.report.applied.append(op_id)
-        self._detect_parked_fork(header, op_id)
-        self.retry.append(header.author)
+        if header.author in self.parked_authors:
+            self._detect_parked_fork(header, op_id)
+            self.retry.append(header.author)
         if header.kind == "key.revoke":
             self.recheck.append(header.entity)
         elif header.kind == "key.grant":
             self.retry.append(header.entity)
 
     def _park(self, raw: RawOp, header: Header, status: str, reason: str) -> None:
+        self.parked_authors.add(header.author)
         self.conn.execute(
             "INSERT OR REPLACE INTO parked_ops VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -364,6 +402,8 @@ class _Applier:
 
     def _retry_parked(self, author: str) -> None:
         """Feed the author's parked op for its next seq back in, as long as that applies."""
+        if author not in self.parked_authors:
+            return
         while True:
             version = self.conn.execute(
                 "SELECT seq FROM versions WHERE author = ?", (author,)
@@ -403,6 +443,8 @@ class _Applier:
             (author, from_seq),
         ).fetchall()
         touched: set[tuple[str, str]] = set()
+        self.parked_authors.add(author)
+        self.heads.pop(author, None)
         for row in rows:
             op = StoredOp(*row[:8])
             self.conn.execute("DELETE FROM ops WHERE id = ?", (op.id,))
@@ -423,6 +465,7 @@ class _Applier:
         for kind, entity in sorted(touched):
             for view in VIEWS_BY_KIND.get(kind, ()):
                 view.recompute(self.conn, entity)
+                self._touch(view, entity)
                 for needy_author, needy_seq in view.needs_body(self.conn, entity):
                     # The purge brought back a version whose body this node pruned: give it
                     # up until a peer sends it again (our V now asks for it).
@@ -432,6 +475,7 @@ class _Applier:
                 self.retry.append(entity)
 
     def _quarantine(self, author: str, kept: str, raw: RawOp, reason: str) -> None:
+        self.quarantined.add(author)
         self.conn.execute(
             "INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?)",
             (author, kept, raw.header, raw.signature, reason),

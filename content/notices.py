@@ -6,7 +6,6 @@ display-window query takes its "now" from trusted time.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -148,11 +147,16 @@ def blob(conn: sqlite3.Connection, digest: str) -> bytes | None:
     return None if row is None else bytes(row[0])
 
 
-_SELECT = (
+_COLUMNS = (
     "SELECT n.id, n.title, n.body, n.category, n.priority, n.valid_from, n.valid_until, "
     "n.event_start, n.event_end, n.place, n.target_hubs, n.target_groups, n.attachments, "
     "n.author, coalesce(k.name, ''), n.published_at, n.updated_at, n.retract_op IS NOT NULL "
-    "FROM notices n LEFT JOIN keys k ON k.key = n.author "
+)
+_AUTHOR = "LEFT JOIN keys k ON k.key = n.author "
+_SELECT = _COLUMNS + "FROM notices n " + _AUTHOR
+# A search starts from the full-text index, so it visits only the matching notices.
+_SELECT_MATCHES = (
+    _COLUMNS + "FROM notices_fts f CROSS JOIN notices n ON n.rowid = f.rowid " + _AUTHOR
 )
 _LIVE = "n.op_id IS NOT NULL AND n.retract_op IS NULL"
 _IN_WINDOW = "n.valid_from <= :at AND (n.valid_until IS NULL OR n.valid_until > :at)"
@@ -186,10 +190,12 @@ def active_notices(
         clauses.append(_FOR_HUB)
     if category is not None:
         clauses.append("n.category = :category")
+    select = _SELECT
     if search:
-        clauses.append("n.rowid IN (SELECT rowid FROM notices_fts WHERE notices_fts MATCH :q)")
+        select = _SELECT_MATCHES
+        clauses.append("notices_fts MATCH :q")
         params["q"] = fts_query(search)
-    sql = _SELECT + "WHERE " + " AND ".join(clauses) + _ORDER
+    sql = select + "WHERE " + " AND ".join(clauses) + _ORDER
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [_notice(row) for row in conn.execute(sql, params)]
@@ -242,11 +248,16 @@ def notice_body(
     )
 
 
+_texts = msgspec.json.Decoder(dict[str, str])
+_strings = msgspec.json.Decoder(list[str])
+_objects = msgspec.json.Decoder(list[dict[str, Any]])
+
+
 def _notice(row: tuple[Any, ...]) -> Notice:
     return Notice(
         id=row[0],
-        title=json.loads(row[1]),
-        body=json.loads(row[2]),
+        title=_texts.decode(row[1]),
+        body=_texts.decode(row[2]),
         category=row[3],
         priority=row[4],
         valid_from=row[5],
@@ -254,9 +265,9 @@ def _notice(row: tuple[Any, ...]) -> Notice:
         event_start=row[7],
         event_end=row[8],
         place=row[9],
-        target_hubs=json.loads(row[10]),
-        target_groups=json.loads(row[11]),
-        attachments=json.loads(row[12]),
+        target_hubs=_strings.decode(row[10]),
+        target_groups=_strings.decode(row[11]),
+        attachments=_objects.decode(row[12]),
         author=row[13],
         author_name=row[14],
         published_at=row[15],

@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
@@ -194,6 +194,7 @@ class StoredOp:
     kind: str
     entity: str
     body: bytes | None
+    parsed: Any = None  # the decoded body when the applier already has it
 
     @property
     def order(self) -> tuple[int, str]:

@@ -24,11 +24,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX ops_entity ON ops (entity, kind);
     CREATE INDEX ops_lamport ON ops (lamport);
-    CREATE INDEX ops_author_time ON ops (author, time);
     CREATE TABLE versions (
         author TEXT PRIMARY KEY,
-        seq INTEGER NOT NULL CHECK (seq >= 1),
-        head TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED
+        seq INTEGER NOT NULL,
+        head TEXT NOT NULL
     );
     CREATE TABLE parked_ops (
         id TEXT PRIMARY KEY,

@@ -11,13 +11,22 @@ import json
 import sqlite3
 from typing import Any, ClassVar
 
+import msgspec
+
 from content.bodies import GrantBody, NoticeBody, RevokeBody, decode_body
 from content.identity import network_id_for
 from content.ops import STORED_OP_COLUMNS, StoredOp
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return msgspec.json.encode(value, order="sorted").decode()
+
+
+def parsed_body(op: StoredOp) -> Any:
+    """The op's decoded body: from the applier when it already decoded it, else decoded now."""
+    if op.parsed is not None or op.body is None:
+        return op.parsed
+    return decode_body(op.kind, op.body)
 
 
 class View:
@@ -35,6 +44,9 @@ class View:
     def needs_body(self, conn: sqlite3.Connection, entity: str) -> list[tuple[str, int]]:
         """(author, seq) of pruned ops that would now win: the node must fetch them again."""
         return []
+
+    def after_batch(self, conn: sqlite3.Connection, entities: set[str]) -> None:
+        """Work that is cheaper once per batch than once per op (full-text indexing)."""
 
     def recompute(self, conn: sqlite3.Connection, entity: str) -> None:
         self.clear(conn, entity)
@@ -66,7 +78,7 @@ class KeysView(View):
                 "INSERT INTO keys VALUES (?, '', '', '[]', '[]', 0, '', NULL, NULL)", (op.entity,)
             )
             row = ("[]", 0, "", None, None)
-        body = decode_body(op.kind, op.body)
+        body = parsed_body(op)
         if isinstance(body, GrantBody):
             self._fold_grant(conn, op, body, row)
         elif isinstance(body, RevokeBody):
@@ -128,33 +140,45 @@ class NoticesView(View):
             "SELECT lamport, author, published_at, retract_op FROM notices WHERE id = ?",
             (op.entity,),
         ).fetchone()
-        if row is None:
-            conn.execute("INSERT INTO notices (id) VALUES (?)", (op.entity,))
-            row = (None, None, None, None)
         if op.kind == "notice.retract":
-            if row[3] is None or op.id < row[3]:
+            if row is None or row[3] is None or op.id < row[3]:
                 conn.execute(
-                    "UPDATE notices SET retract_op = ?, retracted_at = ? WHERE id = ?",
-                    (op.id, op.time, op.entity),
+                    "INSERT INTO notices (id, retract_op, retracted_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET retract_op = excluded.retract_op, "
+                    "retracted_at = excluded.retracted_at",
+                    (op.entity, op.id, op.time),
                 )
-        else:
-            self._fold_put(conn, op, row)
-        self._index(conn, op.entity)
-
-    def _fold_put(self, conn: sqlite3.Connection, op: StoredOp, row: tuple[Any, ...]) -> None:
-        published = op.time if row[2] is None else min(row[2], op.time)
-        conn.execute("UPDATE notices SET published_at = ? WHERE id = ?", (published, op.entity))
-        # A put without body was pruned because it lost to a later one: it only dates the notice.
-        if op.body is None or (row[0] is not None and op.order <= (row[0], row[1])):
             return
-        notice: NoticeBody = decode_body(op.kind, op.body)
+        published = op.time if row is None or row[2] is None else min(row[2], op.time)
+        # A put without body was pruned because it lost to a later one: it only dates the notice.
+        wins = op.body is not None and (row is None or row[0] is None or op.order > row[:2])
+        if wins:
+            self._put(conn, op, published)
+        elif row is None:
+            conn.execute(
+                "INSERT INTO notices (id, published_at) VALUES (?, ?)", (op.entity, published)
+            )
+        elif published != row[2]:
+            conn.execute("UPDATE notices SET published_at = ? WHERE id = ?", (published, op.entity))
+
+    def _put(self, conn: sqlite3.Connection, op: StoredOp, published: int) -> None:
+        notice: NoticeBody = parsed_body(op)
         event = notice.event
         conn.execute(
-            "UPDATE notices SET op_id = ?, author = ?, lamport = ?, title = ?, body = ?, "
-            "category = ?, priority = ?, valid_from = ?, valid_until = ?, event_start = ?, "
-            "event_end = ?, place = ?, target_hubs = ?, target_groups = ?, attachments = ?, "
-            "updated_at = ? WHERE id = ?",
+            "INSERT INTO notices (id, op_id, author, lamport, title, body, category, priority, "
+            "valid_from, valid_until, event_start, event_end, place, target_hubs, target_groups, "
+            "attachments, published_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET op_id = excluded.op_id, author = excluded.author, "
+            "lamport = excluded.lamport, title = excluded.title, body = excluded.body, "
+            "category = excluded.category, priority = excluded.priority, "
+            "valid_from = excluded.valid_from, valid_until = excluded.valid_until, "
+            "event_start = excluded.event_start, event_end = excluded.event_end, "
+            "place = excluded.place, target_hubs = excluded.target_hubs, "
+            "target_groups = excluded.target_groups, attachments = excluded.attachments, "
+            "published_at = excluded.published_at, updated_at = excluded.updated_at",
             (
+                op.entity,
                 op.id,
                 op.author,
                 op.lamport,
@@ -169,11 +193,36 @@ class NoticesView(View):
                 event.place if event else None,
                 canonical_json(sorted(set(notice.targets.hubs))),
                 canonical_json(sorted(set(notice.targets.groups))),
-                canonical_json([_struct_dict(a) for a in notice.attachments]),
+                canonical_json(notice.attachments),
+                published,
                 op.time,
-                op.entity,
             ),
         )
+
+    def after_batch(self, conn: sqlite3.Connection, entities: set[str]) -> None:
+        """Bring the full-text index in step for the notices a batch touched: live notices
+        only, every language, with umlauts also spelt out (a search for "Gruengut" finds
+        "Grüngut")."""
+        for entity in sorted(entities):
+            row = conn.execute(
+                "SELECT rowid, title, body, retract_op FROM notices WHERE id = ?", (entity,)
+            ).fetchone()
+            if row is None:
+                continue
+            rowid, title, body, retracted = row
+            conn.execute("DELETE FROM notices_fts WHERE rowid = ?", (rowid,))
+            if title is not None and retracted is None:
+                conn.execute(
+                    "INSERT INTO notices_fts (rowid, title, body) VALUES (?, ?, ?)",
+                    (rowid, search_text(title), search_text(body)),
+                )
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute(
+            "DELETE FROM notices_fts WHERE rowid IN (SELECT rowid FROM notices WHERE id = ?)",
+            (entity,),
+        )
+        conn.execute("DELETE FROM notices WHERE id = ?", (entity,))
 
     def needs_body(self, conn: sqlite3.Connection, entity: str) -> list[tuple[str, int]]:
         rows = conn.execute(
@@ -184,25 +233,6 @@ class NoticesView(View):
             (entity,),
         )
         return [(author, seq) for author, seq in rows]
-
-    def _index(self, conn: sqlite3.Connection, entity: str) -> None:
-        """Keep the full-text index in step: live notices only, every language."""
-        rowid, title, body, retracted = conn.execute(
-            "SELECT rowid, title, body, retract_op FROM notices WHERE id = ?", (entity,)
-        ).fetchone()
-        conn.execute("DELETE FROM notices_fts WHERE rowid = ?", (rowid,))
-        if title is not None and retracted is None:
-            conn.execute(
-                "INSERT INTO notices_fts (rowid, title, body) VALUES (?, ?, ?)",
-                (rowid, _all_languages(title), _all_languages(body)),
-            )
-
-    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
-        conn.execute(
-            "DELETE FROM notices_fts WHERE rowid IN (SELECT rowid FROM notices WHERE id = ?)",
-            (entity,),
-        )
-        conn.execute("DELETE FROM notices WHERE id = ?", (entity,))
 
 
 class BlobsView(View):
@@ -287,10 +317,21 @@ for _view in VIEWS:
         VIEWS_BY_KIND[_kind] = (*VIEWS_BY_KIND.get(_kind, ()), _view)
 
 
-def _all_languages(texts_json: str) -> str:
+_SPELT_OUT = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"))
+
+
+def search_text(texts_json: str) -> str:
+    """Every language of a title or body, plus umlaut words spelt out (ä -> ae)."""
     texts: dict[str, str] = json.loads(texts_json)
-    return "\n".join(texts[lang] for lang in sorted(texts))
+    joined = "\n".join(texts[lang] for lang in sorted(texts))
+    if joined.isascii():
+        return joined
+    words = {word for word in joined.split() if not word.isascii()}
+    spelt = {_spell_out(word) for word in words} - words
+    return joined + "\n" + " ".join(sorted(spelt)) if spelt else joined
 
 
-def _struct_dict(value: Any) -> dict[str, Any]:
-    return {field: getattr(value, field) for field in value.__struct_fields__}
+def _spell_out(word: str) -> str:
+    for umlaut, spelt in _SPELT_OUT:
+        word = word.replace(umlaut, spelt)
+    return word
