@@ -41,10 +41,12 @@ def wall_clock_ms() -> int:
 
 
 def newest_signed_time(conn: sqlite3.Connection) -> int | None:
+    """The time on the newest op (head of each chain) of the root, the admins and the servers.
+    Heads keep this one lookup per authority, however long the log grows."""
     authorities = sorted(TIME_AUTHORITIES - {"root"})
     placeholders = ",".join("?" * len(authorities))
     row = conn.execute(
-        "SELECT max(o.time) FROM ops o WHERE o.author IN ("
+        "SELECT max(o.time) FROM versions v JOIN ops o ON o.id = v.head WHERE v.author IN ("
         "  SELECT root_key FROM network"
         "  UNION SELECT k.key FROM keys k, json_each(k.grants) g"
         f"  WHERE json_extract(g.value, '$.role') IN ({placeholders}))",

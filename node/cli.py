@@ -160,6 +160,7 @@ def build_parser() -> OneLineParser:
     sub.add_argument("--hub", help="only notices for this hub (name or key id)")
     sub.add_argument("--at", help="at this time instead of trusted now (ISO 8601)")
     sub.add_argument("--search", help="full-text search in every language")
+    sub.add_argument("--limit", type=int, help="at most this many (default 50 with --search)")
     sub.add_argument("--category", choices=CATEGORIES)
     sub.add_argument("--lang", choices=LANGUAGES, default="de")
 
@@ -171,6 +172,7 @@ def build_parser() -> OneLineParser:
 
     sub = command(None, "demo", cmd_demo, "build a demo network and show its noticeboards")
     sub.add_argument("--dir", type=Path, default=Path("demo-data"))
+    sub.add_argument("--serve", action="store_true", help="keep the network running (Ctrl+C)")
 
     from node import cli_sync
 
@@ -350,8 +352,14 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
         hub = grants.resolve_key(store.conn, args.hub).key if args.hub else None
         if hub is None and config.role == "hub":
             hub = home.identity().key_id
+        limit = args.limit if args.limit is not None else (50 if args.search else None)
         found = notices.active_notices(
-            store.conn, hub=hub, at_ms=_ms(args.at), category=args.category, search=args.search
+            store.conn,
+            hub=hub,
+            at_ms=_ms(args.at),
+            category=args.category,
+            search=args.search,
+            limit=limit,
         )
     if args.json:
         print(json.dumps([n.as_json() for n in found], ensure_ascii=False, indent=2))
@@ -384,7 +392,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from node.demo import run_demo
 
-    return run_demo(args.dir)
+    return run_demo(args.dir, keep_running=args.serve)
 
 
 # ---- argument helpers ------------------------------------------------------------------------

@@ -109,8 +109,11 @@ class SyncLoop(threading.Thread):
             next_status = 0.0
             while not self.stop.is_set():
                 if time.monotonic() >= next_status:
-                    self._report_status(store, identity)
-                    next_status = time.monotonic() + STATUS_EVERY_S
+                    reported = self._report_status(store, identity)
+                    if reported:
+                        self.wake.set()  # our own commit does not change data_version
+                    # Until the hub holds its own grant, try again soon after the next sync.
+                    next_status = time.monotonic() + (STATUS_EVERY_S if reported else 1.0)
                 version = store.data_version()
                 if self.wake.is_set() or version != seen_version:
                     self.wake.clear()
@@ -145,10 +148,11 @@ class SyncLoop(threading.Thread):
                     bytes_out=result.bytes_out,
                 )
 
-    def _report_status(self, store: Store, identity: Identity) -> None:
-        """Append a hub.status op: how this hub is, including a clock it cannot trust."""
+    def _report_status(self, store: Store, identity: Identity) -> bool:
+        """Append a hub.status op: how this hub is, including a clock it cannot trust.
+        Returns False when the log refused it (this hub's grant has not arrived yet)."""
         if self.home.config.role != "hub":
-            return
+            return True
         clock = trusted_now(store.conn)
         body = {
             "name": self.home.config.name,
@@ -161,6 +165,8 @@ class SyncLoop(threading.Thread):
             Log(store).append(identity, "hub.status", identity.key_id, encode_body(body))
         except AppendRefused as exc:
             _info("no status report yet", reason=str(exc))
+            return False
+        return True
 
     def _long_poll(self, identity: Identity, network_id: str) -> None:
         """Wait on the town server's digest; any change wakes a round at once."""

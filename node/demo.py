@@ -1,18 +1,26 @@
-"""`dorfhub demo`: a town server and two village hubs in ./demo-data, with a real noticeboard.
+"""`dorfhub demo`: a town server and two village hubs in ./demo-data, running and syncing.
 
-At this stage ops travel between the nodes as a USB stick would carry them (the same `ingest`
-the sync protocol will call); later issues replace that with live sync, the kiosk and sensors.
+The town server and the hub daemons are real processes on 127.0.0.1. The hubs enrol with a
+pairing code that the administrator approves; the administrator publishes a realistic
+noticeboard, and the hubs receive it over the peer API within about a second (the long-poll).
+Each node prints its board, re-verifies its log and shows the same digest.
 """
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+import socket
+import subprocess
+import sys
+import time as clock
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from content import grants, notices
-from content.bodies import Attachment, Event, encode_body
+from content import notices
+from content.bodies import Attachment, Event
 from content.clock import wall_clock_ms
 from content.identity import Identity
 from content.log import Log
@@ -20,7 +28,8 @@ from content.store import Store
 from content.verify import verify_store
 from node.board import LOCAL_TIME, render_board
 from node.home import Home
-from node.setup import init_network, init_node
+from node.setup import init_network, init_node, join_server
+from sync import enrollment
 
 MARKER = ".dorfhub-demo"
 HOUR = 3_600_000
@@ -28,35 +37,94 @@ DAY = 24 * HOUR
 NETWORK = "Ilzer Land"
 HUBS = ("Ringelai", "Perlesreut")
 GROUP = "Ilzer Land"
+SYNC_DEADLINE_S = 20.0
 
 
 @dataclass
 class DemoNode:
     name: str
     home: Home
-    store: Store
     identity: Identity
+    port: int
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
-    def log(self) -> Log:
-        return Log(self.store)
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self, store: Store) -> Log:
+        return Log(store)
 
 
-def run_demo(directory: Path) -> int:
+def run_demo(directory: Path, keep_running: bool = False) -> int:
     _reset(directory)
     town = _town(directory)
-    hubs = [_hub(directory, town, name) for name in HUBS]
-    _publish_notices(town, {hub.name: hub.identity.key_id for hub in hubs})
-    for hub in hubs:
-        _carry(town, hub)
-        hub.log.append(hub.identity, "hub.status", hub.identity.key_id, _status_body(hub))
-        _carry(hub, town)
-    for hub in hubs:
-        _carry(town, hub)
-    _show(town, hubs)
-    for node in (town, *hubs):
-        node.store.close()
+    with _running(town, "serve"):
+        hubs = [_hub(directory, town, name) for name in HUBS]
+        with _all_running(hubs):
+            _publish_and_watch(town, hubs)
+            _wait_until_equal([town, *hubs])
+            _show(town, hubs)
+            if keep_running:
+                _serve_until_interrupted(town, hubs)
     return 0
+
+
+@contextmanager
+def _all_running(hubs: list[DemoNode]) -> Iterator[None]:
+    if not hubs:
+        yield
+        return
+    with _running(hubs[0], "hub"), _all_running(hubs[1:]):
+        yield
+
+
+@contextmanager
+def _running(node: DemoNode, command: str) -> Iterator[None]:
+    """Run `dorfhub serve|hub` for this node; stop it with SIGTERM on the way out."""
+    log_file = (node.home.path / f"{command}.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "node.cli",
+            command,
+            "--home",
+            str(node.home.path),
+            "--port",
+            str(node.port),
+        ],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_port(node.port, process)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log_file.close()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = clock.monotonic() + 20
+    while clock.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"a demo process stopped at once (exit {process.returncode})")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        clock.sleep(0.05)
+    raise RuntimeError(f"nothing answers on port {port}")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _reset(directory: Path) -> None:
@@ -72,28 +140,76 @@ def _reset(directory: Path) -> None:
 
 def _town(directory: Path) -> DemoNode:
     home = init_network(directory / "stadtserver", NETWORK, "Stadtserver Freyung")
-    return DemoNode("Stadtserver Freyung", home, home.store(), home.identity("admin.key"))
+    print(f"Netzwerk »{NETWORK}«: {home.config.network_id}")
+    return DemoNode("Stadtserver Freyung", home, home.identity("admin.key"), _free_port())
 
 
 def _hub(directory: Path, town: DemoNode, name: str) -> DemoNode:
-    home, identity = init_node(directory / name.lower(), "hub", name, town.home.config.network_id)
-    grants.grant(town.log, town.identity, identity.public, "hub", name, groups=[GROUP])
-    return DemoNode(name, home, home.store(), identity)
+    """A new hub asks to join with its pairing code; the administrator approves that code."""
+    home, identity = init_node(directory / name.lower(), "hub", name, server_url=town.url)
+    code = join_server(home)
+    with town.home.store() as store:
+        enrollment.approve(Log(store), town.identity, code, [GROUP])
+    print(f"{name}: Kopplungscode {code} vom Stadtserver bestätigt")
+    return DemoNode(name, home, identity, _free_port())
 
 
-def _carry(source: DemoNode, target: DemoNode) -> None:
-    """Move what the target lacks, exactly as a sync batch or USB bundle will."""
-    missing = list(source.log.ops_missing_from(target.log.version_vector()))
-    report = target.log.ingest(missing)
-    print(f"  {source.name} → {target.name}: {report.summary()}")
+def _wait_until_equal(nodes: list[DemoNode]) -> None:
+    """Until every node holds the same log, including each hub's status report."""
+    town, hubs = nodes[0], nodes[1:]
+    deadline = clock.monotonic() + SYNC_DEADLINE_S
+    while clock.monotonic() < deadline:
+        with town.home.store() as store:
+            reported = {row[0] for row in store.conn.execute("SELECT node FROM node_status")}
+        have_status = all(hub.identity.key_id in reported for hub in hubs)
+        if have_status and len({_digest(node) for node in nodes}) == 1:
+            return
+        clock.sleep(0.1)
+    raise RuntimeError("the demo nodes did not converge in time (see the *.log files)")
 
 
-def _status_body(hub: DemoNode) -> bytes:
-    return encode_body({"name": hub.name, "software": "dorfhub 0.1.0", "ops": hub.log.count()})
+def _digest(node: DemoNode) -> str:
+    with node.home.store() as store:
+        return Log(store).digest()
 
 
-def _publish_notices(town: DemoNode, hub_keys: dict[str, str]) -> None:
-    log, admin, now = town.log, town.identity, wall_clock_ms()
+def _publish_and_watch(town: DemoNode, hubs: list[DemoNode]) -> None:
+    """Publish on the town server and time until every hub holds all of it."""
+    with town.home.store() as store:
+        keys = {hub.name: hub.identity.key_id for hub in hubs}
+        _publish_notices(Log(store), town.identity, keys)
+        published = clock.monotonic()
+        target = Log(store).version_vector()[town.identity.key_id]
+    waiting = list(hubs)
+    while waiting and clock.monotonic() - published < SYNC_DEADLINE_S:
+        for hub in list(waiting):
+            with hub.home.store() as store:
+                if Log(store).version_vector().get(town.identity.key_id, 0) >= target:
+                    seconds = clock.monotonic() - published
+                    print(f"{hub.name}: alle neuen Aushänge nach {seconds:.2f} s da")
+                    waiting.remove(hub)
+        clock.sleep(0.02)
+
+
+def _serve_until_interrupted(town: DemoNode, hubs: list[DemoNode]) -> None:
+    print(
+        f"\nDas Netz läuft: Stadtserver {town.url}, "
+        + ", ".join(f"{hub.name} {hub.url}" for hub in hubs)
+    )
+    print(
+        "Probieren Sie: dorfhub notice publish --home demo-data/stadtserver --title … "
+        "--body …  (Strg+C beendet)"
+    )
+    try:
+        while True:
+            clock.sleep(3600)
+    except KeyboardInterrupt:
+        print()
+
+
+def _publish_notices(log: Log, admin: Identity, hub_keys: dict[str, str]) -> None:
+    """Publish the demo's noticeboard: new, updated, expired, future and retracted notices."""
+    now = wall_clock_ms()
 
     def put(
         texts: dict[str, tuple[str, str]],
@@ -154,17 +270,22 @@ def _next(now: int, days: int, start_hour: int, end_hour: int, place: str) -> Ev
 
 def _show(town: DemoNode, hubs: list[DemoNode]) -> None:
     for hub, language in zip(hubs, ("de", "de-LS"), strict=True):
-        found = notices.active_notices(hub.store.conn, hub=hub.identity.key_id)
+        with hub.home.store() as store:
+            found = notices.active_notices(store.conn, hub=hub.identity.key_id)
         print("\n" + render_board(hub.name, found, language))
-    found = notices.active_notices(hubs[0].store.conn, hub=hubs[0].identity.key_id)
+    with hubs[0].home.store() as store:
+        found = notices.active_notices(store.conn, hub=hubs[0].identity.key_id)
     print("\n" + render_board(f"{hubs[0].name} (English)", found, "en"))
-    hits = notices.active_notices(town.store.conn, search="bus")
+    with town.home.store() as store:
+        hits = notices.active_notices(store.conn, search="bus")
     print(f"\nSuche »bus« auf dem Stadtserver: {', '.join(n.title['de'] for n in hits)}")
     print("\nPrüfung (log verify) und Stand der Knoten:")
     for node in (town, *hubs):
-        report = verify_store(node.store)
-        verdict = "ok" if report.ok else f"FEHLER: {report.problems[0]}"
-        print(f"  {node.name:<22} {node.log.count():>3} Ops  Digest {node.log.digest()}  {verdict}")
+        with node.home.store() as store:
+            report = verify_store(store)
+            verdict = "ok" if report.ok else f"FEHLER: {report.problems[0]}"
+            log = Log(store)
+            print(f"  {node.name:<22} {log.count():>3} Ops  Digest {log.digest()}  {verdict}")
 
 
 BUS = {
