@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 .PHONY: run test lint bench install system-run system-test clean
 
 run: install
-	$(BIN)/dorfhub demo
+	$(BIN)/dorfhub demo --serve
 
 test: install system-test lint
 	xvfb-run -a -s "-screen 0 1280x720x24 +extension GLX" $(BIN)/pytest $(PYTEST_ARGS)
@@ -19,6 +19,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/oplog.py
+	$(BIN)/python bench/sync.py
 
 install: $(STAMP)
 
