@@ -6,7 +6,8 @@ import argparse
 import json
 import mimetypes
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -275,11 +276,16 @@ def cmd_key_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_notice_publish(args: argparse.Namespace) -> int:
+@contextmanager
+def _publishing(args: argparse.Namespace) -> Iterator[tuple[Store, Log, Identity]]:
+    """The store, its log and the key that signs, for commands that publish."""
     home = open_home(args)
     with home.store() as store:
-        log = Log(store)
-        author = home.publisher(args.key)
+        yield store, Log(store), home.publisher(args.key)
+
+
+def cmd_notice_publish(args: argparse.Namespace) -> int:
+    with _publishing(args) as (store, log, author):
         body = notices.notice_body(
             args.title,
             args.body,
@@ -298,10 +304,7 @@ def cmd_notice_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_notice_update(args: argparse.Namespace) -> int:
-    home = open_home(args)
-    with home.store() as store:
-        log = Log(store)
-        author = home.publisher(args.key)
+    with _publishing(args) as (store, log, author):
         changes: dict[str, Any] = {}
         for field in ("title", "body"):
             if getattr(args, field) is not None:

@@ -18,16 +18,21 @@ from content.verify import verify_store
 from tests.node.cli import REPO
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_sigkill_mid_append_leaves_a_verifiable_database(town: Path, seed: int) -> None:
-    rng = random.Random(seed)
-    writes_before_kill = rng.randint(20, 200)
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "tests.node.writer", str(town)],
+def start_writer(home: Path) -> subprocess.Popen[str]:
+    """A process that appends notices to `home` and prints a line after each commit."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.node.writer", str(home)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sigkill_mid_append_leaves_a_verifiable_database(town: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    writes_before_kill = rng.randint(20, 200)
+    writer = start_writer(town)
     assert writer.stdout is not None
     for _ in range(writes_before_kill):
         writer.stdout.readline()
@@ -48,12 +53,7 @@ def test_sigkill_mid_append_leaves_a_verifiable_database(town: Path, seed: int) 
 
 
 def test_reader_sees_committed_ops_while_writer_runs(town: Path) -> None:
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "tests.node.writer", str(town)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    writer = start_writer(town)
     assert writer.stdout is not None
     try:
         seen = []
