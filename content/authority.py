@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from content.identity import network_id_for
 from content.ops import Header
 from content.roles import KEY_KINDS, ROLE_KINDS, ROOT
 
@@ -38,12 +37,19 @@ class KeyRecord:
     def from_row(cls, grants_json: str, revoked_after_seq: int | None) -> KeyRecord:
         return cls(json.loads(grants_json), revoked_after_seq)
 
+    @property
+    def timeless(self) -> bool:
+        """The verdict for a kind depends on nothing but the kind: no revocation, no window."""
+        return self.revoked_after_seq is None and all(
+            g["valid_from"] is None and g["valid_until"] is None for g in self.grants
+        )
+
 
 OK = Verdict("ok")
 
 
-def authorize(header: Header, network_id: str, record: KeyRecord | None) -> Verdict:
-    if network_id_for(header.author) == network_id:
+def authorize(header: Header, is_root: bool, record: KeyRecord | None) -> Verdict:
+    if is_root:
         if header.kind in ROLE_KINDS[ROOT]:
             return OK
         return Verdict("denied", f"the network root does not author {header.kind}")

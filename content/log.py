@@ -227,12 +227,16 @@ class _Applier:
         }
         self.key_records: dict[str, KeyRecord | None] = {}
         self.heads: dict[str, tuple[int, str, int]] = {}  # author -> (seq, head id, lamport)
+        self.root_key: str | None = conn.execute("SELECT root_key FROM network").fetchone()[0]
+        self.dirty_heads: set[str] = set()
+        self.verdicts: dict[tuple[str, str], Verdict] = {}
         self.touched: dict[View, set[str]] = {}
 
     def ingest(self, ops: Iterable[Checked]) -> None:
         for raw, header in ops:
             self._one(raw, header)
             self._settle()
+        self._flush_heads()
         for view, entities in self.touched.items():
             view.after_batch(self.conn, entities)
         self.report.settle()
@@ -319,13 +323,37 @@ class _Applier:
             return False
         return True
 
+    def _flush_heads(self) -> None:
+        for author in sorted(self.dirty_heads):
+            seq, head, _ = self.heads[author]
+            self.conn.execute(
+                "INSERT INTO versions VALUES (?, ?, ?) "
+                "ON CONFLICT (author) DO UPDATE SET seq = excluded.seq, head = excluded.head",
+                (author, seq, head),
+            )
+        self.dirty_heads.clear()
+
     def _authorize(self, header: Header) -> Verdict:
         if header.author not in self.key_records:
             row = self.conn.execute(
                 "SELECT grants, revoked_after_seq FROM keys WHERE key = ?", (header.author,)
             ).fetchone()
             self.key_records[header.author] = KeyRecord.from_row(*row) if row else None
-        return authorize(header, self.network_id, self.key_records[header.author])
+        record = self.key_records[header.author]
+        cacheable = record is not None and record.timeless
+        cache_key = (header.author, header.kind)
+        if cacheable and cache_key in self.verdicts:
+            return self.verdicts[cache_key]
+        verdict = authorize(header, self._is_root(header.author), record)
+        if cacheable:
+            self.verdicts[cache_key] = verdict
+        return verdict
+
+    def _is_root(self, author: str) -> bool:
+        if self.root_key is None and network_id_for(author) == self.network_id:
+            self.root_key = author
+            self.conn.execute("UPDATE network SET root_key = ?", (author,))
+        return author == self.root_key
 
     def _fold(self, view: View, op: StoredOp) -> None:
         view.fold(self.conn, op)
@@ -335,6 +363,7 @@ class _Applier:
         self.touched.setdefault(view, set()).add(entity)
         if view.name == "keys":
             self.key_records.pop(entity, None)
+            self.verdicts = {k: v for k, v in self.verdicts.items() if k[0] != entity}
 
     def _apply(self, raw: RawOp, header: Header, parsed: object, from_parking: bool) -> None:
         op_id = raw.op_id
@@ -354,18 +383,11 @@ class _Applier:
                 raw.signature,
             ),
         )
-        self.conn.execute(
-            "INSERT INTO versions VALUES (?, ?, ?) "
-            "ON CONFLICT (author) DO UPDATE SET seq = excluded.seq, head = excluded.head",
-            (header.author, header.seq, op_id),
-        )
+        # V is written once per author at the end of the batch, in the same transaction.
         self.heads[header.author] = (header.seq, op_id, header.lamport)
+        self.dirty_heads.add(header.author)
         if from_parking or header.author in self.parked_authors:
             self.conn.execute("DELETE FROM parked_ops WHERE id = ?", (op_id,))
-        if network_id_for(header.author) == self.network_id:
-            self.conn.execute(
-                "UPDATE network SET root_key = ? WHERE root_key IS NULL", (header.author,)
-            )
         stored = StoredOp(
             op_id,
             header.author,
@@ -405,10 +427,7 @@ class _Applier:
         if author not in self.parked_authors:
             return
         while True:
-            version = self.conn.execute(
-                "SELECT seq FROM versions WHERE author = ?", (author,)
-            ).fetchone()
-            next_seq = (version[0] if version else 0) + 1
+            next_seq = self._head(author)[0] + 1
             rows = self.conn.execute(
                 "SELECT header, signature, body FROM parked_ops WHERE author = ? AND seq = ? "
                 "ORDER BY id",
@@ -437,6 +456,7 @@ class _Applier:
                 return
 
     def _purge(self, author: str, from_seq: int, reason: str) -> None:
+        self._flush_heads()
         rows = self.conn.execute(
             f"SELECT {STORED_OP_COLUMNS}, header, signature FROM ops "
             "WHERE author = ? AND seq >= ? ORDER BY seq",

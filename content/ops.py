@@ -11,7 +11,7 @@ import hashlib
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
 import msgspec
@@ -56,7 +56,7 @@ class Header(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 _header_decoder = msgspec.json.Decoder(Header)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RawOp:
     """An op as bytes: what is signed, the signature, and the body (None once pruned)."""
 
@@ -64,7 +64,7 @@ class RawOp:
     signature: bytes
     body: bytes | None
 
-    @property
+    @cached_property
     def op_id(self) -> str:
         return hashlib.sha256(self.header).hexdigest()
 

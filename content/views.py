@@ -128,6 +128,61 @@ class KeysView(View):
         conn.execute("DELETE FROM keys WHERE key = ?", (entity,))
 
 
+_NOTICE_CONTENT = [
+    "op_id",
+    "author",
+    "lamport",
+    "title",
+    "body",
+    "category",
+    "priority",
+    "valid_from",
+    "valid_until",
+    "event_start",
+    "event_end",
+    "place",
+    "target_hubs",
+    "target_groups",
+    "attachments",
+    "updated_at",
+]
+_PUT_WINS = (
+    "(notices.lamport IS NULL OR excluded.lamport > notices.lamport"
+    " OR (excluded.lamport = notices.lamport AND excluded.author > notices.author))"
+)
+_EARLIEST = (
+    "published_at = min(coalesce(notices.published_at, excluded.published_at), "
+    "excluded.published_at)"
+)
+_PUT = (
+    "INSERT INTO notices (id, op_id, author, lamport, title, body, category, priority, "
+    "valid_from, valid_until, event_start, event_end, place, target_hubs, target_groups, "
+    "attachments, published_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(
+        f"{column} = CASE WHEN {_PUT_WINS} THEN excluded.{column} ELSE notices.{column} END"
+        for column in _NOTICE_CONTENT
+    )
+    + f", {_EARLIEST}"
+)
+_DATE_ONLY = (
+    "INSERT INTO notices (id, published_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET "
+    + _EARLIEST
+)
+_RETRACT_WINS = "(notices.retract_op IS NULL OR excluded.retract_op < notices.retract_op)"
+_RETRACT = (
+    "INSERT INTO notices (id, retract_op, retracted_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    f"retract_op = CASE WHEN {_RETRACT_WINS} THEN excluded.retract_op ELSE notices.retract_op END,"
+    f" retracted_at = CASE WHEN {_RETRACT_WINS} THEN excluded.retracted_at"
+    " ELSE notices.retracted_at END"
+)
+
+
+def _json_list(values: list[str]) -> str:
+    return canonical_json(sorted(set(values))) if values else "[]"
+
+
 class NoticesView(View):
     """Notice content is last-writer-wins over puts; any retract is a tombstone for good."""
 
@@ -136,67 +191,38 @@ class NoticesView(View):
     tables: ClassVar[dict[str, str]] = {"notices": "id"}
 
     def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
-        row = conn.execute(
-            "SELECT lamport, author, published_at, retract_op FROM notices WHERE id = ?",
-            (op.entity,),
-        ).fetchone()
+        # Each case is one UPSERT whose merge is commutative, so no read is needed first.
         if op.kind == "notice.retract":
-            if row is None or row[3] is None or op.id < row[3]:
-                conn.execute(
-                    "INSERT INTO notices (id, retract_op, retracted_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (id) DO UPDATE SET retract_op = excluded.retract_op, "
-                    "retracted_at = excluded.retracted_at",
-                    (op.entity, op.id, op.time),
-                )
-            return
-        published = op.time if row is None or row[2] is None else min(row[2], op.time)
-        # A put without body was pruned because it lost to a later one: it only dates the notice.
-        wins = op.body is not None and (row is None or row[0] is None or op.order > row[:2])
-        if wins:
-            self._put(conn, op, published)
-        elif row is None:
-            conn.execute(
-                "INSERT INTO notices (id, published_at) VALUES (?, ?)", (op.entity, published)
-            )
-        elif published != row[2]:
-            conn.execute("UPDATE notices SET published_at = ? WHERE id = ?", (published, op.entity))
+            conn.execute(_RETRACT, (op.entity, op.id, op.time))
+        elif op.body is None:
+            # A put without body was pruned because it lost to a later one: it only dates
+            # the notice.
+            conn.execute(_DATE_ONLY, (op.entity, op.time))
+        else:
+            conn.execute(_PUT, self._put_values(op))
 
-    def _put(self, conn: sqlite3.Connection, op: StoredOp, published: int) -> None:
+    def _put_values(self, op: StoredOp) -> tuple[object, ...]:
         notice: NoticeBody = parsed_body(op)
         event = notice.event
-        conn.execute(
-            "INSERT INTO notices (id, op_id, author, lamport, title, body, category, priority, "
-            "valid_from, valid_until, event_start, event_end, place, target_hubs, target_groups, "
-            "attachments, published_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET op_id = excluded.op_id, author = excluded.author, "
-            "lamport = excluded.lamport, title = excluded.title, body = excluded.body, "
-            "category = excluded.category, priority = excluded.priority, "
-            "valid_from = excluded.valid_from, valid_until = excluded.valid_until, "
-            "event_start = excluded.event_start, event_end = excluded.event_end, "
-            "place = excluded.place, target_hubs = excluded.target_hubs, "
-            "target_groups = excluded.target_groups, attachments = excluded.attachments, "
-            "published_at = excluded.published_at, updated_at = excluded.updated_at",
-            (
-                op.entity,
-                op.id,
-                op.author,
-                op.lamport,
-                canonical_json(notice.title),
-                canonical_json(notice.body),
-                notice.category,
-                notice.priority,
-                notice.valid_from,
-                notice.valid_until,
-                event.start if event else None,
-                event.end if event else None,
-                event.place if event else None,
-                canonical_json(sorted(set(notice.targets.hubs))),
-                canonical_json(sorted(set(notice.targets.groups))),
-                canonical_json(notice.attachments),
-                published,
-                op.time,
-            ),
+        return (
+            op.entity,
+            op.id,
+            op.author,
+            op.lamport,
+            canonical_json(notice.title),
+            canonical_json(notice.body),
+            notice.category,
+            notice.priority,
+            notice.valid_from,
+            notice.valid_until,
+            event.start if event else None,
+            event.end if event else None,
+            event.place if event else None,
+            _json_list(notice.targets.hubs),
+            _json_list(notice.targets.groups),
+            canonical_json(notice.attachments) if notice.attachments else "[]",
+            op.time,
+            op.time,
         )
 
     def after_batch(self, conn: sqlite3.Connection, entities: set[str]) -> None:
