@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -83,6 +84,14 @@ class PeerSchedule:
     def succeeded(self, url: str) -> None:
         self.due.pop(url, None)
 
+    def retry_due(self, now: float) -> bool:
+        """Whether a failed peer's backoff has run out (retry it even if nothing changed)."""
+        return any(due <= now for due in self.due.values())
+
+    def keep_only(self, urls: list[str]) -> None:
+        """Forget peers no longer listed (a vanished LAN peer must not keep waking rounds)."""
+        self.due = {url: due for url, due in self.due.items() if url in urls}
+
 
 class SyncLoop(threading.Thread):
     """Sync with every peer whenever something changed here or there."""
@@ -115,7 +124,8 @@ class SyncLoop(threading.Thread):
                     # Until the hub holds its own grant, try again soon after the next sync.
                     next_status = time.monotonic() + (STATUS_EVERY_S if reported else 1.0)
                 version = store.data_version()
-                if self.wake.is_set() or version != seen_version:
+                retry = self.schedule.retry_due(time.monotonic())
+                if self.wake.is_set() or version != seen_version or retry:
                     self.wake.clear()
                     self._round(store, identity, network_id)
                     seen_version = store.data_version()
@@ -125,7 +135,9 @@ class SyncLoop(threading.Thread):
 
     def _round(self, store: Store, identity: Identity, network_id: str) -> None:
         now = time.monotonic()
-        for url in self.peer_urls(Log(store).digest()):
+        urls = self.peer_urls(Log(store).digest())
+        self.schedule.keep_only(urls)
+        for url in urls:
             if not self.schedule.ready(url, now):
                 continue
             client = self.clients.setdefault(url, PeerClient(url, identity, network_id))
@@ -176,6 +188,7 @@ class SyncLoop(threading.Thread):
             try:
                 if not digest:
                     digest = client.hello("").digest
+                    self.wake.set()  # (re)connected: the server may have changed meanwhile
                 new = client.wait(digest)
                 failures = 0
                 if new != digest:
@@ -205,6 +218,10 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+def _ignore_signal(sig: int, frame: FrameType | None) -> None:
+    """Stands in for SIGTERM's default action while uvicorn owns the shutdown."""
+
+
 def serve(home: Home, host: str, port: int, sync_loop: SyncLoop | None = None) -> None:
     """Serve the peer API until SIGTERM; run the sync loop beside it when given."""
     identity = home.identity()
@@ -225,9 +242,13 @@ def serve(home: Home, host: str, port: int, sync_loop: SyncLoop | None = None) -
     if sync_loop is not None:
         sync_loop.start()
     _info("starting", node=config.name, role=config.role, host=host, port=port)
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; with the default action
+    # that would kill the process before the cleanup below. Treat it as a normal exit.
+    previous = signal.signal(signal.SIGTERM, _ignore_signal)
     try:
         server.run()
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if sync_loop is not None:
             sync_loop.stop.set()
             sync_loop.wake.set()

@@ -2,7 +2,9 @@
 
     b"DHB1" | u32 meta length | meta JSON {net, count, for} | (u32 batch length | batch)*
 
-Import applies each batch atomically through the same checks as a network push.
+Import first reads the whole file (every batch whole, its zstd checksum right, as many ops as
+the header announces), so a truncated or damaged bundle changes nothing; then it applies each
+batch atomically through the same checks as a network push.
 """
 
 from __future__ import annotations
@@ -34,16 +36,26 @@ def export_bundle(log: Log, path: Path, vector: Mapping[str, int] | None = None)
 
 
 def import_bundle(log: Log, path: Path) -> IngestReport:
+    """Check the whole file first, so a truncated or damaged bundle changes nothing."""
     total = IngestReport()
     with path.open("rb") as handle:
         meta = _read_meta(handle)
         if meta.get("net") != log.network_id:
             raise ProtocolError(f"bundle belongs to network {meta.get('net')}")
+        start = handle.tell()
+        _check_count(meta, sum(len(decode_batch(data)) for data in _batches(handle)))
+        handle.seek(start)
         for data in _batches(handle):
             report = log.ingest(decode_batch(data))
             for name in ("applied", "duplicates", "held", "rejected", "purged"):
                 getattr(total, name).extend(getattr(report, name))
     return total
+
+
+def _check_count(meta: dict[str, object], count: int) -> None:
+    """A bundle cut between two batches still reads cleanly; the op count it announces does not."""
+    if meta.get("count") != count:
+        raise ProtocolError(f"bundle is truncated ({count} of {meta.get('count')} ops)")
 
 
 def _read_meta(handle: BinaryIO) -> dict[str, object]:

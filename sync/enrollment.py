@@ -20,6 +20,8 @@ from content.store import Store
 from sync.protocol import ProtocolError
 
 ENROLLABLE_ROLES = ("hub", "guide", "practice")
+# Anyone can make a key and ask; an admin's list must stay readable.
+MAX_WAITING = 100
 
 
 class EnrollmentError(Exception):
@@ -74,6 +76,11 @@ def record(store: Store, wish: EnrollRequest) -> str:
             (code, public.sign_key, public.seal_key, wish.name, wish.role, int(time.time() * 1000)),
         )
     return code
+
+
+def waiting_count(store: Store) -> int:
+    row = store.conn.execute("SELECT count(*) FROM enrollments WHERE approved_op IS NULL")
+    return int(row.fetchone()[0])
 
 
 def pending(store: Store) -> list[Enrollment]:

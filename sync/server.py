@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from content.grants import roles_of
 from content.log import Log
+from content.ops import RawOp, decode_header
 from content.store import Store
 from sync import enrollment
 from sync.protocol import (
@@ -54,6 +55,7 @@ from sync.protocol import (
 log = logging.getLogger("dorfhub.peer")
 T = TypeVar("T")
 WAIT_SECONDS = 25.0
+MAX_BUCKETS = 10_000
 WATCH_INTERVAL = 0.05
 NONCE_TTL_MS = 11 * 60 * 1000
 
@@ -105,7 +107,11 @@ class PeerService:
         self.changed = asyncio.Event()
         self.closing = asyncio.Event()
         self.nonces: dict[str, int] = {}
+        # The town server keeps what each hub holds (`bundle export --for`); hubs learn it from
+        # their own rounds, and a write here would wake their sync loop.
+        self.remembers_peers = role == "server"
         self.buckets: dict[str, TokenBucket] = {}
+        self.started_ms = int(time.time() * 1000)
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -163,6 +169,9 @@ class PeerService:
         return signed
 
     def _check_rate(self, node: str) -> None:
+        if len(self.buckets) > MAX_BUCKETS:
+            # Keys are free to make: forget the full (idle) buckets rather than grow forever.
+            self.buckets = {k: b for k, b in self.buckets.items() if b.tokens < b.burst - 1}
         bucket = self.buckets.setdefault(
             node, TokenBucket(self.limits.requests_per_second, self.limits.burst, self.limits.burst)
         )
@@ -170,6 +179,10 @@ class PeerService:
             raise Refused(429, "too many requests")
 
     def _check_nonce(self, signed: SignedRequest, now: int) -> None:
+        # Nonces live in memory: a request signed before this process started could be
+        # replayed after a restart, so such requests are refused (clients sign afresh).
+        if signed.time_ms < self.started_ms:
+            raise Refused(401, "request signed before this server started; sign it again")
         key = f"{signed.node}:{signed.nonce}"
         if key in self.nonces:
             raise Refused(401, "replayed request")
@@ -283,6 +296,11 @@ def create_app(
         if await service.run(lambda s: _is_revoked(s, signed.node)):
             raise Refused(403, "this node's key is revoked")
         batch = await service.run(lambda s: _first_batch(s, vector, public_only=not roles))
+        if roles and service.remembers_peers:
+            held = _merged(vector, decode_batch(batch[0]))
+            await service.run(
+                lambda s: _remember_peer(s, signed.node, held, pulled=True, more=batch[1])
+            )
         return Response(
             batch[0], media_type="application/zstd", headers={MORE_HEADER: "1" if batch[1] else "0"}
         )
@@ -305,6 +323,11 @@ def create_app(
         ops = decode_batch(body)
         report = await service.run(lambda s: Log(s).ingest(ops))
         await service.refresh_digest()
+        kept = set(report.applied) | set(report.duplicates)
+        pushed = [op for op in ops if op.op_id in kept]
+        if pushed and service.remembers_peers:
+            held = _merged({}, pushed)
+            await service.run(lambda s: _remember_peer(s, signed.node, held, pulled=False))
         if report.rejected:
             log.warning("push from %s: %s", signed.node[:12], report.rejected[0][1])
         return {
@@ -338,6 +361,8 @@ def create_app(
         body = await request.body()
         signed = await service.authenticate(request, body)
         wish = enrollment.parse_request(body, signed.node)
+        if await service.run(enrollment.waiting_count) >= enrollment.MAX_WAITING:
+            raise Refused(429, "too many enrollment requests are waiting for an admin")
         code = await service.run(lambda s: enrollment.record(s, wish))
         return {"code": code}
 
@@ -349,6 +374,38 @@ def _first_batch(store: Store, vector: dict[str, int], public_only: bool) -> tup
     for batch in make_batches(ops):
         return batch.data, batch.more
     return encode_batch([]), False
+
+
+def _merged(vector: dict[str, int], ops: list[RawOp]) -> dict[str, int]:
+    """`vector` advanced by ops that extend it (each author's seqs are contiguous in a batch)."""
+    held = dict(vector)
+    for op in ops:
+        header = decode_header(op.header)
+        held[header.author] = max(held.get(header.author, 0), header.seq)
+    return held
+
+
+def _remember_peer(
+    store: Store, node: str, held: dict[str, int], pulled: bool, more: bool = False
+) -> None:
+    """Record what an enrolled caller holds, so `bundle export --for` carries only what it
+    lacks. A pull states the caller's whole vector (plus the batch it takes home, which it
+    applies unless the link drops; its next pull corrects that); a push adds the ops it carried.
+    """
+    url = f"inbound:{node}"
+    in_sync = (not more) if pulled else None
+    with store.write() as conn:
+        row = conn.execute("SELECT peer_vector FROM peers WHERE url = ?", (url,)).fetchone()
+        known: dict[str, int] = {} if pulled or not row or not row[0] else json.loads(row[0])
+        for author, seq in held.items():
+            known[author] = max(seq, known.get(author, 0))
+        conn.execute(
+            "INSERT INTO peers (url, node, last_success, in_sync, peer_vector) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET node = excluded.node, "
+            "last_success = excluded.last_success, peer_vector = excluded.peer_vector, "
+            "in_sync = coalesce(?, in_sync)",
+            (url, node, int(time.time() * 1000), bool(in_sync), json.dumps(known), in_sync),
+        )
 
 
 def _is_revoked(store: Store, node: str) -> bool:

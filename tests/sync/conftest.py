@@ -1,0 +1,148 @@
+"""Fixtures for the sync tests: real `dorfhub serve` processes on 127.0.0.1 with free ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.node.cli import DORFHUB, REPO, run_dorfhub
+
+HOST = "127.0.0.1"
+START_SECONDS = 20.0
+STOP_SECONDS = 5.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PeerProcess:
+    """A `dorfhub serve` (or `hub`) process and where it answers."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    home: Path
+    log_path: Path
+
+    def hello(self, digest: str = "") -> dict[str, Any]:
+        response = requests.get(f"{self.url}/v1/hello", params={"digest": digest}, timeout=5)
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> int:
+        """SIGTERM; the process must be gone within STOP_SECONDS. Returns its exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            status = self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"{self.url} ignored SIGTERM for {STOP_SECONDS} s") from None
+        return status
+
+
+def start_peer(home: Path, command: str = "serve", *extra: str) -> PeerProcess:
+    """Start `dorfhub COMMAND --home HOME` on a free port; return once /v1/hello answers."""
+    port = free_port()
+    log_path = home.parent / f"{home.name}-{command}-{port}.log"
+    args = [*DORFHUB, command, "--home", str(home), "--host", HOST, "--port", str(port), *extra]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            args, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT, env=dict(os.environ)
+        )
+    peer = PeerProcess(process, f"http://{HOST}:{port}", home, log_path)
+    _wait_until_up(peer)
+    return peer
+
+
+def _wait_until_up(peer: PeerProcess) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if peer.process.poll() is not None:
+            raise AssertionError(f"{peer.url} exited at start:\n{peer.output()}")
+        try:
+            peer.hello()
+            return
+        except requests.RequestException:
+            time.sleep(0.05)
+    peer.stop()
+    raise AssertionError(f"{peer.url} did not answer within {START_SECONDS} s:\n{peer.output()}")
+
+
+@contextmanager
+def running(home: Path, command: str = "serve", *extra: str) -> Iterator[PeerProcess]:
+    """A peer process for the duration of the block; at the end SIGTERM must stop it."""
+    peer = start_peer(home, command, *extra)
+    try:
+        yield peer
+    finally:
+        status = peer.stop()
+    # uvicorn re-raises the SIGTERM it caught once it has shut down cleanly.
+    assert status in (0, -signal.SIGTERM), f"exit status {status}:\n{peer.output()}"
+
+
+def make_town(home: Path, name: str = "Ilzer Land") -> str:
+    """`dorfhub network init`; returns the network id."""
+    return run_dorfhub("network", "init", "--name", name, home=home).stdout.strip()
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """What must not move when a request is refused."""
+
+    ops: int
+    digest: str
+    views: str
+
+
+def store_state(home: Path) -> StoreState:
+    """Read a node's database (read-only) while its process may be running."""
+    with sqlite3.connect(f"file:{home / 'dorfhub.db'}?mode=ro", uri=True) as conn:
+        ops = conn.execute("SELECT count(*) FROM ops").fetchone()[0]
+        versions = conn.execute("SELECT author, seq, head FROM versions ORDER BY author")
+        digest = json.dumps(versions.fetchall())
+        views = json.dumps(
+            [
+                conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                for table in ("keys", "notices", "node_status")
+            ]
+        )
+    return StoreState(int(ops), digest, views)
+
+
+@pytest.fixture(scope="session")
+def town_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A town server home made by `dorfhub network init`, shared read-only by the session."""
+    home = tmp_path_factory.mktemp("pristine") / "town"
+    make_town(home)
+    return home
+
+
+@pytest.fixture
+def town(tmp_path: Path, town_dir: Path) -> Path:
+    """A private copy of the pristine town home (same network, same keys)."""
+    home = tmp_path / "town"
+    shutil.copytree(town_dir, home)
+    return home
