@@ -352,9 +352,9 @@ def search_text(texts_json: str) -> str:
     joined = "\n".join(texts[lang] for lang in sorted(texts))
     if joined.isascii():
         return joined
-    words = {word for word in joined.split() if not word.isascii()}
-    spelt = {_spell_out(word) for word in words} - words
-    return joined + "\n" + " ".join(sorted(spelt)) if spelt else joined
+    spelt = _spell_out(joined)
+    extra = set(spelt.split()).difference(joined.split())
+    return joined + "\n" + " ".join(sorted(extra)) if extra else joined
 
 
 def _spell_out(word: str) -> str:
