@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,10 +72,6 @@ class IngestReport:
 PRUNE_AFTER_MS = 30 * 24 * 3600 * 1000
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 class Log:
     def __init__(self, store: Store) -> None:
         network_id = store.network_id
@@ -111,7 +106,8 @@ class Log:
                     seq=seq,
                     prev=prev,
                     lamport=lamport,
-                    time=now_ms() if time_ms is None else time_ms,
+                    # Trusted time: a hub whose clock says 2001 must not date its ops 2001.
+                    time=trusted_now(conn).now_ms if time_ms is None else time_ms,
                     kind=kind,
                     entity=entity,
                     body_hash=body_hash(body),
