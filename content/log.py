@@ -11,6 +11,7 @@ order things came in, so every node converges on the same log.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -154,21 +155,34 @@ class Log:
         """Ops the holder of `vector` lacks, in Lamport order: causal, so grants come before
         the ops that need them, and every prefix keeps each author's seq contiguous.
 
-        With `public_only` (for nodes not enrolled), an author's ops stop at its first sealed
-        op, so the receiver still gets a contiguous prefix."""
+        Only the missing ranges are read (one index range per author behind), so the cost
+        follows what is sent, not the size of the log. With `public_only` (for nodes not
+        enrolled), an author's ops stop at its first sealed op, so the receiver still gets a
+        contiguous prefix."""
+        conn = self.store.conn
+        behind = [
+            (author, vector.get(author, 0))
+            for author, seq in conn.execute("SELECT author, seq FROM versions")
+            if seq > vector.get(author, 0)
+        ]
+        streams = [self._author_ops(author, after, public_only) for author, after in behind]
+        for _, _, op in heapq.merge(*streams):
+            yield op
+
+    def _author_ops(
+        self, author: str, after_seq: int, public_only: bool
+    ) -> Iterator[tuple[int, str, RawOp]]:
         rows = self.store.conn.execute(
-            "SELECT author, header, signature, body, seq, kind FROM ops ORDER BY lamport, author"
+            "SELECT lamport, header, signature, body, kind FROM ops "
+            "WHERE author = ? AND seq > ? ORDER BY seq",
+            (author, after_seq),
         )
-        stopped: set[str] = set()
-        for author, header, signature, body, seq, kind in rows:
-            if seq <= vector.get(author, 0) or author in stopped:
-                continue
+        for lamport, header, signature, body, kind in rows:
             # Pruned ops are not served (peers take no op without its body): the receiver gets
             # a contiguous prefix and the rest from a node that kept the bodies.
             if body is None or (public_only and kind in SEALED_KINDS):
-                stopped.add(author)
-                continue
-            yield RawOp(header, signature, body)
+                return
+            yield lamport, author, RawOp(header, signature, body)
 
     def get(self, op_id: str) -> RawOp | None:
         row = self.store.conn.execute(

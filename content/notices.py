@@ -168,7 +168,7 @@ _FOR_HUB = (
 )
 _ORDER = (
     " ORDER BY CASE n.priority WHEN 'emergency' THEN 0 WHEN 'important' THEN 1 ELSE 2 END,"
-    " n.published_at DESC, n.id"
+    " n.published_at DESC, n.lamport DESC, n.id"
 )
 
 

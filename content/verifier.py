@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from content.ops import Header, OpError, RawOp, decode_header, verify
 
-PARALLEL_MIN_OPS = 256
+PARALLEL_MIN_OPS = 64
 CHUNK_OPS = 32
 
 Checked = tuple[RawOp, Header | OpError]
