@@ -15,7 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 from content.ops import Header, OpError, RawOp, decode_header, verify
 
-PARALLEL_MIN_OPS = 64
+# Below this a batch is verified inline: for a sync batch (about 200 notices) the worker gave no
+# measurable gain and costs a process of about 90 MB (bench/README.md).
+PARALLEL_MIN_OPS = 256
 CHUNK_OPS = 32
 
 Checked = tuple[RawOp, Header | OpError]
