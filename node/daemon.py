@@ -149,7 +149,8 @@ class SyncLoop(threading.Thread):
                 _info("sync failed", peer=url, error=str(exc), retry_in_s=delay)
                 continue
             self.schedule.succeeded(url)
-            peers.record_success(store, result, client.last_node, Log(store).version_vector())
+            held = result.peer_vector or Log(store).version_vector()  # no-op: equal to ours
+            peers.record_success(store, result, client.last_node, held)
             if not result.noop:
                 _info(
                     "synced",

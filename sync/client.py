@@ -59,6 +59,7 @@ class RoundResult:
     bytes_in: int = 0
     bytes_out: int = 0
     rejected: list[str] = field(default_factory=list)
+    peer_vector: dict[str, int] | None = None  # what the peer holds after the round
 
 
 class PeerClient:
@@ -162,6 +163,9 @@ def sync_round(log: Log, client: PeerClient) -> RoundResult:
         if not report.applied and more:
             break  # the peer sends what we cannot apply; do not loop on it
     theirs = client.vector()
+    ours = log.version_vector()
+    # After the push the peer holds both; that is what status counts pending ops against.
+    result.peer_vector = {a: max(theirs.get(a, 0), ours.get(a, 0)) for a in theirs.keys() | ours}
     for batch in make_batches(log.ops_missing_from(theirs)):
         answer = client.push(batch.data)
         result.batches_out += 1

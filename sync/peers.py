@@ -22,7 +22,8 @@ class PeerState:
     failures: int
     last_error: str | None
     in_sync: bool
-    pending_out: int | None
+    pending_out: int | None  # our ops the peer lacked at last contact, plus ours since
+    pending_in: int | None  # the peer's ops we lacked at last contact
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -70,12 +71,26 @@ def peer_states(store: Store) -> list[PeerState]:
         "SELECT p.url, p.node, k.name, p.last_success, p.last_failure, p.failures, p.last_error, "
         "p.in_sync, p.peer_vector FROM peers p LEFT JOIN keys k ON k.key = p.node ORDER BY p.url"
     )
+    ours = log.version_vector()
     for url, node, name, success, failure, failures, error, in_sync, vector in rows.fetchall():
-        pending = None
+        pending_out = pending_in = None
         if vector is not None:
-            pending = sum(1 for _ in log.ops_missing_from(json.loads(vector)))
+            theirs: dict[str, int] = json.loads(vector)
+            pending_out = sum(1 for _ in log.ops_missing_from(theirs))
+            pending_in = sum(max(0, seq - ours.get(author, 0)) for author, seq in theirs.items())
         states.append(
-            PeerState(url, node, name, success, failure, failures, error, bool(in_sync), pending)
+            PeerState(
+                url,
+                node,
+                name,
+                success,
+                failure,
+                failures,
+                error,
+                bool(in_sync),
+                pending_out,
+                pending_in,
+            )
         )
     return states
 

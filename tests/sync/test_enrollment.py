@@ -3,6 +3,7 @@ hub may push from its next sync on, not before."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -94,3 +95,19 @@ def test_hub_daemon_reports_once_approved(tmp_path: Path, town: Path) -> None:
             while hub_key not in status_nodes(town) and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert hub_key in status_nodes(town), daemon.output()
+            _assert_hub_reports_its_peer(tmp_path / "hub", server.url)
+
+
+def _assert_hub_reports_its_peer(hub: Path, url: str) -> None:
+    """`dorfhub status` on the hub: the town as a peer, synced, nothing pending either way."""
+    deadline = time.monotonic() + REPORT_SECONDS
+    while time.monotonic() < deadline:
+        peers = json.loads(run_dorfhub("status", "--json", home=hub).stdout)["peers"]
+        town = next((peer for peer in peers if peer["url"] == url), None)
+        if town and town["in_sync"] and town["pending_out"] == 0 and town["pending_in"] == 0:
+            break
+        time.sleep(0.2)
+    assert town is not None, peers
+    assert town["last_success"] is not None
+    assert town["failures"] == 0
+    assert (town["pending_in"], town["pending_out"]) == (0, 0)
