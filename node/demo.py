@@ -15,7 +15,7 @@ import sys
 import time as clock
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -24,7 +24,6 @@ from content.bodies import Attachment, Event
 from content.clock import wall_clock_ms
 from content.identity import Identity
 from content.log import Log
-from content.store import Store
 from content.verify import verify_store
 from node.board import LOCAL_TIME, render_board
 from node.home import Home
@@ -46,14 +45,10 @@ class DemoNode:
     home: Home
     identity: Identity
     port: int
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def log(self, store: Store) -> Log:
-        return Log(store)
 
 
 def run_demo(directory: Path, keep_running: bool = False) -> int:
