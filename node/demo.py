@@ -9,6 +9,7 @@ Each node prints its board, re-verifies its log and shows the same digest.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from types import FrameType
 
 from content import notices
 from content.bodies import Attachment, Event
@@ -195,11 +197,17 @@ def _serve_until_interrupted(town: DemoNode, hubs: list[DemoNode]) -> None:
         "Probieren Sie: dorfhub notice publish --home demo-data/stadtserver --title … "
         "--body …  (Strg+C beendet)"
     )
+    # SIGTERM (systemd, `timeout`) ends the demo like Ctrl+C, so the nodes are stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
             clock.sleep(3600)
     except KeyboardInterrupt:
         print()
+
+
+def _interrupt(sig: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _publish_notices(log: Log, admin: Identity, hub_keys: dict[str, str]) -> None:
