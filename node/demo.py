@@ -194,8 +194,8 @@ def _serve_until_interrupted(town: DemoNode, hubs: list[DemoNode]) -> None:
         + ", ".join(f"{hub.name} {hub.url}" for hub in hubs)
     )
     print(
-        "Probieren Sie: dorfhub notice publish --home demo-data/stadtserver --title … "
-        "--body …  (Strg+C beendet)"
+        f"Probieren Sie: dorfhub notice publish --home {town.home.path} --title … --body …"
+        "  (Strg+C beendet)"
     )
     # SIGTERM (systemd, `timeout`) ends the demo like Ctrl+C, so the nodes are stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
