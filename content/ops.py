@@ -146,10 +146,6 @@ def encode_frame(op: RawOp) -> bytes:
     )
 
 
-def encode_frames(ops: list[RawOp]) -> bytes:
-    return b"".join(encode_frame(op) for op in ops)
-
-
 def decode_frames(data: bytes) -> Iterator[RawOp]:
     """Split a frame stream into ops; raise OpError on any truncation or oversize field."""
     view = memoryview(data)

@@ -41,7 +41,3 @@ SEALED_KINDS = frozenset({"booking.request", "help.request", "submission.put"})
 # Authors whose signed wall-clock time a hub trusts as a lower bound for "now".
 TIME_AUTHORITIES = frozenset({ROOT, "admin", "server"})
 KNOWN_KINDS = frozenset().union(*ROLE_KINDS.values())
-
-
-def roles_for(kind: str) -> frozenset[str]:
-    return frozenset(role for role, kinds in ROLE_KINDS.items() if kind in kinds)
