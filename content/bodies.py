@@ -13,6 +13,7 @@ import msgspec
 from content.ops import Header, Hex32, NonNegativeInt, OpError
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS
 from content.sealing import SealError, recipients_of
+from content.sensors import SensorAlertBody, SensorRollupBody, check_sensor_op
 
 LANGUAGES = ("de", "en", "de-LS")
 Language = Literal["de", "en", "de-LS"]
@@ -114,12 +115,14 @@ class NetworkMetaBody(Strict):
     name: Name
 
 
-SCHEMAS: dict[str, type[Strict]] = {
+SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "key.grant": GrantBody,
     "key.revoke": RevokeBody,
     "notice.put": NoticeBody,
     "notice.retract": RetractBody,
     "network.meta": NetworkMetaBody,
+    "sensor.rollup": SensorRollupBody,
+    "sensor.alert": SensorAlertBody,
 }
 _decoders = {kind: msgspec.json.Decoder(schema) for kind, schema in SCHEMAS.items()}
 _any_object = msgspec.json.Decoder(dict[str, Any])
@@ -193,6 +196,9 @@ def _check_json(header: Header, body: bytes) -> Any:
             raise OpError("a revoke's entity id must be the revoked key")
     elif isinstance(parsed, NoticeBody):
         _check_notice(parsed)
+    elif isinstance(parsed, SensorRollupBody | SensorAlertBody):
+        # A hub speaks only about its own sensors: checked here, so every node refuses it.
+        check_sensor_op(header, parsed)
     return parsed
 
 

@@ -131,4 +131,56 @@ MIGRATIONS: list[str] = [
         approved_op TEXT
     );
     """,
+    # 3: room sensors: rollups and alerts (views of sensor.rollup / sensor.alert ops), and the
+    # hub's raw readings (local, never synced, kept 7 days).
+    """
+    CREATE TABLE sensor_rollups (
+        id TEXT PRIMARY KEY,
+        entity TEXT NOT NULL,
+        hub TEXT NOT NULL,
+        sensor TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        window_end INTEGER NOT NULL,
+        mean REAL NOT NULL,
+        min REAL NOT NULL,
+        max REAL NOT NULL,
+        count INTEGER NOT NULL,
+        samples INTEGER NOT NULL,
+        flags TEXT NOT NULL,
+        op_id TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        lamport INTEGER NOT NULL
+    );
+    CREATE INDEX sensor_rollups_entity ON sensor_rollups (entity);
+    CREATE INDEX sensor_rollups_series ON sensor_rollups (hub, quantity, window_end);
+    CREATE TABLE sensor_alerts (
+        id TEXT PRIMARY KEY,
+        hub TEXT NOT NULL,
+        sensor TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        level TEXT NOT NULL,
+        state TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        value REAL NOT NULL,
+        unit TEXT NOT NULL,
+        raised_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        table_version TEXT NOT NULL,
+        op_id TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        lamport INTEGER NOT NULL
+    );
+    CREATE INDEX sensor_alerts_hub ON sensor_alerts (hub, state);
+    CREATE TABLE sensor_readings (
+        time_ms INTEGER NOT NULL,
+        sensor TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        value REAL NOT NULL,
+        unit TEXT NOT NULL,
+        status TEXT NOT NULL
+    );
+    CREATE INDEX sensor_readings_time ON sensor_readings (time_ms);
+    CREATE INDEX sensor_readings_series ON sensor_readings (sensor, quantity, time_ms);
+    """,
 ]

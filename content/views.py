@@ -16,6 +16,15 @@ import msgspec
 from content.bodies import GrantBody, NoticeBody, RevokeBody, decode_body
 from content.identity import network_id_for
 from content.ops import STORED_OP_COLUMNS, StoredOp
+from content.sensors import (
+    SensorAlertBody,
+    SensorRollupBody,
+    alert_notice_values,
+    clear_alert,
+    clear_rollup,
+    fold_alert,
+    fold_rollup,
+)
 
 
 def canonical_json(value: Any) -> str:
@@ -184,15 +193,20 @@ def _json_list(values: list[str]) -> str:
 
 
 class NoticesView(View):
-    """Notice content is last-writer-wins over puts; any retract is a tombstone for good."""
+    """Notice content is last-writer-wins over puts; any retract is a tombstone for good.
+
+    A hub's sensor alert shows as a notice too: an active alert op is a put (for that hub's
+    board only), its cleared op a retract, so the board needs nothing of its own for alerts."""
 
     name = "notices"
-    kinds = frozenset({"notice.put", "notice.retract"})
+    kinds = frozenset({"notice.put", "notice.retract", "sensor.alert"})
     tables: ClassVar[dict[str, str]] = {"notices": "id"}
 
     def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
         # Each case is one UPSERT whose merge is commutative, so no read is needed first.
-        if op.kind == "notice.retract":
+        if op.kind == "sensor.alert":
+            self._fold_alert(conn, op)
+        elif op.kind == "notice.retract":
             conn.execute(_RETRACT, (op.entity, op.id, op.time))
         elif op.body is None:
             # A put without body was pruned because it lost to a later one: it only dates
@@ -200,6 +214,21 @@ class NoticesView(View):
             conn.execute(_DATE_ONLY, (op.entity, op.time))
         else:
             conn.execute(_PUT, self._put_values(op))
+
+    def _fold_alert(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        alert: SensorAlertBody = parsed_body(op)
+        if alert.state == "cleared":
+            conn.execute(_RETRACT, (op.entity, op.id, op.time))
+            return
+        values = alert_notice_values(
+            op_id=op.id,
+            author=op.author,
+            lamport=op.lamport,
+            time_ms=op.time,
+            entity=op.entity,
+            body=alert,
+        )
+        conn.execute(_PUT, values)
 
     def _put_values(self, op: StoredOp) -> tuple[object, ...]:
         notice: NoticeBody = parsed_body(op)
@@ -330,12 +359,54 @@ class SealedItemsView(View):
         conn.execute("DELETE FROM sealed_items WHERE entity = ?", (entity,))
 
 
+class SensorRollupsView(View):
+    """A hub's 10-minute sensor statistics, one row per window, sensor and quantity."""
+
+    name = "sensor_rollups"
+    kinds = frozenset({"sensor.rollup"})
+    tables: ClassVar[dict[str, str]] = {"sensor_rollups": "id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        body: SensorRollupBody = parsed_body(op)
+        fold_rollup(
+            conn, op_id=op.id, author=op.author, lamport=op.lamport, entity=op.entity, body=body
+        )
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        clear_rollup(conn, entity)
+
+
+class SensorAlertsView(View):
+    """The state of every alert episode (the noticeboard side is in NoticesView)."""
+
+    name = "sensor_alerts"
+    kinds = frozenset({"sensor.alert"})
+    tables: ClassVar[dict[str, str]] = {"sensor_alerts": "id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        body: SensorAlertBody = parsed_body(op)
+        fold_alert(
+            conn,
+            op_id=op.id,
+            author=op.author,
+            lamport=op.lamport,
+            time_ms=op.time,
+            entity=op.entity,
+            body=body,
+        )
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        clear_alert(conn, entity)
+
+
 VIEWS: tuple[View, ...] = (
     KeysView(),
     NoticesView(),
     BlobsView(),
     NodeStatusView(),
     SealedItemsView(),
+    SensorRollupsView(),
+    SensorAlertsView(),
 )
 VIEWS_BY_KIND: dict[str, tuple[View, ...]] = {}
 for _view in VIEWS:
