@@ -1,0 +1,165 @@
+"""JSON lines from a microcontroller bridge: one object a line.
+
+Two shapes are understood: the airrohr firmware's
+`{"sensordatavalues": [{"value_type": "BME280_temperature", "value": "23.4"}, …]}` and flat
+objects such as `{"temperature": 21.5, "humidity": 40}`. Lines are decoded with
+`errors="replace"` (serial noise is not UTF-8), capped at MAX_LINE bytes, and whatever does not
+parse or carries no known quantity is skipped and counted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from hardware.parsers.base import Event, Frame, Garbage, Measurement, ParserCounters, Resync
+
+PROTOCOL = "jsonl"
+MAX_LINE = 4096
+
+# Flat keys and airrohr value types (after the sensor prefix, e.g. "SDS_P2" -> "P2").
+_NAMES = {
+    "temperature": "temperature",
+    "temp": "temperature",
+    "humidity": "humidity",
+    "hum": "humidity",
+    "rh": "humidity",
+    "co2": "co2",
+    "co2_ppm": "co2",
+    "pm1": "pm1",
+    "pm1_0": "pm1",
+    "pm2_5": "pm2_5",
+    "pm25": "pm2_5",
+    "pm2.5": "pm2_5",
+    "pm10": "pm10",
+    "p0": "pm1",  # airrohr: P0 = PM1, P1 = PM10, P2 = PM2.5
+    "p1": "pm10",
+    "p2": "pm2_5",
+}
+
+
+def quantity_for(name: str) -> str | None:
+    key = name.strip().lower()
+    if key in _NAMES:
+        return _NAMES[key]
+    # airrohr prefixes the sensor type: SDS_P2, BME280_temperature, SCD30_co2, SHT3X_humidity.
+    _, _, suffix = key.rpartition("_")
+    if suffix in _NAMES:
+        return _NAMES[suffix]
+    if key.endswith(("pm2_5", "pm2.5")):
+        return "pm2_5"
+    return None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def measurements_of(obj: object) -> tuple[Measurement, ...]:
+    pairs: list[tuple[object, object]] = []
+    if isinstance(obj, dict):
+        values = obj.get("sensordatavalues")
+        if isinstance(values, list):
+            for item in values:
+                if isinstance(item, dict):
+                    pairs.append((item.get("value_type"), item.get("value")))
+        else:
+            pairs.extend(obj.items())
+    found: dict[str, float] = {}
+    for name, raw in pairs:
+        if not isinstance(name, str):
+            continue
+        quantity = quantity_for(name)
+        number = _number(raw)
+        if quantity is not None and number is not None and quantity not in found:
+            found[quantity] = number
+    return tuple(Measurement(q, v) for q, v in found.items())
+
+
+class JSONLinesParser:
+    protocol = PROTOCOL
+
+    def __init__(self) -> None:
+        self.counters = ParserCounters()
+        self._buffer = bytearray()
+        self._discarding = False  # inside an over-long line: drop up to its newline
+
+    def reset(self) -> None:
+        self._buffer.clear()
+        self._discarding = False
+
+    def feed(self, data: bytes) -> list[Event]:
+        events: list[Event] = []
+        try:
+            self._scan(data, events)
+        except Exception as exc:  # never into the polling loop
+            self.reset()
+            events.append(Resync(PROTOCOL, f"internal error {type(exc).__name__}"))
+        return events
+
+    def _scan(self, data: bytes, events: list[Event]) -> None:
+        buffer = self._buffer
+        buffer += data
+        skipped = 0
+        start = 0
+        while True:
+            newline = buffer.find(b"\n", start)
+            if newline < 0:
+                if len(buffer) - start > MAX_LINE:
+                    skipped += len(buffer) - start
+                    start = len(buffer)
+                    self._discarding = True
+                break
+            line = bytes(buffer[start:newline])
+            start = newline + 1
+            if self._discarding:
+                self._discarding = False
+                skipped += len(line) + 1
+                continue
+            if len(line) > MAX_LINE:
+                skipped += len(line) + 1
+                continue
+            frame = self._line(line)
+            if frame is None:
+                if line.strip():
+                    skipped += len(line) + 1
+                    self.counters.resyncs += 1
+                continue
+            self.counters.frames_ok += 1
+            events.append(frame)
+        del buffer[:start]
+        if skipped:
+            self.counters.bytes_skipped += skipped
+            events.append(Garbage(PROTOCOL, skipped))
+
+    def _line(self, line: bytes) -> Frame | None:
+        text = line.decode("utf-8", errors="replace").strip()
+        if not text.startswith("{"):
+            return None
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            return None
+        measurements = measurements_of(obj)
+        return Frame(PROTOCOL, measurements, line) if measurements else None
+
+
+def airrohr_line(values: dict[str, float]) -> bytes:
+    """A line in the airrohr shape (values as strings, the way the firmware sends them)."""
+    items = [{"value_type": name, "value": f"{value:.2f}"} for name, value in values.items()]
+    return json.dumps({"software_version": "NRZ-2020-133", "sensordatavalues": items}).encode()
+
+
+def flat_line(values: dict[str, float]) -> bytes:
+    return json.dumps(values).encode()
