@@ -175,9 +175,10 @@ def build_parser() -> OneLineParser:
     sub.add_argument("--dir", type=Path, default=Path("demo-data"))
     sub.add_argument("--serve", action="store_true", help="keep the network running (Ctrl+C)")
 
-    from node import cli_sync
+    from node import cli_sensors, cli_sync
 
     cli_sync.register(tree)
+    cli_sensors.register(tree)
     return tree.parser
 
 
