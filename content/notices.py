@@ -27,6 +27,7 @@ from content.clock import to_iso, trusted_now
 from content.identity import Identity
 from content.log import Log
 from content.ops import body_hash
+from content.search import fts_query
 
 
 class NoticeError(Exception):
@@ -204,12 +205,6 @@ def active_notices(
 def get_notice(conn: sqlite3.Connection, notice_id: str) -> Notice | None:
     row = conn.execute(_SELECT + "WHERE n.id = ? AND n.op_id IS NOT NULL", (notice_id,)).fetchone()
     return None if row is None else _notice(row)
-
-
-def fts_query(text: str) -> str:
-    """Turn what a person typed into an FTS5 query: every word must match, as a prefix."""
-    words = [word for word in "".join(c if c.isalnum() else " " for c in text).split() if word]
-    return " ".join(f'"{word}"*' for word in words) or '""'
 
 
 def notice_body(

@@ -183,4 +183,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sensor_readings_time ON sensor_readings (time_ms);
     CREATE INDEX sensor_readings_series ON sensor_readings (sensor, quantity, time_ms);
     """,
+    # 4: the notice search index keeps no token positions (queries are prefix words, never
+    # phrases) and no spelt-out umlaut copies (the query side expands them): content/search.py.
+    """
+    DROP TABLE notices_fts;
+    CREATE VIRTUAL TABLE notices_fts USING fts5 (
+        title, body, tokenize = 'unicode61 remove_diacritics 2', detail = none
+    );
+    INSERT INTO notices_fts (rowid, title, body)
+        SELECT rowid, dorfhub_search_text(title), dorfhub_search_text(body) FROM notices
+        WHERE title IS NOT NULL AND retract_op IS NULL;
+    """,
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from content.schema import MIGRATIONS
+from content.search import search_text
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -36,6 +37,8 @@ class Store:
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Migrations that rebuild the search index call it from SQL.
+        self.conn.create_function("dorfhub_search_text", 1, search_text, deterministic=True)
         self._migrate()
 
     def close(self) -> None:

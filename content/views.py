@@ -16,6 +16,7 @@ import msgspec
 from content.bodies import GrantBody, NoticeBody, RevokeBody, decode_body
 from content.identity import network_id_for
 from content.ops import STORED_OP_COLUMNS, StoredOp
+from content.search import search_text
 from content.sensors import (
     SensorAlertBody,
     SensorRollupBody,
@@ -412,23 +413,3 @@ VIEWS_BY_KIND: dict[str, tuple[View, ...]] = {}
 for _view in VIEWS:
     for _kind in _view.kinds:
         VIEWS_BY_KIND[_kind] = (*VIEWS_BY_KIND.get(_kind, ()), _view)
-
-
-_SPELT_OUT = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"))
-
-
-def search_text(texts_json: str) -> str:
-    """Every language of a title or body, plus umlaut words spelt out (ä -> ae)."""
-    texts: dict[str, str] = json.loads(texts_json)
-    joined = "\n".join(texts[lang] for lang in sorted(texts))
-    if joined.isascii():
-        return joined
-    spelt = _spell_out(joined)
-    extra = set(spelt.split()).difference(joined.split())
-    return joined + "\n" + " ".join(sorted(extra)) if extra else joined
-
-
-def _spell_out(word: str) -> str:
-    for umlaut, spelt in _SPELT_OUT:
-        word = word.replace(umlaut, spelt)
-    return word
