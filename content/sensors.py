@@ -319,7 +319,8 @@ def rollups(
     since_ms: int = 0,
 ) -> list[Rollup]:
     """Rollups ending after `since_ms`, oldest first; optionally of one hub or one quantity."""
-    clauses, params = ["window_end > ?"], [since_ms]
+    clauses: list[str] = ["window_end > ?"]
+    params: list[object] = [since_ms]
     for column, value in (("hub", hub), ("quantity", quantity)):
         if value is not None:
             clauses.append(f"{column} = ?")
@@ -330,7 +331,23 @@ def rollups(
         "ORDER BY window_start, hub, sensor, quantity",
         params,
     )
-    return [Rollup(*row[:11], tuple(json.loads(row[11]))) for row in rows]
+    return [
+        Rollup(
+            hub=row[0],
+            sensor=row[1],
+            quantity=row[2],
+            unit=row[3],
+            window_start=row[4],
+            window_end=row[5],
+            mean=row[6],
+            min=row[7],
+            max=row[8],
+            count=row[9],
+            samples=row[10],
+            flags=tuple(json.loads(row[11])),
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
