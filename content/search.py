@@ -30,7 +30,7 @@ def search_text(texts_json: str) -> str:
 def fts_query(text: str) -> str:
     """Turn what a person typed into an FTS5 query: every word must match, as a prefix."""
     words = "".join(c if c.isalnum() else " " for c in text).split()
-    return " ".join(_term(word) for word in words) or '""'
+    return " AND ".join(_term(word) for word in words) or '""'
 
 
 def _term(word: str) -> str:

@@ -3,16 +3,23 @@ windows and attachments (ARCHITECTURE.md section 2, rule 5)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from content import grants, notices
+from content import store as store_module
 from content.bodies import MAX_ATTACHMENT_BYTES, Attachment, encode_body
 from content.clock import wall_clock_ms
-from content.identity import Identity
+from content.identity import Identity, network_id_for
 from content.log import AppendRefused, Log
 from content.notices import NoticeError, active_notices, get_notice
 from content.ops import body_hash
+from content.schema import MIGRATIONS
+from content.store import Store
 from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import (
@@ -139,6 +146,9 @@ def searchable(network: Network) -> Network:
     [
         ("Bürgerbus", ["n-bus"]),
         ("Burgerbus", ["n-bus"]),  # typed without the umlaut
+        ("Buergerbus", ["n-bus"]),  # the umlaut spelt out
+        ("faehrt Grafenau", ["n-bus"]),
+        ("Feuerwehr", []),  # "ue" that is no umlaut still asks for the word as typed
         ("bürgerbus grafenau", ["n-bus"]),
         ("shuttle", ["n-bus"]),  # English only
         ("Tuesday", ["n-bus"]),
@@ -156,6 +166,32 @@ def test_search_covers_every_language_and_ignores_umlauts(
     searchable: Network, query: str, expected: list[str]
 ) -> None:
     assert _shown(searchable.log, search=query) == expected
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(max_size=40))
+def test_any_typed_text_is_a_valid_query(searchable: Network, query: str) -> None:
+    _shown(searchable.log, search=query)  # raises on an FTS5 syntax error
+
+
+def test_an_older_store_gets_the_new_search_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 4 rebuilds the index from the notices a store already holds."""
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:3])
+    root, admin = Identity.generate("Wurzel"), Identity.generate("Verwaltung")
+    with Store(tmp_path / "old.db") as old:
+        old.set_network(network_id_for(root.key_id))
+        grants.grant(Log(old), root, admin.public, "admin", admin.name, may_grant=True)
+        body = notice(BUS["de"][0], text=BUS["de"][1], translations=BUS)
+        notices.publish(Log(old), admin, body, "n-bus")
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    with Store(tmp_path / "old.db") as reopened:
+        assert reopened.schema_version == len(MIGRATIONS)
+        assert _shown(Log(reopened), search="Buergerbus shuttle") == ["n-bus"]
+        assert verify_store(reopened).ok
 
 
 def test_retracted_notices_are_not_found(searchable: Network) -> None:
