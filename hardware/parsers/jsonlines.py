@@ -16,6 +16,8 @@ from hardware.parsers.base import Event, Frame, Garbage, Measurement, ParserCoun
 
 PROTOCOL = "jsonl"
 MAX_LINE = 4096
+MAX_STARTS = 16  # "{" positions tried per line
+_DECODER = json.JSONDecoder()
 
 # Flat keys and airrohr value types (after the sensor prefix, e.g. "SDS_P2" -> "P2").
 _NAMES = {
@@ -144,15 +146,23 @@ class JSONLinesParser:
             events.append(Garbage(PROTOCOL, skipped))
 
     def _line(self, line: bytes) -> Frame | None:
-        text = line.decode("utf-8", errors="replace").strip()
-        if not text.startswith("{"):
-            return None
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            return None
-        measurements = measurements_of(obj)
-        return Frame(PROTOCOL, measurements, line) if measurements else None
+        text = line.decode("utf-8", errors="replace").rstrip()
+        # Noise glued to the front of a line: resynchronise at each "{" in turn.
+        start = text.find("{")
+        for _ in range(MAX_STARTS):
+            if start < 0:
+                return None
+            try:
+                obj, end = _DECODER.raw_decode(text, start)
+            except ValueError:
+                start = text.find("{", start + 1)
+                continue
+            if end != len(text):
+                start = text.find("{", start + 1)
+                continue
+            measurements = measurements_of(obj)
+            return Frame(PROTOCOL, measurements, line) if measurements else None
+        return None
 
 
 def airrohr_line(values: dict[str, float]) -> bytes:
