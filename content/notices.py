@@ -113,22 +113,31 @@ def update(log: Log, author: Identity, notice_id: str, **changes: Any) -> None:
 
 
 def retract(log: Log, author: Identity, notice_id: str, reason: str = "") -> None:
-    current_body(log, notice_id)
+    """Withdraw a notice; an admin may also take down a hub's sensor alert this way."""
+    _live(log, notice_id)
     log.append(author, "notice.retract", notice_id, encode_body(RetractBody(reason=reason)))
 
 
 def current_body(log: Log, notice_id: str) -> NoticeBody:
+    kind, data = _live(log, notice_id)
+    if kind != "notice.put":
+        raise NoticeError(f"{notice_id} is a sensor alert: only its hub changes it")
+    body: NoticeBody = decode_body("notice.put", data)
+    return body
+
+
+def _live(log: Log, notice_id: str) -> tuple[str, bytes]:
+    """The kind and body of the op behind a live notice (a notice.put or a sensor.alert)."""
     row = log.store.conn.execute(
-        "SELECT o.body, n.retract_op FROM notices n LEFT JOIN ops o ON o.id = n.op_id "
+        "SELECT o.kind, o.body, n.retract_op FROM notices n LEFT JOIN ops o ON o.id = n.op_id "
         "WHERE n.id = ?",
         (notice_id,),
     ).fetchone()
-    if row is None or row[0] is None:
+    if row is None or row[1] is None:
         raise NoticeError(f"no notice {notice_id}")
-    if row[1] is not None:
+    if row[2] is not None:
         raise NoticeError(f"notice {notice_id} was retracted")
-    body: NoticeBody = decode_body("notice.put", row[0])
-    return body
+    return row[0], row[1]
 
 
 def attach(log: Log, author: Identity, data: bytes, name: str, mime: str) -> Attachment:

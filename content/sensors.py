@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -437,29 +437,34 @@ def estimate_interval(latest_ms: int, previous_ms: int | None) -> int:
     return min(max(latest_ms - previous_ms, 1000), WINDOW_MS)
 
 
+def latest_readings(conn: sqlite3.Connection, until_ms: int = 2**62) -> list[StoredReading]:
+    """The latest stored reading of every series (sensor, quantity), as it was recorded."""
+    rows = conn.execute(
+        "SELECT max(time_ms), sensor, quantity, value, unit, status FROM sensor_readings "
+        "WHERE time_ms <= ? GROUP BY sensor, quantity ORDER BY sensor, quantity",
+        (until_ms,),
+    )
+    return [StoredReading(*row) for row in rows]
+
+
 def current_readings(
     conn: sqlite3.Connection, now_ms: int, intervals_ms: Mapping[str, int] | None = None
 ) -> list[StoredReading]:
     """The latest reading of every series; an `ok` one older than twice its sensor's interval
     (given per sensor id, else estimated) comes back with status "stale", never as current."""
-    latest = conn.execute(
-        "SELECT sensor, quantity, max(time_ms), value, unit, status FROM sensor_readings "
-        "WHERE time_ms <= ? GROUP BY sensor, quantity ORDER BY sensor, quantity",
-        (now_ms,),
-    ).fetchall()
     found = []
-    for sensor, quantity, time_ms, value, unit, status in latest:
-        interval = (intervals_ms or {}).get(sensor)
+    for latest in latest_readings(conn, now_ms):
+        interval = (intervals_ms or {}).get(latest.sensor_id)
         if interval is None:
             previous = conn.execute(
                 "SELECT max(time_ms) FROM sensor_readings WHERE sensor = ? AND quantity = ? "
                 "AND status = 'ok' AND time_ms < ?",
-                (sensor, quantity, time_ms),
+                (latest.sensor_id, latest.quantity, latest.time_ms),
             ).fetchone()[0]
-            interval = estimate_interval(time_ms, previous)
-        if status == "ok" and is_stale(time_ms, now_ms, interval):
-            status = "stale"
-        found.append(StoredReading(time_ms, sensor, quantity, value, unit, status))
+            interval = estimate_interval(latest.time_ms, previous)
+        if latest.status == "ok" and is_stale(latest.time_ms, now_ms, interval):
+            latest = replace(latest, status="stale")
+        found.append(latest)
     return found
 
 

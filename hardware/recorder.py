@@ -111,6 +111,11 @@ class Recorder:
             "SELECT max(window_end) FROM sensor_rollups WHERE hub = ?", (hub.key_id,)
         ).fetchone()
         self._closed_until: int = row[0] or 0
+        for r in sensors.latest_readings(conn):
+            # What the screen showed before a restart, until newer readings come.
+            self._latest[(r.sensor_id, r.quantity)] = Reading(
+                r.time_ms, r.sensor_id, r.quantity, r.value, r.unit, r.status
+            )
         self._resume_alerts()
 
     # ---- the reader's side ------------------------------------------------------------------

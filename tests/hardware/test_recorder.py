@@ -12,10 +12,11 @@ import pytest
 
 from content import notices, sensors
 from content.log import Log
+from content.ops import decode_header
 from content.verify import verify_store
 from hardware.readings import DISCONNECTED, OK, STALE, WARMING, Reading
 from hardware.recorder import Recorder
-from tests.content.helpers import sync
+from tests.content.helpers import all_ops, sync, table_rows
 from tests.hardware.room import DAY, MINUTE, T0, Room, count_ops, make_room, reading
 
 WINDOW = 10 * MINUTE
@@ -97,6 +98,43 @@ def test_heat_alert_shows_on_its_hubs_board_and_is_withdrawn_when_it_clears(room
     assert recorder.alerts() == []
     sync(room.hub_log, room.town)
     assert _board(room.town, None) == []
+
+
+def test_an_admin_may_take_an_alert_off_the_board_but_not_edit_it(room: Room) -> None:
+    feed(_recorder(room), T0, T0 + 15 * MINUTE, temperature(33.0))
+    sync(room.hub_log, room.town)
+    (notice,) = _board(room.town, room.hub.key_id)
+    with pytest.raises(notices.NoticeError, match="only its hub changes it"):
+        notices.update(room.town, room.admin, notice.id, title={"de": "Anders"})
+    notices.retract(room.town, room.admin, notice.id, "Sensor defekt")
+    assert _board(room.town, room.hub.key_id) == []
+    sync(room.town, room.hub_log)
+    assert _board(room.hub_log, room.hub.key_id) == []
+
+
+def test_alert_notices_converge_whatever_the_arrival_order(room: Room) -> None:
+    recorder = _recorder(room)
+    feed(recorder, T0, T0 + 15 * MINUTE, temperature(33.0))
+    feed(recorder, T0 + 15 * MINUTE, T0 + 30 * MINUTE, temperature(39.5))  # escalates
+    sync(room.hub_log, room.town)
+    (notice,) = _board(room.town, None)
+    notices.retract(room.town, room.admin, notice.id)
+    feed(recorder, T0 + 30 * MINUTE, T0 + 50 * MINUTE, temperature(20.0))  # and clears
+    sync(room.hub_log, room.town)
+    ops = all_ops(room.town)
+    hub_ops = [op for op in ops if decode_header(op.header).author == room.hub.key_id]
+    others = [op for op in ops if op not in hub_ops]
+    orders = {"hub first": others[:-1] + hub_ops + others[-1:], "admin first": others + hub_ops}
+    states = []
+    for name, order in orders.items():
+        log = room.fresh_log(name.replace(" ", "-"))
+        for op in order:
+            log.ingest([op])
+        states.append([table_rows(log.store.conn, t, "1") for t in ("notices", "sensor_alerts")])
+    assert states[0] == states[1]
+    assert states[0] == [
+        table_rows(room.town.store.conn, t, "1") for t in ("notices", "sensor_alerts")
+    ]
 
 
 def test_extreme_heat_gives_an_emergency_notice(room: Room) -> None:
@@ -228,6 +266,9 @@ def test_a_restart_keeps_one_alert(room: Room) -> None:
     restarted_log = room.reopen_hub()
     second = _recorder(room, restarted_log)
     assert [(a.rule, a.level) for a in second.alerts()] == [("heat", "strong")]
+    (shown,) = second.current(T0 + 20 * MINUTE)
+    assert (shown.quantity, shown.value, shown.status) == ("temperature", 34.0, OK)
+    assert second.current(T0 + 30 * MINUTE)[0].status == STALE
     feed(second, T0 + 21 * MINUTE, T0 + 60 * MINUTE, temperature(34.0))
     assert _alert_ops(restarted_log) == 1
     feed(second, T0 + 60 * MINUTE, T0 + 80 * MINUTE, temperature(22.0))
