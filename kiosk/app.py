@@ -1,0 +1,481 @@
+"""The kiosk app: screens, the persistent bar, overlays, and the loop that watches the store.
+
+Import this module only after kiosk.launch has configured Kivy (window size, no argv parsing).
+One timer (every `poll_s`, at most half a second) does all the watching: `PRAGMA data_version`
+for new data, the emergency check, the idle timer and the clock on the home screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import msgspec
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition
+
+from content import help as helpdesk
+from content.log import AppendRefused
+from content.sealing import SealError
+from content.store import StoreError
+from kiosk import idle as idle_rules
+from kiosk.data import KioskData
+from kiosk.hub_status import hub_status
+from kiosk.i18n import DEFAULT_LANGUAGE, Translator
+from kiosk.idle import Event, IdleTimer
+from kiosk.overlays import EmergencyOverlay, IdleOverlay, KioskRoot, SignageOverlay
+from kiosk.pin import PinGate
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.board import BoardScreen, CategoryScreen, DetailScreen
+from kiosk.screens.guide import GuideScreen, PinScreen
+from kiosk.screens.help import HelpDoneScreen, HelpScreen
+from kiosk.screens.home import HomeScreen, SoonScreen
+from kiosk.theme import DEFAULT, HIGH_CONTRAST, PALETTES, Screen, make_theme
+
+KV_DIR = Path(__file__).parent / "screens"
+POLL_S = 0.25
+EMERGENCY_CHECK_S = 1.0  # expiry and notices that start later need no database change
+ROTATE_S = 10.0
+SIGNAGE_NOTICES = 20
+# Screens that show data from the store and are reloaded when it changes.
+DATA_SCREENS = ("board", "events", "detail", "guide")
+# Help requests failing to be stored: the resident is told, the reason goes to the log.
+HELP_ERRORS = (
+    helpdesk.HelpError,
+    AppendRefused,
+    StoreError,
+    SealError,
+    sqlite3.Error,
+    ValueError,
+    msgspec.MsgspecError,
+)
+
+log = logging.getLogger("dorfhub.kiosk")
+
+
+class Speaker(Protocol):
+    """kiosk.speech.Speaker, or a test's recording fake."""
+
+    def say(self, text: str, language: str, personal: bool = False) -> None: ...
+    def stop(self) -> None: ...
+    def repeat(self) -> None: ...
+    def set_rate(self, rate: str) -> None: ...
+    def set_output(self, output: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class KioskApp(App):
+    lang = StringProperty(DEFAULT_LANGUAGE)
+    th = ObjectProperty(None)
+    accessible = BooleanProperty(False)
+    headphones = BooleanProperty(False)
+    village = StringProperty("")
+    date_text = StringProperty("")
+    time_text = StringProperty("")
+    board_category = StringProperty("")
+
+    def __init__(
+        self,
+        data: KioskData,
+        home_dir: Path,
+        reference: Screen,
+        speaker: Speaker,
+        monotonic: Callable[[], float] = time.monotonic,
+        idle_s: float = idle_rules.IDLE_S,
+        warn_s: float = idle_rules.WARN_S,
+        signage_s: float = idle_rules.SIGNAGE_S,
+        rotate_s: float = ROTATE_S,
+        poll_s: float = POLL_S,
+        **kwargs: Any,
+    ) -> None:
+        self.th = make_theme(reference)
+        super().__init__(**kwargs)
+        self.title = "Dorfhub"
+        self.data = data
+        self.home_dir = home_dir
+        self.reference = reference
+        self.speaker = speaker
+        self.monotonic = monotonic
+        self.translator = Translator()
+        self.village = data.hub_name
+        self.idle = IdleTimer(idle_s, warn_s, signage_s, last_touch=monotonic())
+        self.rotate_s = rotate_s
+        self.poll_s = poll_s
+        self.pin_gate = PinGate(home_dir, monotonic)
+        self.history: list[str] = []
+        self.dirty: set[str] = set()
+        self.emergency_id = ""
+        self.emergency_version = 0
+        self.help_during_emergency = False
+        self.signage_items: list[tuple[str, str]] = []
+        self.signage_index = 0
+        self.rotated_at = 0.0
+        self.emergency_checked_at = -1e9
+
+    # ---- building --------------------------------------------------------------------------
+
+    def build(self) -> KioskRoot:
+        for kv in sorted(KV_DIR.glob("*.kv")):
+            Builder.load_file(str(kv))
+        root = KioskRoot()
+        self.sm = root.ids.sm
+        # No animations: the screen must not move under a finger that is about to tap.
+        self.sm.transition = NoTransition()
+        for screen in (
+            HomeScreen(),
+            BoardScreen(name="board"),
+            BoardScreen(name="events", events=True),
+            CategoryScreen(),
+            DetailScreen(),
+            SoonScreen(),
+            HelpScreen(),
+            HelpDoneScreen(),
+            PinScreen(),
+            GuideScreen(),
+        ):
+            self.sm.add_widget(screen)
+        self.sm.current = "home"
+        self.content = root.ids.content
+        self.emergency_overlay = EmergencyOverlay()
+        self.signage_overlay = SignageOverlay()
+        self.idle_overlay = IdleOverlay()
+        self.root_widget = root
+        self._apply_theme()
+        self.dirty = set(DATA_SCREENS)
+        self.tick(0)
+        Clock.schedule_interval(self.tick, self.poll_s)
+        return root
+
+    def on_stop(self) -> None:
+        self.speaker.close()
+
+    def t(self, key: str, language: str, **values: object) -> str:
+        """A catalog string; .kv files pass `app.lang` so a language switch re-renders them."""
+        return self.translator.t(language, key, **values)
+
+    def screen(self, name: str) -> Any:
+        return self.sm.get_screen(name)
+
+    @property
+    def current(self) -> KioskScreen:
+        screen: KioskScreen = self.sm.current_screen
+        return screen
+
+    # ---- navigation ------------------------------------------------------------------------
+
+    def go(self, name: str) -> None:
+        if self.sm.current == name:
+            return
+        self._leaving(self.sm.current)
+        if self.sm.current not in ("pin", "guide"):
+            self.history.append(self.sm.current)
+        self._show(name)
+
+    def back(self) -> None:
+        if not self.history:
+            self.home()
+            return
+        self._leaving(self.sm.current)
+        self._show(self.history.pop())
+
+    def home(self) -> None:
+        self._leaving(self.sm.current)
+        self.history.clear()
+        self._show("home")
+        if self.help_during_emergency:
+            self.help_during_emergency = False
+            self.check_emergency(force=True)
+
+    def _show(self, name: str) -> None:
+        if name in self.dirty:
+            self.dirty.discard(name)
+            self.screen(name).refresh()
+        self.sm.current = name
+
+    def _leaving(self, name: str) -> None:
+        # Guide mode shows names and phone numbers: leaving it logs out and forgets them.
+        if name in ("pin", "guide"):
+            self.screen(name).wipe()
+            self.history = [entry for entry in self.history if entry not in ("pin", "guide")]
+
+    def open_board(self) -> None:
+        self.go("board")
+
+    def open_notice(self, notice_id: str) -> None:
+        self.screen("detail").show(notice_id)
+        self.go("detail")
+
+    def open_soon(self, topic: str) -> None:
+        self.screen("soon").topic = topic
+        self.go("soon")
+
+    def open_help(self) -> None:
+        if self.emergency_id:
+            # Help can be asked for during an emergency; the takeover returns afterwards.
+            self.help_during_emergency = True
+            self._hide(self.emergency_overlay)
+        self.go("help")
+
+    def open_guide(self) -> None:
+        self._leaving("pin")
+        self.dirty.add("guide")
+        self._show("guide")
+
+    # ---- settings --------------------------------------------------------------------------
+
+    def set_language(self, language: str) -> None:
+        self.lang = language
+        self._language_or_theme_changed()
+
+    def toggle_accessible(self) -> None:
+        self.accessible = not self.accessible
+        self._apply_theme()
+
+    def set_theme(self, palette: str, large_text: bool) -> None:
+        """For tests and the guide: any combination of palette and text size."""
+        self._apply_theme(PALETTES[palette], large_text)
+
+    def _apply_theme(self, palette: Any = None, large_text: bool | None = None) -> None:
+        if palette is None:
+            palette = HIGH_CONTRAST if self.accessible else DEFAULT
+        if large_text is None:
+            large_text = self.accessible
+        self.th = make_theme(self.reference, palette, large_text)
+        Window.clearcolor = self.th.colour("background")
+        self.idle.accessible = self.accessible
+        self.speaker.set_rate("slow" if self.accessible else "normal")
+        self._language_or_theme_changed()
+
+    def _language_or_theme_changed(self) -> None:
+        self.dirty = set(DATA_SCREENS)
+        for name in ("help", "pin", "help_done"):
+            self.screen(name).refresh()
+        if self.sm.current in self.dirty:
+            self.dirty.discard(self.sm.current)
+            self.current.refresh()
+        self._update_clock()
+        self.check_emergency(force=True, announce=False)
+
+    def toggle_headphones(self) -> None:
+        self.headphones = not self.headphones
+        self.speaker.set_output("headphones" if self.headphones else "speakers")
+
+    # ---- speech ----------------------------------------------------------------------------
+
+    def say(self, text: str, personal: bool = False) -> None:
+        self.speaker.say(text, self.lang, personal)
+
+    def read_aloud(self) -> None:
+        if self.emergency_overlay.parent is not None:
+            overlay = self.emergency_overlay
+            self.say(f"{overlay.title_text}. {overlay.body_text}")
+        else:
+            self.say(self.current.speech())
+
+    # ---- touches, idle and signage ---------------------------------------------------------
+
+    def touched(self) -> bool:
+        """Every touch: activity and silence. True when the touch is used up by ending the
+        signage loop or the idle warning."""
+        self.idle.touched(self.monotonic())
+        self.speaker.stop()
+        if self.signage_overlay.parent is not None:
+            self._hide(self.signage_overlay)
+            self.home()
+            return True
+        if self.idle_overlay.parent is not None:
+            self._hide(self.idle_overlay)
+            return True
+        return False
+
+    def keep_going(self) -> None:
+        self.idle.touched(self.monotonic())
+        self._hide(self.idle_overlay)
+
+    def at_rest(self) -> bool:
+        return bool(self.sm.current == "home")
+
+    def privacy_reset(self) -> None:
+        """Back to a fresh home screen; every personal field is wiped."""
+        self._hide(self.idle_overlay)
+        for screen in self.sm.screens:
+            screen.wipe()
+        self.board_category = ""
+        self.screen("board").category = ""
+        self.home()
+        if self.lang != DEFAULT_LANGUAGE or self.accessible:
+            self.lang = DEFAULT_LANGUAGE
+            self.accessible = False
+            self._apply_theme()
+
+    def start_signage(self) -> None:
+        if self.emergency_id:
+            return
+        notices = [n for n in self.data.notices()[:SIGNAGE_NOTICES]]
+        self.signage_items = [
+            (n.text("title", self.lang), n.text("body", self.lang)) for n in notices
+        ] or [(self.village, self.t("signage.welcome", self.lang))]
+        self.signage_index = -1
+        self._rotate()
+        self._cover(self.signage_overlay)
+
+    def _rotate(self) -> None:
+        self.signage_index = (self.signage_index + 1) % len(self.signage_items)
+        title, body = self.signage_items[self.signage_index]
+        self.signage_overlay.title_text = title
+        self.signage_overlay.body_text = body
+        self.rotated_at = self.monotonic()
+
+    def _cover(self, overlay: Any, area: Any = None) -> None:
+        """Lay an overlay over `area` (default: the whole window, bar included)."""
+        if overlay.parent is None:
+            self.root_widget.add_widget(overlay)
+        target = area or self.root_widget
+        overlay.size_hint = (None, None)
+        overlay.pos = target.pos
+        overlay.size = target.size
+
+    def _hide(self, overlay: Any) -> None:
+        if overlay.parent is not None:
+            overlay.parent.remove_widget(overlay)
+
+    # ---- the watch loop --------------------------------------------------------------------
+
+    def tick(self, dt: float) -> None:
+        now = self.monotonic()
+        self._update_clock()
+        if self.data.changed():
+            self.dirty = set(DATA_SCREENS)
+            if self.sm.current in self.dirty:
+                self.dirty.discard(self.sm.current)
+                self.current.refresh()
+            self.check_emergency(force=True)
+        elif now - self.emergency_checked_at >= EMERGENCY_CHECK_S:
+            self.check_emergency(force=True)
+        if self.emergency_overlay.parent is not None:
+            self._cover(self.emergency_overlay, self.content)
+        event = self.idle.tick(now, self.at_rest())
+        if event is Event.WARN:
+            self.idle_overlay.seconds = self.idle.seconds_left(now)
+            self._cover(self.idle_overlay)
+            self.say(self.t("idle.question", self.lang))
+        elif event is Event.RESET:
+            self.privacy_reset()
+        elif event is Event.SIGNAGE:
+            self.start_signage()
+        if self.idle_overlay.parent is not None:
+            self.idle_overlay.seconds = self.idle.seconds_left(now)
+        if self.signage_overlay.parent is not None and now - self.rotated_at >= self.rotate_s:
+            self._rotate()
+
+    def _update_clock(self) -> None:
+        now_ms = self.data.now_ms()
+        self.date_text = self.translator.date(self.lang, now_ms)
+        self.time_text = self.translator.time(self.lang, now_ms)
+
+    def check_emergency(self, force: bool = False, announce: bool = True) -> None:
+        self.emergency_checked_at = self.monotonic()
+        notice = self.data.emergency()
+        overlay = self.emergency_overlay
+        if notice is None:
+            self.emergency_id = ""
+            self.help_during_emergency = False
+            self._hide(overlay)
+            return
+        is_new = (notice.id, notice.updated_at) != (self.emergency_id, self.emergency_version)
+        self.emergency_id, self.emergency_version = notice.id, notice.updated_at
+        overlay.notice_id = notice.id
+        overlay.title_text = notice.text("title", self.lang)
+        overlay.body_text = notice.text("body", self.lang)
+        if is_new:
+            self.help_during_emergency = False
+            # The emergency replaces whatever mode the kiosk was in.
+            self._hide(self.signage_overlay)
+            self._hide(self.idle_overlay)
+        if not self.help_during_emergency:
+            self._cover(overlay, self.content)
+        if is_new and announce:
+            log.info("emergency notice %s shown", notice.id)
+            self.say(f"{overlay.title_text}. {overlay.body_text}")
+
+    # ---- help requests and guide mode ------------------------------------------------------
+
+    def send_help(self, name: str, phone: str) -> str | None:
+        """Store a sealed help request; None when done, else the catalog key of the error."""
+        try:
+            helpdesk.request_help(self.data.log, self.data.hub, name, phone)
+            hours = helpdesk.guide_office_hours(
+                self.data.conn, self.data.hub_name, self.data.now_ms()
+            )
+        except helpdesk.HelpError as exc:
+            log.error("help request refused: %s", exc)
+            return f"help.error_{exc.field}" if exc.field else "help.error"
+        except HELP_ERRORS as exc:
+            log.error("help request not stored: %s", exc)
+            return "help.error"
+        done = self.screen("help_done")
+        done.show(hours)
+        self.history.clear()
+        self.sm.current = "help_done"
+        self.say(done.speech())
+        return None
+
+    def guide_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for request in helpdesk.help_requests_for_hub(self.data.conn, self.data.hub):
+            when = self.translator.date_time(self.lang, request.time_ms)
+            name = request.name or self.t("guide.anonymous", self.lang)
+            parts = [when, name] + ([request.phone] if request.phone else [])
+            state = self.t(f"guide.state.{request.state}", self.lang)
+            rows.append(
+                {
+                    "text": " · ".join(parts) + "\n" + state,
+                    "request_id": request.id,
+                    "done": request.state == "done",
+                }
+            )
+        return rows
+
+    def mark_help_done(self, request_id: str) -> None:
+        try:
+            helpdesk.mark_help_done(self.data.log, self.data.hub, request_id)
+        except HELP_ERRORS as exc:
+            log.error("help request %s not marked done: %s", request_id, exc)
+            self.say(self.t("guide.mark_failed", self.lang))
+            return
+        self.screen("guide").refresh()
+        self.say(self.t("guide.marked", self.lang))
+
+    def status_text(self) -> str:
+        status = hub_status(
+            self.data.store, self.data.hub.key_id, self.home_dir, self.data.wall_ms()
+        )
+        lang = self.lang
+        lines = [
+            self.t(
+                "guide.last_sync",
+                lang,
+                when=self.translator.date_time(lang, status.last_sync_ms),
+            )
+            if status.last_sync_ms
+            else self.t("guide.never_synced", lang),
+            self.t("guide.pending", lang, count=status.pending_ops),
+            self.t("guide.clock_suspect", lang, minutes=status.clock_skew_s // 60)
+            if status.clock_suspect
+            else self.t("guide.clock_ok", lang),
+            self.t(
+                "guide.disk",
+                lang,
+                gigabytes=f"{status.disk_free_bytes / 1e9:.1f}",
+                percent=status.disk_free_percent,
+            ),
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""The kiosk's window on the hub's store: the views it reads and the change detector.
+
+One connection stays open for the kiosk's life. `PRAGMA data_version` on it changes whenever
+another connection (the hub daemon, an admin's CLI) commits, which is how the kiosk notices new
+notices and emergencies without sleeping blindly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from content.clock import trusted_now
+from content.identity import Identity
+from content.log import Log
+from content.notices import Notice, active_notices, get_notice
+from content.store import Store
+
+
+class KioskData:
+    def __init__(
+        self, store: Store, hub: Identity, hub_name: str, wall_ms: Callable[[], int]
+    ) -> None:
+        self.store = store
+        self.hub = hub
+        self.hub_name = hub_name
+        self.wall_ms = wall_ms
+        self._version = store.data_version()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.store.conn
+
+    @property
+    def log(self) -> Log:
+        return Log(self.store)
+
+    def now_ms(self) -> int:
+        """Trusted now: never earlier than the newest signed time this hub has seen."""
+        return trusted_now(self.store.conn, self.wall_ms()).now_ms
+
+    def changed(self) -> bool:
+        """True once after every commit by another connection."""
+        version = self.store.data_version()
+        if version == self._version:
+            return False
+        self._version = version
+        return True
+
+    def notices(self, category: str | None = None) -> list[Notice]:
+        """The notices showing at this hub now: emergencies first, then newest first."""
+        return active_notices(
+            self.store.conn, hub=self.hub.key_id, at_ms=self.now_ms(), category=category
+        )
+
+    def events(self) -> list[Notice]:
+        """Notices with an event that has not ended yet, soonest first."""
+        now = self.now_ms()
+        upcoming = [
+            notice
+            for notice in self.notices()
+            if notice.event_start is not None and (notice.event_end or notice.event_start) >= now
+        ]
+        return sorted(upcoming, key=lambda notice: (notice.event_start or 0, notice.id))
+
+    def emergency(self) -> Notice | None:
+        """The newest active emergency for this hub; the notice order puts emergencies first."""
+        first = active_notices(self.store.conn, hub=self.hub.key_id, at_ms=self.now_ms(), limit=1)
+        return first[0] if first and first[0].priority == "emergency" else None
+
+    def notice(self, notice_id: str) -> Notice | None:
+        return get_notice(self.store.conn, notice_id)

@@ -1,0 +1,71 @@
+"""The kiosk's words: gettext catalogs for German, English and Leichte Sprache.
+
+Catalogs are the .po files under kiosk/locale/<language>/LC_MESSAGES/kiosk.po, read with Babel at
+start, so a fresh clone needs no compile step. Message ids are short keys (`tile.notices`), so a
+missing translation shows up as a key, never as silently German text in an English screen.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LANGUAGES = ("de", "en", "de-LS")
+DEFAULT_LANGUAGE = "de"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "kiosk"
+LOCAL_TIME = ZoneInfo("Europe/Berlin")
+# Leichte Sprache is German: dates and numbers follow the German locale.
+_BABEL_LOCALE = {"de": "de_DE", "en": "en_GB", "de-LS": "de_DE"}
+
+
+def po_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def load_catalog(language: str) -> dict[str, str]:
+    """msgid -> msgstr of one language, read from its .po file."""
+    with po_path(language).open("rb") as handle:
+        catalog = read_po(handle, locale=_BABEL_LOCALE[language])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    translations = Translations(buffer, domain=DOMAIN)
+    return {
+        str(message.id): translations.gettext(str(message.id)) for message in catalog if message.id
+    }
+
+
+class Translator:
+    """Looks keys up in the current language; `t(key, **values)` formats placeholders."""
+
+    def __init__(self) -> None:
+        self.catalogs = {language: load_catalog(language) for language in LANGUAGES}
+
+    def t(self, language: str, key: str, **values: object) -> str:
+        text = self.catalogs[language].get(key) or key
+        return text.format(**values) if values else text
+
+    def date(self, language: str, ms: int) -> str:
+        moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
+        return str(format_date(moment.date(), format="full", locale=_BABEL_LOCALE[language]))
+
+    def time(self, language: str, ms: int) -> str:
+        moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
+        return str(format_time(moment, format="HH:mm", locale=_BABEL_LOCALE[language]))
+
+    def short_date(self, language: str, ms: int) -> str:
+        moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
+        return str(format_date(moment.date(), format="medium", locale=_BABEL_LOCALE[language]))
+
+    def date_time(self, language: str, ms: int) -> str:
+        return self.t(
+            language, "format.date_time", date=self.date(language, ms), time=self.time(language, ms)
+        )

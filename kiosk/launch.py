@@ -1,0 +1,72 @@
+"""Starting the kiosk: configure Kivy before it is imported, then run the app.
+
+Kivy reads its configuration when first imported, so nothing here imports it at module level.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from content.identity import Identity
+from content.store import Store
+from kiosk.theme import Screen
+
+
+@dataclass
+class KioskOptions:
+    db_path: Path
+    home_dir: Path  # the hub's home: the PIN file lives here
+    identity: Identity
+    hub_name: str
+    width: int = 1920
+    height: int = 1080
+    diagonal_in: float = 21.5
+    fullscreen: bool = False
+    # Tests pass their own clocks, speaker and timeouts.
+    app_options: dict[str, Any] = field(default_factory=dict)
+
+
+def configure_kivy(options: KioskOptions) -> None:
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    # Kivy's own config and logs go to the hub's home, not to ~/.kivy of whoever starts it.
+    os.environ.setdefault("KIVY_HOME", str(options.home_dir / "kivy"))
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(options.width))
+    Config.set("graphics", "height", str(options.height))
+    Config.set("graphics", "fullscreen", "auto" if options.fullscreen else "0")
+    Config.set("graphics", "resizable", "0")
+    # Right-click must not leave multitouch dots; Escape must not close a public kiosk.
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("kivy", "exit_on_escape", "0")
+
+
+def default_speaker() -> Any:
+    from kiosk.speech import Speaker
+
+    return Speaker()
+
+
+def build_app(
+    options: KioskOptions, store: Store, speaker_factory: Callable[[], Any] = default_speaker
+) -> Any:
+    configure_kivy(options)
+    from content.clock import wall_clock_ms
+    from kiosk.app import KioskApp
+    from kiosk.data import KioskData
+
+    app_options = dict(options.app_options)
+    wall_ms = app_options.pop("wall_ms", wall_clock_ms)
+    data = KioskData(store, options.identity, options.hub_name, wall_ms)
+    reference = Screen(options.width, options.height, options.diagonal_in)
+    return KioskApp(data, options.home_dir, reference, speaker_factory(), **app_options)
+
+
+def run_kiosk(options: KioskOptions) -> int:
+    with Store(options.db_path) as store:
+        build_app(options, store).run()
+    return 0

@@ -1,0 +1,76 @@
+"""What a notice's QR code holds: an iCalendar event a phone can add, or the notice's text.
+
+A QR code of version 10-15 is still read reliably from a screen by an old phone, so payloads are
+kept to a few hundred bytes: long texts are cut with an ellipsis.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import segno
+
+from content.notices import Notice
+
+MAX_TEXT_CHARS = 400
+MAX_DESCRIPTION_CHARS = 300
+HOUR_MS = 3_600_000
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _ical_text(text: str) -> str:
+    """RFC 5545 3.3.11 escaping."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _ical_time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def vevent(notice: Notice, language: str, stamp_ms: int) -> str:
+    """A VCALENDAR with one VEVENT for a notice that has an event."""
+    if notice.event_start is None:
+        raise ValueError("this notice has no event")
+    end = notice.event_end or notice.event_start + HOUR_MS
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Dorfhub//Kiosk//DE",
+        "BEGIN:VEVENT",
+        f"UID:{notice.id}@dorfhub",
+        f"DTSTAMP:{_ical_time(stamp_ms)}",
+        f"DTSTART:{_ical_time(notice.event_start)}",
+        f"DTEND:{_ical_time(end)}",
+        f"SUMMARY:{_ical_text(notice.text('title', language))}",
+    ]
+    if notice.place:
+        lines.append(f"LOCATION:{_ical_text(notice.place)}")
+    description = _cut(notice.text("body", language), MAX_DESCRIPTION_CHARS)
+    lines += [f"DESCRIPTION:{_ical_text(description)}", "END:VEVENT", "END:VCALENDAR"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def payload(notice: Notice, language: str, stamp_ms: int) -> str:
+    if notice.event_start is not None:
+        return vevent(notice, language, stamp_ms)
+    title = notice.text("title", language)
+    return _cut(f"{title}\n\n{notice.text('body', language)}", MAX_TEXT_CHARS)
+
+
+def png(text: str, scale: int = 6) -> bytes:
+    """The QR code as PNG bytes: dark modules on white with the standard quiet zone."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(
+        buffer, kind="png", scale=scale, border=4, dark="#000000", light="#FFFFFF"
+    )
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""The kiosk's screens: one Python class and one .kv file per screen."""

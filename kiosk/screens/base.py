@@ -1,0 +1,33 @@
+"""What every screen offers the app: text to read aloud, a refresh, a privacy wipe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.uix.screenmanager import Screen
+
+
+def running_app() -> Any:
+    return App.get_running_app()
+
+
+class KioskScreen(Screen):
+    def speech(self) -> str:
+        """What the speaker button reads on this screen, in the current language."""
+        return ""
+
+    def refresh(self) -> None:
+        """Reload what the screen shows from the store (new data or a new language)."""
+
+    def wipe(self) -> None:
+        """Forget every piece of personal data the screen holds."""
+
+    def holds_personal(self) -> bool:
+        return False
+
+
+def tr(key: str, **values: object) -> str:
+    """A catalog string in the language the kiosk shows now."""
+    app = running_app()
+    return str(app.t(key, app.lang, **values))

@@ -1,0 +1,134 @@
+"""The noticeboard: the list (all notices or only events), categories, and one notice."""
+
+from __future__ import annotations
+
+import io
+
+from kivy.core.image import Image as CoreImage
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.recycleview import RecycleView
+
+from content.bodies import CATEGORIES
+from content.notices import Notice
+from kiosk import qr
+from kiosk.screens.base import KioskScreen, running_app, tr
+
+
+def page(view: RecycleView, direction: int) -> None:
+    """Scroll a list or text by most of a screenful: one tap, no swipe needed."""
+    content = view.children[0] if view.children else None
+    if content is None or content.height <= view.height:
+        return
+    step = 0.85 * view.height / (content.height - view.height)
+    view.scroll_y = min(1.0, max(0.0, view.scroll_y + direction * step))
+
+
+def meta_line(notice: Notice, events: bool) -> str:
+    app = running_app()
+    if events and notice.event_start is not None:
+        when = app.translator.date_time(app.lang, notice.event_start)
+        return f"{when} · {notice.place}" if notice.place else when
+    parts = [tr(f"category.{notice.category}")]
+    if notice.priority != "normal":
+        parts.insert(0, tr(f"priority.{notice.priority}"))
+    parts.append(app.translator.short_date(app.lang, notice.published_at))
+    return " · ".join(parts)
+
+
+class BoardScreen(KioskScreen):
+    """All notices of a category, newest first; `events` shows only events, soonest first."""
+
+    events = BooleanProperty(False)
+    category = StringProperty("")  # "" means every category
+    count = NumericProperty(0)
+
+    def on_kv_post(self, base_widget: object) -> None:
+        if self.events:  # events are sorted by date; a category choice would be a dead button
+            button = self.ids.category_button
+            button.parent.remove_widget(button)
+
+    def refresh(self) -> None:
+        app = running_app()
+        found = app.data.events() if self.events else app.data.notices(self.category or None)
+        self.count = len(found)
+        self.ids.rv.data = [
+            {
+                "text": notice.text("title", app.lang) + "\n" + meta_line(notice, self.events),
+                "notice_id": notice.id,
+            }
+            for notice in found
+        ]
+
+    def on_enter(self, *args: object) -> None:
+        self.ids.rv.scroll_y = 1.0
+
+    def page(self, direction: int) -> None:
+        page(self.ids.rv, direction)
+
+    def speech(self) -> str:
+        heading = tr("tile.events" if self.events else "tile.notices")
+        titles = [row["text"].split("\n")[0] for row in self.ids.rv.data[:5]]
+        count = tr("board.count", count=self.count)
+        return ". ".join([heading, count, *titles])
+
+
+class CategoryScreen(KioskScreen):
+    def choose(self, category: str) -> None:
+        app = running_app()
+        board = app.screen("board")
+        board.category = category
+        board.refresh()
+        app.back()
+
+    def speech(self) -> str:
+        names = [tr(f"category.{name}") for name in CATEGORIES]
+        return ". ".join([tr("categories.heading"), *names])
+
+
+class DetailScreen(KioskScreen):
+    notice_id = StringProperty("")
+    title_text = StringProperty("")
+    meta_text = StringProperty("")
+    when_text = StringProperty("")
+    where_text = StringProperty("")
+    body_text = StringProperty("")
+    qr_caption = StringProperty("")
+
+    def show(self, notice_id: str) -> None:
+        self.notice_id = notice_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        app = running_app()
+        notice = app.data.notice(self.notice_id) if self.notice_id else None
+        if notice is None:
+            return
+        lang = app.lang
+        self.title_text = notice.text("title", lang)
+        self.meta_text = meta_line(notice, events=False)
+        self.body_text = notice.text("body", lang)
+        self.when_text = self.where_text = ""
+        if notice.event_start is not None:
+            when = app.translator.date_time(lang, notice.event_start)
+            if notice.event_end is not None:
+                when = app.t(
+                    "detail.until",
+                    lang,
+                    start=when,
+                    end=app.translator.time(lang, notice.event_end),
+                )
+            self.when_text = app.t("detail.when", lang, when=when)
+        if notice.place:
+            self.where_text = app.t("detail.where", lang, place=notice.place)
+        key = "detail.qr_event" if notice.event_start is not None else "detail.qr_text"
+        self.qr_caption = app.t(key, lang)
+        picture = qr.png(qr.payload(notice, lang, app.data.now_ms()))
+        self.ids.qr.texture = CoreImage(io.BytesIO(picture), ext="png").texture
+        self.ids.body_scroll.scroll_y = 1.0
+
+    def page(self, direction: int) -> None:
+        page(self.ids.body_scroll, direction)
+
+    def speech(self) -> str:
+        parts = [self.title_text, self.when_text, self.where_text, self.body_text]
+        return ". ".join(part for part in parts if part)

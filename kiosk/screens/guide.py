@@ -1,0 +1,75 @@
+"""Guide mode behind a PIN: the help requests made at this hub and the hub's status."""
+
+from __future__ import annotations
+
+import math
+
+from kivy.properties import ListProperty, StringProperty
+
+from kiosk.keyboard import DELETE
+from kiosk.pin import MAX_DIGITS
+from kiosk.screens.base import KioskScreen, running_app, tr
+
+
+class PinScreen(KioskScreen):
+    entered = StringProperty("")
+    message = StringProperty("")
+
+    def on_kv_post(self, base_widget: object) -> None:
+        self.ids.pad.digits = True
+        self.ids.pad.on_key = self.key
+
+    def key(self, value: str) -> None:
+        if value == DELETE:
+            self.entered = self.entered[:-1]
+        elif value.isdigit() and len(self.entered) < MAX_DIGITS:
+            self.entered += value
+
+    def submit(self) -> None:
+        app = running_app()
+        gate = app.pin_gate
+        entered, self.entered = self.entered, ""
+        if gate.locked_for() > 0:
+            self._tell("pin.locked", minutes=math.ceil(gate.locked_for() / 60))
+        elif gate.try_pin(entered):
+            self.message = ""
+            app.open_guide()
+        elif gate.locked_for() > 0:
+            self._tell("pin.locked", minutes=math.ceil(gate.locked_for() / 60))
+        else:
+            self._tell("pin.wrong")
+
+    def _tell(self, key: str, **values: object) -> None:
+        app = running_app()
+        self.message = tr(key, **values)
+        app.say(self.message)
+
+    def refresh(self) -> None:
+        self.ids.pad.build()
+
+    def wipe(self) -> None:
+        self.entered = ""
+        self.message = ""
+
+    def speech(self) -> str:
+        return f"{tr('pin.heading')}. {self.message}"
+
+
+class GuideScreen(KioskScreen):
+    requests = ListProperty([])  # rows for the list: text, request id, done
+    status_text = StringProperty("")
+
+    def refresh(self) -> None:
+        app = running_app()
+        self.requests = app.guide_rows()
+        self.status_text = app.status_text()
+
+    def wipe(self) -> None:
+        self.requests = []
+
+    def holds_personal(self) -> bool:
+        return bool(self.requests)
+
+    def speech(self) -> str:
+        open_count = sum(1 for row in self.requests if not row["done"])
+        return tr("guide.speech", count=open_count)

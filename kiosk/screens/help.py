@@ -1,0 +1,84 @@
+"""Asking for help: optional name and phone from the on-screen keyboard, then a sealed request."""
+
+from __future__ import annotations
+
+from kivy.properties import StringProperty
+
+from kiosk.keyboard import DELETE, SPACE
+from kiosk.screens.base import KioskScreen, running_app, tr
+
+NAME_LIMIT = 60
+PHONE_LIMIT = 24
+
+
+class HelpScreen(KioskScreen):
+    focus = StringProperty("name")  # which field the keyboard types into
+    error_text = StringProperty("")
+
+    def on_kv_post(self, base_widget: object) -> None:
+        self.ids.keyboard.on_key = self.key
+
+    def field(self, name: str):  # type: ignore[no-untyped-def]
+        return self.ids.name_field if name == "name" else self.ids.phone_field
+
+    def choose(self, name: str) -> None:
+        self.focus = name
+        self.ids.keyboard.digits = name == "phone"
+        self._auto_shift()
+
+    def key(self, value: str) -> None:
+        field = self.field(self.focus)
+        if value == DELETE:
+            field.value = field.value[:-1]
+        elif value == SPACE:
+            if field.value and not field.value.endswith(" "):
+                field.value += " "
+        elif len(field.value) < (NAME_LIMIT if self.focus == "name" else PHONE_LIMIT):
+            field.value += value
+        self.error_text = ""
+        self._auto_shift()
+
+    def _auto_shift(self) -> None:
+        # Names start with capitals: shift is on at the start of each word.
+        value = self.ids.name_field.value
+        self.ids.keyboard.shift = not value or value[-1] in " -"
+
+    def refresh(self) -> None:
+        self.ids.keyboard.build()
+
+    def send(self) -> None:
+        app = running_app()
+        name = self.ids.name_field.value.strip()
+        phone = self.ids.phone_field.value.strip()
+        error = app.send_help(name, phone)
+        if error is not None:
+            self.error_text = tr(error)
+            app.say(self.error_text)
+            return
+        self.wipe()
+
+    def wipe(self) -> None:
+        self.ids.name_field.value = ""
+        self.ids.phone_field.value = ""
+        self.error_text = ""
+        self.choose("name")
+
+    def holds_personal(self) -> bool:
+        return bool(self.ids.name_field.value or self.ids.phone_field.value)
+
+    def speech(self) -> str:
+        # Never the typed name or number: the loudspeaker is heard by the whole room.
+        return tr("help.heading") + ". " + tr("help.intro")
+
+
+class HelpDoneScreen(KioskScreen):
+    hours_text = StringProperty("")
+
+    def show(self, hours: list[str]) -> None:
+        if hours:
+            self.hours_text = tr("help.hours") + "\n" + "\n".join(hours)
+        else:
+            self.hours_text = tr("help.no_hours")
+
+    def speech(self) -> str:
+        return f"{tr('help.done_heading')}. {tr('help.done_text')} {self.hours_text}"

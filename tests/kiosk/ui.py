@@ -1,0 +1,132 @@
+"""Reading and touching the live widget tree: taps, ids, touch targets and colour pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.widgets import KButton
+
+
+def tap(widget: Any) -> None:
+    """A real touch through Kivy's input pipeline at the widget's centre."""
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    touch.touch_up()
+
+
+def tap_at(x: float, y: float) -> None:
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    touch.touch_up()
+
+
+def widget(app: Any, widget_id: str) -> Any:
+    """A widget by id: in the current screen, the bar, or any overlay that is showing."""
+    places = [app.current, app.root.ids.bar, app.root]
+    places += [
+        o for o in (app.emergency_overlay, app.signage_overlay, app.idle_overlay) if o.parent
+    ]
+    for place in places:
+        if widget_id in place.ids:
+            return place.ids[widget_id]
+    raise KeyError(f"no widget with id {widget_id!r} on {app.sm.current}")
+
+
+def rows(app: Any) -> list[Any]:
+    """The notice rows of the current list that are on screen, top first."""
+    view = app.current.ids.rv
+    clip = rect(view)
+    shown = [row for row in view.children[0].children if _inside(rect(row), clip)]
+    return sorted(shown, key=lambda row: -row.y)
+
+
+def layers(app: Any) -> list[Any]:
+    """The parts of the window a person can see and touch now (overlays hide what is under)."""
+    for overlay in (app.idle_overlay, app.signage_overlay):
+        if overlay.parent is not None:
+            return [overlay]
+    if app.emergency_overlay.parent is not None:
+        return [app.emergency_overlay, app.root.ids.bar]
+    return [app.current, app.root.ids.bar]
+
+
+def _walk(node: Any, clip: tuple[float, float, float, float] | None) -> Any:
+    if node.opacity == 0 or node.disabled:
+        return
+    if isinstance(node, ScrollView):
+        x, y = node.to_window(*node.pos)
+        clip = (x, y, x + node.width, y + node.height)
+    yield node, clip
+    for child in node.children:
+        yield from _walk(child, clip)
+
+
+def rect(node: Any) -> tuple[float, float, float, float]:
+    x, y = node.to_window(*node.pos)
+    return x, y, x + node.width, y + node.height
+
+
+def _inside(box: tuple[float, float, float, float], clip: Any) -> bool:
+    if clip is None:
+        return True
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return clip[0] <= cx <= clip[2] and clip[1] <= cy <= clip[3]
+
+
+def visible(app: Any) -> list[Any]:
+    found = []
+    for layer in layers(app):
+        for node, clip in _walk(layer, None):
+            if _inside(rect(node), clip):
+                found.append(node)
+    return found
+
+
+def targets(app: Any) -> list[Any]:
+    return [node for node in visible(app) if isinstance(node, KButton)]
+
+
+def fill(node: Any) -> tuple[float, ...] | None:
+    """The colour a widget paints behind itself: the first opaque Color followed by a
+    (rounded) rectangle in its canvas.before."""
+    instructions = node.canvas.before.children if node.canvas.before else []
+    colour = None
+    for instruction in instructions:
+        if isinstance(instruction, Color):
+            colour = tuple(instruction.rgba)
+        elif (
+            isinstance(instruction, Rectangle | RoundedRectangle)
+            and colour
+            and colour[3] == 1
+            and instruction.size[0] > 0
+        ):
+            return colour
+    return None
+
+
+def background(node: Any) -> tuple[float, ...]:
+    """What is behind a widget: its own fill or the nearest ancestor's."""
+    from kivy.core.window import Window
+
+    current = node
+    while current is not None and current is not Window:
+        colour = fill(current)
+        if colour is not None:
+            return colour
+        current = current.parent
+    return tuple(Window.clearcolor)
+
+
+def text_pairs(app: Any) -> list[tuple[str, Any, tuple[float, ...], tuple[float, ...]]]:
+    """(text, widget, text colour, background colour) for every visible piece of text."""
+    pairs = []
+    for node in visible(app):
+        if isinstance(node, Label) and node.text.strip():
+            pairs.append((node.text, node, tuple(node.color), background(node)))
+    return pairs
