@@ -16,6 +16,7 @@ from content.ops import decode_header
 from content.verify import verify_store
 from hardware.readings import DISCONNECTED, OK, STALE, WARMING, Reading
 from hardware.recorder import Recorder
+from node.board import render_board
 from tests.content.helpers import all_ops, sync, table_rows
 from tests.hardware.room import DAY, MINUTE, T0, Room, count_ops, make_room, reading
 
@@ -83,6 +84,8 @@ def test_heat_alert_shows_on_its_hubs_board_and_is_withdrawn_when_it_clears(room
     assert set(notice.title) == {"de", "en", "de-LS"}
     assert notice.author == room.hub.key_id
     assert _board(room.hub_log, room.other_hub.key_id) == []
+    printed = render_board("Ringelai", _board(room.hub_log, room.hub.key_id))
+    assert "[Wichtig · Warnung] Raumklima Ringelai: Es ist zu warm" in printed
     # The town server's board shows it too; the other hub's board does not.
     sync(room.hub_log, room.town)
     assert [n.id for n in _board(room.town, None)] == [notice.id]
