@@ -41,6 +41,7 @@ class Knobs:
     reply_delay_s: float = 0.0  # answer queries this much later
     report_every_s: float = 1.0  # cadence of active (streaming) mode
     shape: str = "airrohr"  # JSON lines: "airrohr" or "flat"
+    silent: bool = False  # sends nothing at all (a loose TX wire): the reader sees stale values
 
 
 class Emulator:
@@ -227,7 +228,7 @@ class Emulator:
         self.write(frame)
 
     def write(self, frame: bytes) -> None:
-        if self.master is None:
+        if self.master is None or self.knobs.silent:
             return
         try:
             os.write(self.master, frame)

@@ -147,7 +147,7 @@ class SensorWorker:
         self.connected_at = now
         # A reconnect usually means the sensor lost power: its warm-up starts again.
         self.woke_at = now
-        self.warm_until = now + self.config.warmup_s
+        self.warm_until = self.warm_gate(now)
         self.asleep = False
         self.cycle_done = False
         self.awaiting = False
@@ -159,8 +159,14 @@ class SensorWorker:
             self.disconnect(f"{type(exc).__name__}: {exc}")
 
     def first_query(self, woke_at: float) -> float:
-        # Duty-cycled sensors are asked only once warm: zeros cost laser time and say nothing.
-        return woke_at + self.config.warmup_s if self.cycling else woke_at
+        # Duty-cycled sensors are asked once, `lead` seconds after waking (zeros before then
+        # would cost laser time and say nothing), and again each second until a reading comes.
+        return woke_at + self.config.lead_s if self.cycling else woke_at
+
+    def warm_gate(self, woke_at: float) -> float:
+        """Until when frames count as warm-up: the driver's minimum, or the whole wake-ahead
+        when duty cycling (lead >= warm-up, so this only lengthens the gate)."""
+        return woke_at + (self.config.lead_s if self.cycling else self.config.warmup_s)
 
     def step(self, port: serial.SerialBase, now: float) -> None:
         """Send what is due: wake, query, sleep."""
@@ -170,7 +176,7 @@ class SensorWorker:
                 port.write(driver.wake)
                 self.asleep = False
                 self.woke_at = now
-                self.warm_until = now + self.config.warmup_s
+                self.warm_until = self.warm_gate(now)
                 self.cycle_done = False
                 self.next_query = self.first_query(now)
             return
