@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import mimetypes
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -174,11 +175,15 @@ def build_parser() -> OneLineParser:
     sub = command(None, "demo", cmd_demo, "build a demo network and show its noticeboards")
     sub.add_argument("--dir", type=Path, default=Path("demo-data"))
     sub.add_argument("--serve", action="store_true", help="keep the network running (Ctrl+C)")
+    sub.add_argument(
+        "--no-kiosk", action="store_true", help="do not open the first hub's kiosk window"
+    )
 
-    from node import cli_sensors, cli_sync
+    from node import cli_kiosk, cli_sensors, cli_sync
 
     cli_sync.register(tree)
     cli_sensors.register(tree)
+    cli_kiosk.register(tree)
     return tree.parser
 
 
@@ -396,7 +401,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from node.demo import run_demo
 
-    return run_demo(args.dir, keep_running=args.serve)
+    # The kiosk window opens only where there is a display to open it on.
+    kiosk = bool(os.environ.get("DISPLAY")) and not args.no_kiosk
+    return run_demo(args.dir, keep_running=args.serve, kiosk=kiosk)
 
 
 # ---- argument helpers ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time as clock
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from content.clock import wall_clock_ms
 from content.identity import Identity
 from content.log import Log
 from content.verify import verify_store
+from kiosk.pin import set_pin
 from node.board import LOCAL_TIME, render_board
 from node.home import Home
 from node.setup import init_network, init_node, join_server
@@ -53,7 +54,8 @@ class DemoNode:
         return f"http://127.0.0.1:{self.port}"
 
 
-def run_demo(directory: Path, keep_running: bool = False) -> int:
+def run_demo(directory: Path, keep_running: bool = False, kiosk: bool = False) -> int:
+    """`kiosk`: also open the first hub's touchscreen kiosk (needs a display)."""
     _reset(directory)
     town = _town(directory)
     with _running(town, "serve"):
@@ -62,9 +64,37 @@ def run_demo(directory: Path, keep_running: bool = False) -> int:
             _publish_and_watch(town, hubs)
             _wait_until_equal([town, *hubs])
             _show(town, hubs)
-            if keep_running:
-                _serve_until_interrupted(town, hubs)
+            with _kiosk(hubs[0]) if kiosk else nullcontext() as window:
+                if keep_running:
+                    _serve_until_interrupted(town, hubs)
+                elif window is not None:
+                    window.wait()
     return 0
+
+
+DEMO_PIN = "1234"
+
+
+@contextmanager
+def _kiosk(hub: DemoNode) -> Iterator[subprocess.Popen[bytes]]:
+    """The hub's kiosk in its own process (Kivy stays out of this one); closed on the way out."""
+    set_pin(hub.home.path, DEMO_PIN)
+    print(f"\nKiosk von {hub.name} geöffnet; Lotsen-PIN {DEMO_PIN}")
+    log_file = (hub.home.path / "kiosk.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "node.cli", "kiosk", "--home", str(hub.home.path)],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log_file.close()
 
 
 @contextmanager

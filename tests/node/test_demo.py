@@ -9,7 +9,7 @@ from tests.node.cli import run_dorfhub
 
 
 def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
-    out = run_dorfhub("demo", "--dir", tmp_path / "demo").stdout
+    out = run_dorfhub("demo", "--dir", tmp_path / "demo", "--no-kiosk").stdout
     assert "Aushänge – Ringelai" in out
     assert "Aus·hänge – Perlesreut" in out  # Leichte Sprache board
     assert "Notices – Ringelai (English)" in out
@@ -30,6 +30,6 @@ def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.txt").write_text("do not delete")
-    result = run_dorfhub("demo", "--dir", precious, check=False)
+    result = run_dorfhub("demo", "--dir", precious, "--no-kiosk", check=False)
     assert result.returncode == 1
     assert (precious / "thesis.txt").exists()
