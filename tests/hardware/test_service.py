@@ -9,7 +9,7 @@ from hardware.emulators import Knobs, SDS011Emulator
 from hardware.parsers import sds011
 from hardware.readings import DISCONNECTED, OK, STALE, WARMING, Reading
 from hardware.service import ReaderService
-from tests.hardware.emulated import Collector, MakeEmulator, emulator  # noqa: F401
+from tests.hardware.emulated import Collector, MakeEmulator
 
 STEADY = {"pm1": 4.0, "pm2_5": 9.5, "pm10": 14.0, "co2": 812.0}
 
@@ -83,7 +83,7 @@ def test_unplug_shows_disconnected_within_2_s_and_replug_resumes(
         for emu, sensor in ((sds, "sds"), (mhz, "mhz")):
             emu.unplug()
             unplugged = time.monotonic()
-            seen, reading = got.wait_for(
+            seen, _ = got.wait_for(
                 lambda r, s=sensor: r.sensor_id == s and r.status == DISCONNECTED,
                 2.0,
                 after=unplugged,
