@@ -76,6 +76,17 @@ def _listen(
     return None
 
 
+def _await_reply(port: serial.SerialBase, command: int, seconds: float) -> bool:
+    """Wait for the SDS011 to acknowledge `command` (data frames may come first)."""
+    parser = PARSERS["sds011"]()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for event in parser.feed(port.read(max(1, port.in_waiting))):
+            if isinstance(event, Reply) and event.command == command:
+                return True
+    return False
+
+
 def probe(spec: str, timeout: float = 2.0, listen: float = 1.5) -> ProbeResult:
     url = resolve_port(spec)
     result = ProbeResult(spec)
@@ -102,7 +113,12 @@ def probe(spec: str, timeout: float = 2.0, listen: float = 1.5) -> ProbeResult:
                 heard = _listen(port, [driver.protocol], timeout)
                 if heard is not None:
                     port.write(sds.set_sleep(True))
-                    result.note = " (was asleep; put back to sleep)"
+                    slept = _await_reply(port, sds.CMD_SLEEP, timeout)
+                    result.note = (
+                        " (was asleep; put back to sleep)"
+                        if slept
+                        else " (was asleep; did not confirm going back to sleep)"
+                    )
             if heard is not None:
                 result.protocol = driver.protocol
                 result.frame = heard[1] if isinstance(heard[1], Frame) else None
