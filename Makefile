@@ -20,6 +20,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/oplog.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/sensors.py
 
 install: $(STAMP)
 
