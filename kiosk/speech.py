@@ -3,8 +3,9 @@
 Why processes, measured with pyttsx3 2.99 and espeak-ng 1.51 on Debian 12:
 - the espeak driver initialises espeak once per process and keeps state across utterances; on a
   reused engine a new rate was ignored after a voice change (a 90 wpm request came out at the
-  previous rate), and `runAndWait` returns before synthesis ends (the WAV appears later, from
-  espeak's own thread; only the `finished-utterance` event says it is complete);
+  previous rate), even a fresh engine lost its rate in about 1 of 30 runs (see `_synthesize`),
+  and `runAndWait` returns before synthesis ends (the WAV appears later, from espeak's own
+  thread; only the `finished-utterance` event says it is complete);
 - on Linux the driver plays through a blocking `aplay` call inside espeak's callback, which
   `engine.stop()` from another thread cannot interrupt.
 So each utterance is synthesised by a fresh worker process (this file run as a script: about
@@ -359,11 +360,16 @@ def _last_line(data: bytes | None) -> str:
 
 def _synthesize(text: str, language: str, rate: str, out: Path) -> None:
     import pyttsx3  # only the worker process loads espeak
+    from pyttsx3.drivers import _espeak
 
     engine = pyttsx3.init("espeak")
     voices = [(voice.id, list(voice.languages)) for voice in engine.getProperty("voices")]
-    engine.setProperty("voice", choose_voice(voices, language))
-    engine.setProperty("rate", words_per_minute(language, rate))
+    # Not engine.setProperty: pyttsx3 queues properties until its loop runs, and the loop
+    # cancels espeak's command queue whenever espeak still looks busy, which dropped the rate
+    # in about 1 of 30 runs (measured). Set both on espeak and wait until they are applied.
+    _espeak.SetVoiceByName(choose_voice(voices, language).encode())
+    _espeak.SetParameter(_espeak.RATE, words_per_minute(language, rate), 0)
+    _espeak.Synchronize()
     finished = threading.Event()
     engine.connect("finished-utterance", lambda **_: finished.set())
     engine.save_to_file(text, str(out))

@@ -205,7 +205,7 @@ def test_say_returns_at_once_and_stop_silences_the_room(
     assert returned_after < 1.0
     assert voice.is_speaking
     assert _wait_for(lambda: sound_card.streams() == 1), "speech never reached the sound card"
-    assert "started" in events.kinds()
+    assert _wait_for(lambda: "started" in events.kinds())
 
     stopping = time.monotonic()
     voice.stop()
@@ -224,6 +224,7 @@ def test_a_new_text_replaces_the_one_being_spoken_and_repeat_says_it_again(
     voice, events = speaker
     voice.say(LONG_TEXT, "de")
     assert _wait_for(lambda: sound_card.streams() == 1)
+    assert _wait_for(lambda: "started" in events.kinds())
     voice.say("Hilfe kommt.", "de")
     assert _wait_for(lambda: events.kinds()[-1:] == ["finished"])
     assert events.kinds() == ["started", "stopped", "started", "finished"]
@@ -253,6 +254,7 @@ def test_personal_text_is_spoken_only_into_headphones(
     voice.set_output("speakers")
     assert not voice.is_speaking
     assert _wait_for(lambda: sound_card.streams() == 0, deadline_s=0.3)
+    assert _wait_for(lambda: events.kinds()[-1:] == ["stopped"])
     voice.repeat()
     assert events.seen[-1] == SpeechEvent("refused", REFUSED_PERSONAL)
     assert not voice.is_speaking
