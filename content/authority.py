@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from content.ops import Header
-from content.roles import KEY_KINDS, ROLE_KINDS, ROOT
+from content.roles import KEY_KINDS, OWN_REQUESTS_ONLY, ROLE_KINDS, ROOT, help_request_prefix
 
 Outcome = Literal["ok", "unknown", "denied"]
 
@@ -39,9 +39,13 @@ class KeyRecord:
 
     @property
     def timeless(self) -> bool:
-        """The verdict for a kind depends on nothing but the kind: no revocation, no window."""
+        """The verdict for a kind depends on nothing but the kind: no revocation, no window,
+        and no role whose verdict for some kind depends on the op's entity."""
         return self.revoked_after_seq is None and all(
-            g["valid_from"] is None and g["valid_until"] is None for g in self.grants
+            g["valid_from"] is None
+            and g["valid_until"] is None
+            and g["role"] not in OWN_REQUESTS_ONLY
+            for g in self.grants
         )
 
 
@@ -61,6 +65,9 @@ def authorize(header: Header, is_root: bool, record: KeyRecord | None) -> Verdic
     usable = [g for g in record.grants if header.kind in ROLE_KINDS[g["role"]]]
     if not usable:
         return Verdict("denied", f"{header.kind} needs another role than {', '.join(roles)}")
+    usable = [g for g in usable if _may_touch(g["role"], header)]
+    if not usable:
+        return Verdict("denied", "a hub may update only the help requests it made itself")
     if header.kind in KEY_KINDS:
         usable = [g for g in usable if g["may_grant"]]
         if not usable:
@@ -68,6 +75,13 @@ def authorize(header: Header, is_root: bool, record: KeyRecord | None) -> Verdic
     if not any(_within(g, header.time) for g in usable):
         return Verdict("denied", "op time lies outside the validity of the author's grant")
     return OK
+
+
+def _may_touch(role: str, header: Header) -> bool:
+    """Whether the role may write this kind about this entity (a hub: its own requests only)."""
+    if header.kind not in OWN_REQUESTS_ONLY.get(role, frozenset()):
+        return True
+    return header.entity.startswith(help_request_prefix(header.author))
 
 
 def _within(grant: dict[str, Any], time_ms: int) -> bool:

@@ -6,12 +6,13 @@ sealed kinds (a sealed box whose recipients must equal the header's `sealed_to`)
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from content.ops import Header, Hex32, NonNegativeInt, OpError
-from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS
+from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
 from content.sealing import SealError, recipients_of
 from content.sensors import SensorAlertBody, SensorRollupBody, check_sensor_op
 
@@ -115,12 +116,19 @@ class NetworkMetaBody(Strict):
     name: Name
 
 
+class HelpUpdateBody(Strict):
+    """Public on purpose: a state, never who asked or what for."""
+
+    state: Literal["open", "done"]
+
+
 SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "key.grant": GrantBody,
     "key.revoke": RevokeBody,
     "notice.put": NoticeBody,
     "notice.retract": RetractBody,
     "network.meta": NetworkMetaBody,
+    "help.update": HelpUpdateBody,
     "sensor.rollup": SensorRollupBody,
     "sensor.alert": SensorAlertBody,
 }
@@ -151,6 +159,8 @@ def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False)
         raise OpError(f"unknown kind {header.kind}")
     if header.kind in SELF_REPORT_KINDS and header.entity != header.author:
         raise OpError(f"{header.kind} is a report about its author's own node")
+    if header.kind == "help.request" and _names_another_author(header):
+        raise OpError("a help request's id names another author")
     sealed = header.kind in SEALED_KINDS
     if not sealed and header.sealed_to:
         raise OpError(f"{header.kind} bodies are public and must not be sealed")
@@ -220,6 +230,13 @@ def _check_notice(notice: NoticeBody) -> None:
         raise OpError("notice display window ends before it starts")
     if notice.event and _reversed(notice.event.start, notice.event.end):
         raise OpError("event ends before it starts")
+
+
+def _names_another_author(header: Header) -> bool:
+    """Help request ids made by content/help.py embed their author, so an update can be checked
+    against the id alone; nobody may take another author's id (older ids name nobody)."""
+    named = re.match("h-([0-9a-f]{64})-", header.entity)
+    return named is not None and header.entity[: named.end()] != help_request_prefix(header.author)
 
 
 def _reversed(start: int | None, end: int | None) -> bool:

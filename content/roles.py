@@ -27,6 +27,8 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "sensor.alert",
             "booking.request",
             "help.request",
+            # Only for help requests it made itself: see OWN_REQUESTS_ONLY.
+            "help.update",
             "submission.put",
         }
     ),
@@ -41,3 +43,11 @@ SEALED_KINDS = frozenset({"booking.request", "help.request", "submission.put"})
 # Authors whose signed wall-clock time a hub trusts as a lower bound for "now".
 TIME_AUTHORITIES = frozenset({ROOT, "admin", "server"})
 KNOWN_KINDS = frozenset().union(*ROLE_KINDS.values())
+# Kinds a role may author only about its own entities (content/authority.py checks the entity):
+# a hub marks its own help requests done, a guide any of them.
+OWN_REQUESTS_ONLY: dict[str, frozenset[str]] = {"hub": frozenset({"help.update"})}
+
+
+def help_request_prefix(author: str) -> str:
+    """How the ids of an author's help requests begin, so that the id alone says whose it is."""
+    return f"h-{author}-"

@@ -194,4 +194,22 @@ MIGRATIONS: list[str] = [
         SELECT rowid, dorfhub_search_text(title), dorfhub_search_text(body) FROM notices
         WHERE title IS NOT NULL AND retract_op IS NULL;
     """,
+    # 5: the state of each help request (view of help.update ops, last writer wins), keyed by
+    # request id so that an update may arrive before its request; help.update ops a node already
+    # holds are folded in here.
+    """
+    CREATE TABLE help_states (
+        request_id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        op_id TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        author TEXT NOT NULL,
+        lamport INTEGER NOT NULL,
+        time INTEGER NOT NULL
+    );
+    INSERT INTO help_states
+        SELECT entity, json_extract(CAST(body AS TEXT), '$.state'), id, author, lamport, time
+        FROM ops o WHERE kind = 'help.update' AND body IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM ops p WHERE p.kind = 'help.update' AND p.entity = o.entity
+            AND (p.lamport > o.lamport OR (p.lamport = o.lamport AND p.author > o.author)));
+    """,
 ]

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from content.bodies import GrantBody, NoticeBody, RevokeBody, decode_body
+from content.bodies import GrantBody, HelpUpdateBody, NoticeBody, RevokeBody, decode_body
 from content.identity import network_id_for
 from content.ops import STORED_OP_COLUMNS, StoredOp
 from content.search import search_text
@@ -400,6 +400,32 @@ class SensorAlertsView(View):
         clear_alert(conn, entity)
 
 
+_HELP_STATE = (
+    "INSERT INTO help_states VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET "
+    "state = excluded.state, op_id = excluded.op_id, author = excluded.author, "
+    "lamport = excluded.lamport, time = excluded.time "
+    "WHERE excluded.lamport > help_states.lamport "
+    "OR (excluded.lamport = help_states.lamport AND excluded.author > help_states.author)"
+)
+
+
+class HelpStatesView(View):
+    """The latest state of each help request, last writer wins. Rows are keyed by request id
+    alone and joined with the requests when read, so an update that arrives before its request
+    (or whose request this node cannot see) is kept, not lost."""
+
+    name = "help_states"
+    kinds = frozenset({"help.update"})
+    tables: ClassVar[dict[str, str]] = {"help_states": "request_id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        update: HelpUpdateBody = parsed_body(op)
+        conn.execute(_HELP_STATE, (op.entity, update.state, op.id, op.author, op.lamport, op.time))
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM help_states WHERE request_id = ?", (entity,))
+
+
 VIEWS: tuple[View, ...] = (
     KeysView(),
     NoticesView(),
@@ -408,6 +434,7 @@ VIEWS: tuple[View, ...] = (
     SealedItemsView(),
     SensorRollupsView(),
     SensorAlertsView(),
+    HelpStatesView(),
 )
 VIEWS_BY_KIND: dict[str, tuple[View, ...]] = {}
 for _view in VIEWS:

@@ -1,0 +1,191 @@
+"""Help requests: a resident asks for a digital guide at the kiosk; guides and the hub work them.
+
+A request is a `help.request` op whose body (name, phone) is sealed to the town servers, the
+network's guides and the hub itself. Its state is public and separate: `help.update` ops, folded
+into the `help_states` view by request id and joined with the requests only when read, so the
+result does not depend on which of the two a node received first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from content.bodies import HelpUpdateBody, Millis, encode_body
+from content.clock import trusted_now
+from content.identity import Identity
+from content.log import Log
+from content.notices import active_notices
+from content.ops import EntityId
+from content.roles import help_request_prefix
+from content.sealing import MAX_RECIPIENTS, SealError, open_sealed, seal
+
+MAX_NAME = 80
+MAX_PHONE = 30
+PHONE_PATTERN = r"^[0-9 +()/-]*$"
+# Roles that receive every help request of the network, besides the hub it was made at.
+RECIPIENT_ROLES = ("server", "guide")
+OFFICE_HOURS_CATEGORY = "digitales"
+# An office hour announced without an end is taken to last this long.
+DEFAULT_EVENT_MS = 2 * 3600 * 1000
+LOCAL_TIME = ZoneInfo("Europe/Berlin")
+WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+
+
+class HelpError(Exception):
+    """A help request or update that cannot be made; nothing was stored."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field  # which input was wrong ("name", "phone"), for the screen to point at
+
+
+class HelpRequestBody(msgspec.Struct, forbid_unknown_fields=True):
+    """The sealed plaintext of a help.request."""
+
+    name: Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
+    phone: Annotated[str, msgspec.Meta(max_length=MAX_PHONE, pattern=PHONE_PATTERN)]
+    hub: Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
+    on_behalf: bool
+    created: Millis
+
+
+@dataclass(frozen=True)
+class HelpRequest:
+    id: str
+    time_ms: int
+    name: str
+    phone: str
+    on_behalf: bool
+    state: str  # "open" | "done"
+
+
+_request_decoder = msgspec.json.Decoder(HelpRequestBody)
+
+
+def request_help(log: Log, hub: Identity, name: str, phone: str, on_behalf: bool = False) -> str:
+    """Append a sealed help request made at `hub`; returns its id. Name and phone may be empty.
+    Raises HelpError (nothing stored) for a bad name or phone, AppendRefused if `hub` may not."""
+    name, phone = name.strip(), phone.strip()
+    if len(name) > MAX_NAME or not name.isprintable():
+        raise HelpError(f"the name must be at most {MAX_NAME} printable characters", "name")
+    if len(phone) > MAX_PHONE or not re.match(PHONE_PATTERN, phone):
+        raise HelpError(
+            f"the phone number may hold only digits, spaces and + - ( ) / "
+            f"(at most {MAX_PHONE} characters)",
+            "phone",
+        )
+    conn = log.store.conn
+    now_ms = trusted_now(conn).now_ms
+    body = HelpRequestBody(
+        name=name, phone=phone, hub=_hub_name(conn, hub), on_behalf=on_behalf, created=now_ms
+    )
+    recipients = sorted({*_network_recipients(conn, now_ms), hub.public.seal_key})
+    if len(recipients) > MAX_RECIPIENTS:
+        raise HelpError(f"a help request can be sealed to at most {MAX_RECIPIENTS} keys")
+    try:
+        box = seal(encode_body(body), recipients)
+    except SealError as exc:
+        raise HelpError(str(exc)) from None
+    request_id = help_request_prefix(hub.key_id) + uuid.uuid4().hex[:20]
+    log.append(hub, "help.request", request_id, box, sealed_to=recipients)
+    return request_id
+
+
+def help_requests_for_hub(conn: sqlite3.Connection, hub: Identity) -> list[HelpRequest]:
+    """The requests made at this hub, opened with its key, newest first."""
+    rows = conn.execute(
+        "SELECT o.entity, o.time, o.body, coalesce(s.state, 'open') FROM ops o "
+        "LEFT JOIN help_states s ON s.request_id = o.entity "
+        "WHERE o.kind = 'help.request' AND o.author = ? "
+        "ORDER BY o.time DESC, o.lamport DESC",
+        (hub.key_id,),
+    )
+    requests = []
+    for request_id, time_ms, box, state in rows:
+        try:
+            body = _request_decoder.decode(open_sealed(box, hub))
+        except (SealError, msgspec.DecodeError):
+            continue  # not one this hub can read as a request (made by older software)
+        requests.append(
+            HelpRequest(request_id, time_ms, body.name, body.phone, body.on_behalf, state)
+        )
+    return requests
+
+
+def mark_help_done(log: Log, hub_or_guide: Identity, request_id: str) -> str:
+    """Append a public `help.update` setting the request's state to done; returns the op id.
+    A guide may mark any request, a hub only its own (AppendRefused otherwise)."""
+    try:
+        msgspec.convert(request_id, EntityId)
+    except msgspec.ValidationError:
+        raise HelpError(f"not a help request id: {request_id!r}") from None
+    body = encode_body(HelpUpdateBody(state="done"))
+    return log.append(hub_or_guide, "help.update", request_id, body)
+
+
+def guide_office_hours(conn: sqlite3.Connection, hub_name: str, now_ms: int) -> list[str]:
+    """German lines saying when a digital guide is at this hub, soonest first, from the live
+    notices in category `digitales` for this hub that announce an event not yet over."""
+    hub_key = _hub_key(conn, hub_name)
+    # A hub this node does not know by name sees only notices meant for every hub.
+    notices = active_notices(conn, hub=hub_key or "", at_ms=now_ms, category=OFFICE_HOURS_CATEGORY)
+    upcoming = []
+    for notice in notices:
+        if notice.event_start is None:
+            continue
+        end = notice.event_end or notice.event_start + DEFAULT_EVENT_MS
+        if end > now_ms:
+            upcoming.append((notice.event_start, notice.event_end, notice.place, notice.title))
+    return [
+        _office_hour_line(start, end, place or "", title["de"])
+        for start, end, place, title in sorted(upcoming, key=lambda item: item[0])
+    ]
+
+
+def _office_hour_line(start_ms: int, end_ms: int | None, place: str, title: str) -> str:
+    start = datetime.fromtimestamp(start_ms / 1000, LOCAL_TIME)
+    when = f"{WEEKDAYS[start.weekday()]} {start:%d.%m.}, {start:%H:%M}"
+    if end_ms is not None:
+        end = datetime.fromtimestamp(end_ms / 1000, LOCAL_TIME)
+        if end.date() == start.date():
+            when += f"–{end:%H:%M}"
+    parts = [f"{when} Uhr", place] if place else [f"{when} Uhr"]
+    return f"{', '.join(parts)}: {title}"
+
+
+def _network_recipients(conn: sqlite3.Connection, now_ms: int) -> list[str]:
+    """Seal keys of every unrevoked server and guide whose grant is valid now."""
+    rows = conn.execute("SELECT seal, grants FROM keys WHERE revoke_op IS NULL AND seal != ''")
+    return [
+        seal_key
+        for seal_key, grants_json in rows
+        if any(
+            grant["role"] in RECIPIENT_ROLES
+            and (grant["valid_from"] is None or grant["valid_from"] <= now_ms)
+            and (grant["valid_until"] is None or now_ms < grant["valid_until"])
+            for grant in json.loads(grants_json)
+        )
+    ]
+
+
+def _hub_name(conn: sqlite3.Connection, hub: Identity) -> str:
+    row = conn.execute("SELECT name FROM keys WHERE key = ?", (hub.key_id,)).fetchone()
+    return str(row[0]) if row and row[0] else hub.name
+
+
+def _hub_key(conn: sqlite3.Connection, hub_name: str) -> str | None:
+    row = conn.execute(
+        "SELECT k.key FROM keys k, json_each(k.grants) g "
+        "WHERE k.name = ? AND json_extract(g.value, '$.role') = 'hub' ORDER BY k.key LIMIT 1",
+        (hub_name,),
+    ).fetchone()
+    return None if row is None else str(row[0])
