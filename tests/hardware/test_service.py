@@ -81,8 +81,8 @@ def test_unplug_shows_disconnected_within_2_s_and_replug_resumes(
         for sensor in ("sds", "mhz"):
             got.wait_for(lambda r, s=sensor: r.sensor_id == s and r.status in (OK, WARMING), 10)
         for emu, sensor in ((sds, "sds"), (mhz, "mhz")):
-            emu.unplug()
             unplugged = time.monotonic()
+            emu.unplug()
             seen, _ = got.wait_for(
                 lambda r, s=sensor: r.sensor_id == s and r.status == DISCONNECTED,
                 2.0,
@@ -91,8 +91,8 @@ def test_unplug_shows_disconnected_within_2_s_and_replug_resumes(
             assert seen - unplugged <= 2.0
             assert not [r for r in service.snapshot() if r.sensor_id == sensor and r.is_current]
             time.sleep(0.5)
-            emu.plug()
             replugged = time.monotonic()
+            emu.plug()
             got.wait_for(
                 lambda r, s=sensor: r.sensor_id == s and r.status in (OK, WARMING),
                 15,
@@ -112,8 +112,8 @@ def test_a_silent_sensor_goes_stale_and_is_never_current(emulator: MakeEmulator)
     got = Collector()
     with ReaderService([config("s8", "s8", s8.path, interval=0.5)], got) as service:
         _, last_ok = got.wait_for(lambda r: r.status == OK, 10)
-        knobs.silent = True
         silenced = time.monotonic()
+        knobs.silent = True
         _, stale = got.wait_for(lambda r: r.status == STALE, 10, after=silenced)
         snapshot = service.snapshot()
         counters = service.counters()["s8"]
