@@ -74,7 +74,8 @@ class Speaker(Protocol):
 
 class KioskApp(App):
     lang = StringProperty(DEFAULT_LANGUAGE)
-    th = ObjectProperty(None)
+    # rebind: .kv rules read `app.th.body`; without it Kivy binds nothing for such chains.
+    th = ObjectProperty(None, rebind=True)
     accessible = BooleanProperty(False)
     headphones = BooleanProperty(False)
     village = StringProperty("")
@@ -474,7 +475,7 @@ class KioskApp(App):
             self.t(
                 "guide.disk",
                 lang,
-                gigabytes=f"{status.disk_free_bytes / 1e9:.1f}",
+                gigabytes=self.translator.number(lang, status.disk_free_bytes / 1e9),
                 percent=status.disk_free_percent,
             ),
         ]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 LANGUAGES = ("de", "en", "de-LS")
@@ -64,6 +65,10 @@ class Translator:
     def short_date(self, language: str, ms: int) -> str:
         moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
         return str(format_date(moment.date(), format="medium", locale=_BABEL_LOCALE[language]))
+
+    def number(self, language: str, value: float) -> str:
+        """One decimal, in the language's way (German: 82,5)."""
+        return str(format_decimal(value, format="#,##0.0", locale=_BABEL_LOCALE[language]))
 
     def date_time(self, language: str, ms: int) -> str:
         return self.t(

@@ -53,18 +53,21 @@ class Keyboard(BoxLayout):
         self.keys = {}
         theme = app.th
         width = theme.target * (2.6 if self.digits else 1.6)
-        height = theme.target * (1.5 if self.digits else 1.2)
+        height = max(theme.button_height, theme.target * (1.5 if self.digits else 1.2))
         rows = DIGIT_ROWS if self.digits else LETTER_ROWS
         for row_index, row in enumerate(rows):
             line = self._row(height)
             if not self.digits and row_index == 0:
-                line.add_widget(self._key(SHIFT, app.t("key.shift", app.lang), width * 1.6))
+                line.add_widget(self._key(SHIFT, app.t("key.shift", app.lang), width * 1.6, height))
             for value in row:
-                line.add_widget(self._key(value, value, width))
+                line.add_widget(self._key(value, value, width, height))
             if row_index == len(rows) - 1:
                 if not self.digits:
-                    line.add_widget(self._key(SPACE, app.t("key.space", app.lang), width * 3))
-                line.add_widget(self._key(DELETE, app.t("key.delete", app.lang), width * 2.2))
+                    space = app.t("key.space", app.lang)
+                    line.add_widget(self._key(SPACE, space, width * 3, height))
+                line.add_widget(
+                    self._key(DELETE, app.t("key.delete", app.lang), width * 2.2, height)
+                )
         self.on_shift()
 
     def _row(self, height: float) -> BoxLayout:
@@ -80,8 +83,8 @@ class Keyboard(BoxLayout):
         self.add_widget(outer)
         return inner
 
-    def _key(self, value: str, face: str, width: float) -> Key:
-        key = Key(value=value, text=face, size_hint=(None, 1), width=width)
+    def _key(self, value: str, face: str, width: float, height: float) -> Key:
+        key = Key(value=value, text=face, size_hint=(None, None), width=width, height=height)
         key.bind(on_release=lambda _key: self._pressed(value))
         self.keys[value] = key
         return key

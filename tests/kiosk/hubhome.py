@@ -89,6 +89,18 @@ def make_hub_home(directory: Path, extra_notices: int = 0) -> HubHome:
                 category="gesundheit",
             ),
         ]
+        # Published first but happening first: the events list orders by the event's time.
+        ids.append(
+            _put(
+                log,
+                admin,
+                "Sprechstunde der Digitallotsin",
+                "Frau Kern hilft beim Smartphone.",
+                now,
+                category="digitales",
+                event=Event(start=now + DAY, end=now + DAY + 2 * HOUR, place="Dorfhub"),
+            )
+        )
         event_id = _put(
             log,
             admin,

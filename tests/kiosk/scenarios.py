@@ -51,3 +51,259 @@ def tour(app: Any, ctx: Context) -> Iterator[Step]:
     yield from shot("soon")
     app.go("categories")
     yield from shot("categories")
+
+
+def _go_and_settle(app: Any, action: Any) -> Iterator[Step]:
+    action()
+    yield settled(app)
+
+
+def layout(app: Any, ctx: Context) -> Iterator[Step]:
+    """Every screen and overlay in one theme: measure, and write a screenshot of each."""
+    from tests.kiosk.hubhome import publish_emergency
+    from tests.kiosk.ui import check_layout
+
+    palette, large = ctx.params["palette"], ctx.params["large"]
+    shots = Path(ctx.params["shots"]) if ctx.params.get("shots") else None
+    app.set_theme(palette, large)
+    yield settled(app)
+
+    def measure(state: str) -> Iterator[Step]:
+        yield settled(app)
+        ctx.results[state] = check_layout(app)
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            app.root.export_to_png(str(shots / f"{state}.png"))
+
+    yield from measure("home")
+    yield from _go_and_settle(app, app.open_board)
+    yield from measure("board")
+    yield from _go_and_settle(app, lambda: app.go("categories"))
+    yield from measure("categories")
+    yield from _go_and_settle(app, lambda: app.open_notice(ctx.params["event_id"]))
+    yield from measure("detail")
+    yield from _go_and_settle(app, lambda: app.go("events"))
+    yield from measure("events")
+    yield from _go_and_settle(app, lambda: app.open_soon("tile.doctor"))
+    yield from measure("soon")
+    yield from _go_and_settle(app, app.open_help)
+    yield from measure("help_name")
+    yield from _go_and_settle(app, lambda: app.current.choose("phone"))
+    yield from measure("help_phone")
+    app.screen("help_done").show(["Di 02.12., 14:00–16:00 Uhr, Dorfhub: Sprechstunde"])
+    yield from _go_and_settle(app, lambda: app.go("help_done"))
+    yield from measure("help_done")
+    yield from _go_and_settle(app, lambda: app.go("pin"))
+    app.current.message = app.t("pin.wrong", app.lang)
+    yield from measure("pin")
+    yield from _go_and_settle(app, app.open_guide)
+    yield from measure("guide")
+    app.home()
+    app.idle.touched(ctx.clock())
+    app.go("board")
+    ctx.clock.advance(app.idle.idle_limit + 1)
+    yield lambda: app.idle_overlay.parent is not None
+    yield from measure("idle_warning")
+    app.keep_going()
+    app.home()
+    yield settled(app)
+    ctx.clock.advance(app.idle.signage_s + 1)
+    yield lambda: app.signage_overlay.parent is not None
+    yield from measure("signage")
+    publish_emergency(ctx.home, Path(ctx.params["admin_key"]))
+    yield lambda: app.emergency_overlay.parent is not None
+    yield from measure("emergency")
+
+
+def _tap(app: Any, widget_id: str) -> Iterator[Step]:
+    tap(widget(app, widget_id))
+    yield settled(app)
+
+
+def _type(app: Any, keyboard: Any, text: str) -> Iterator[Step]:
+    for char in text:
+        tap(keyboard.keys["space" if char == " " else char.lower()])
+        yield settled(app, 1)
+
+
+def navigation(app: Any, ctx: Context) -> Iterator[Step]:
+    """Every tile opens its screen; back and home; a notice in detail; categories; language."""
+    out = ctx.results
+    yield settled(app)
+    opened = {}
+    for tile in (
+        "tile_notices",
+        "tile_events",
+        "tile_doctor",
+        "tile_help",
+        "tile_climate",
+        "guide_login",
+    ):
+        yield from _tap(app, tile)
+        opened[tile] = [app.sm.current, getattr(app.current, "topic", "")]
+        yield from _tap(app, "bar_back")
+        opened[tile].append(app.sm.current)
+    out["opened"] = opened
+    yield from _tap(app, "tile_notices")
+    first = rows(app)[0]
+    out["first_row"] = first.text
+    tap(first)
+    yield settled(app)
+    out["detail"] = [app.sm.current, app.current.title_text, app.current.ids.qr.texture is not None]
+    yield from _tap(app, "bar_back")
+    out["back_from_detail"] = app.sm.current
+    yield from _tap(app, "category_button")
+    out["categories_screen"] = app.sm.current
+    yield from _tap(app, "cat_gesundheit")
+    out["filtered"] = [app.sm.current, [row["text"] for row in app.current.ids.rv.data]]
+    yield from _tap(app, "bar_home")
+    out["home_again"] = app.sm.current
+    yield from _tap(app, "tile_events")
+    out["events"] = [row["text"] for row in app.current.ids.rv.data]
+    yield from _tap(app, "bar_home")
+    texts = {}
+    for button, language in (("lang_en", "en"), ("lang_ls", "de-LS"), ("lang_de", "de")):
+        yield from _tap(app, button)
+        texts[language] = [app.lang, widget(app, "tile_notices").text, widget(app, "bar_help").text]
+    out["languages"] = texts
+    yield from _tap(app, "access_toggle")
+    out["accessible"] = [
+        app.accessible,
+        app.th.palette.name,
+        app.th.large_text,
+        app.idle.idle_limit,
+    ]
+    yield from _tap(app, "access_toggle")
+    yield from _tap(app, "bar_read")
+    out["read"] = list(ctx.speaker.said[-1])
+    stops = ctx.speaker.stops
+    yield from _tap(app, "tile_notices")
+    out["stopped_by_touch"] = ctx.speaker.stops > stops
+
+
+def idle(app: Any, ctx: Context) -> Iterator[Step]:
+    """The 2-minute warning, "Weiter", and the reset that wipes the help fields."""
+    out = ctx.results
+    yield settled(app)
+    yield from _tap(app, "tile_help")
+    screen = app.current
+    yield from _type(app, screen.ids.keyboard, "Anna")
+    tap(screen.ids.phone_field)
+    yield settled(app)
+    yield from _type(app, screen.ids.keyboard, "0170")
+    out["typed"] = [screen.ids.name_field.value, screen.ids.phone_field.value]
+    ctx.clock.advance(119)
+    yield settled(app, 3)
+    out["warning_at_119s"] = app.idle_overlay.parent is not None
+    ctx.clock.advance(2)
+    yield lambda: app.idle_overlay.parent is not None
+    out["seconds_left"] = app.idle_overlay.seconds
+    out["warning_spoken"] = ctx.speaker.said[-1][0]
+    yield from _tap(app, "idle_continue")
+    out["after_continue"] = [
+        app.idle_overlay.parent is None,
+        app.sm.current,
+        screen.ids.name_field.value,
+    ]
+    ctx.clock.advance(121)
+    yield lambda: app.idle_overlay.parent is not None
+    ctx.clock.advance(19)
+    yield settled(app, 3)
+    out["still_warning_at_19s"] = [app.idle_overlay.parent is not None, app.sm.current]
+    ctx.clock.advance(2)
+    yield lambda: app.sm.current == "home"
+    out["after_reset"] = [
+        app.idle_overlay.parent is None,
+        screen.ids.name_field.value,
+        screen.ids.phone_field.value,
+    ]
+    yield from _tap(app, "access_toggle")
+    yield from _tap(app, "tile_help")
+    ctx.clock.advance(121)
+    yield settled(app, 3)
+    out["accessible_no_warning_at_121s"] = app.idle_overlay.parent is None
+    ctx.clock.advance(120)
+    yield lambda: app.idle_overlay.parent is not None
+
+
+def signage(app: Any, ctx: Context) -> Iterator[Step]:
+    """Signage after the idle time; it rotates; the first touch goes home and is used up."""
+    out = ctx.results
+    yield settled(app)
+    ctx.clock.advance(app.idle.signage_s - 1)
+    yield settled(app, 3)
+    out["early"] = app.signage_overlay.parent is not None
+    ctx.clock.advance(2)
+    yield lambda: app.signage_overlay.parent is not None
+    first = app.signage_overlay.title_text
+    out["first"] = [first, app.signage_overlay.ids.title.font_size]
+    ctx.clock.advance(app.rotate_s)
+    yield lambda: app.signage_overlay.title_text != first
+    out["second"] = app.signage_overlay.title_text
+    tile = app.screen("home").ids.tile_notices
+    tap(tile)
+    yield settled(app)
+    out["after_first_touch"] = [app.signage_overlay.parent is None, app.sm.current]
+    tap(tile)
+    yield settled(app)
+    out["after_second_touch"] = app.sm.current
+
+
+def emergency(app: Any, ctx: Context) -> Iterator[Step]:
+    """Waits for an emergency published by another process, then for its retraction."""
+    import time
+
+    out = ctx.results
+    yield settled(app)
+    yield from _tap(app, "tile_notices")
+    Path(ctx.params["ready"]).write_text("ready")
+    yield lambda: app.emergency_overlay.parent is not None
+    out["appeared_at"] = time.time()
+    out["over_screen"] = app.sm.current
+    out["title"] = app.emergency_overlay.title_text
+    out["said"] = ctx.speaker.said[-1][0]
+    Path(ctx.params["seen"]).write_text("seen")
+    yield lambda: app.emergency_overlay.parent is None
+    out["left_at"] = time.time()
+
+
+def help_and_guide(app: Any, ctx: Context) -> Iterator[Step]:
+    """A help request through the screen, then guide mode: wrong PIN, right PIN, mark done,
+    and the lock after repeated wrong PINs."""
+    out = ctx.results
+    yield settled(app)
+    yield from _tap(app, "bar_help")
+    screen = app.current
+    yield from _type(app, screen.ids.keyboard, ctx.params["name"])
+    tap(screen.ids.phone_field)
+    yield settled(app)
+    yield from _type(app, screen.ids.keyboard, ctx.params["phone"])
+    yield from _tap(app, "send")
+    out["after_send"] = [app.sm.current, screen.ids.name_field.value, app.current.hours_text]
+    out["confirmation_spoken"] = list(ctx.speaker.said[-1])
+    yield from _tap(app, "done")
+    yield from _tap(app, "guide_login")
+    pad = app.current.ids.pad
+    yield from _type(app, pad, "0000")
+    yield from _tap(app, "pin_ok")
+    out["wrong"] = [app.sm.current, app.current.message, ctx.speaker.said[-1][0]]
+    yield from _type(app, pad, ctx.params["pin"])
+    yield from _tap(app, "pin_ok")
+    guide = app.current
+    out["guide"] = [app.sm.current, [dict(row) for row in guide.requests], guide.status_text]
+    yield settled(app, 5)
+    from kiosk.widgets import KButton
+
+    row = next(w for w in guide.ids.rv.children[0].children if w.request_id)
+    tap(next(w for w in row.walk() if isinstance(w, KButton)))
+    yield settled(app)
+    out["after_mark"] = [dict(row) for row in guide.requests]
+    yield from _tap(app, "logout")
+    out["after_logout"] = [app.sm.current, app.screen("guide").requests]
+    yield from _tap(app, "guide_login")
+    for _ in range(5):
+        yield from _type(app, pad, "9999")
+        yield from _tap(app, "pin_ok")
+    yield from _type(app, pad, ctx.params["pin"])
+    yield from _tap(app, "pin_ok")
+    out["locked"] = [app.sm.current, app.current.message]

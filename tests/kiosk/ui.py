@@ -130,3 +130,47 @@ def text_pairs(app: Any) -> list[tuple[str, Any, tuple[float, ...], tuple[float,
         if isinstance(node, Label) and node.text.strip():
             pairs.append((node.text, node, tuple(node.color), background(node)))
     return pairs
+
+
+def check_layout(app: Any) -> dict[str, Any]:
+    """Measure what is on screen now against KIOSK-UX.md: target sizes and gaps, text contrast
+    and the contrast of each target's outline or fill against what is behind it."""
+    from kiosk.theme import MIN_GAP_PX, MIN_TARGET_PX, TARGET_MM, contrast_ratio
+
+    screen = app.reference
+    problems: list[str] = []
+    found = targets(app)
+    boxes = [(node, rect(node)) for node in found]
+    for node, (x0, y0, x1, y1) in boxes:
+        width, height = x1 - x0, y1 - y0
+        name = _name(node)
+        if min(width, height) < MIN_TARGET_PX:
+            problems.append(f"{name}: {width:.0f}x{height:.0f} px is below 44 px")
+        if min(screen.mm(width), screen.mm(height)) < TARGET_MM - 0.01:
+            problems.append(
+                f"{name}: {screen.mm(width):.1f}x{screen.mm(height):.1f} mm is below 16 mm"
+            )
+        behind = background(node.parent)
+        outline = app.th.colour("border")
+        non_text = max(
+            contrast_ratio(fill(node) or behind, behind), contrast_ratio(outline, behind)
+        )
+        if non_text < 3:
+            problems.append(f"{name}: target contrast {non_text:.2f} against its background")
+    for index, (first, a) in enumerate(boxes):
+        for second, b in boxes[index + 1 :]:
+            gap = max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3])
+            if gap < MIN_GAP_PX - 0.01:
+                problems.append(f"{_name(first)} and {_name(second)}: gap {gap:.0f} px")
+    pairs = text_pairs(app)
+    for text, node, colour, behind in pairs:
+        ratio = contrast_ratio(colour, behind)
+        if ratio < 7:
+            problems.append(f"text {text[:30]!r}: contrast {ratio:.2f}")
+        if node.font_size < 24:
+            problems.append(f"text {text[:30]!r}: {node.font_size} px is below 24 px")
+    return {"targets": len(found), "texts": len(pairs), "problems": problems}
+
+
+def _name(node: Any) -> str:
+    return f"{type(node).__name__}({node.text[:20]!r})"

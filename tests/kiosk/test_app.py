@@ -1,0 +1,223 @@
+"""The real kiosk app under Xvfb, one fresh process per scenario (see driver.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from content.help import help_requests_for_hub
+from content.identity import Identity
+from content.sealing import SealError, open_sealed
+from content.store import Store
+from tests.kiosk.hubhome import HubHome
+from tests.kiosk.run import REPO, finish_scenario, run_scenario, start_scenario
+
+pytestmark = pytest.mark.usefixtures("display")
+# Where the layout tests write their screenshots (docs/screenshots takes a few of them).
+SHOTS = os.environ.get("DORFHUB_KIOSK_SHOTS")
+
+
+def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_path: Path) -> None:
+    out = run_scenario("navigation", hub_home.path, tmp_path)["results"]
+    assert out["opened"] == {
+        "tile_notices": ["board", "", "home"],
+        "tile_events": ["events", "", "home"],
+        "tile_doctor": ["soon", "tile.doctor", "home"],
+        "tile_help": ["help", "", "home"],
+        "tile_climate": ["soon", "tile.climate", "home"],
+        "guide_login": ["pin", "", "home"],
+    }
+    # Newest first, but the important heat warning outranks newer normal notices.
+    assert out["first_row"].startswith("Hitze: Bitte viel trinken\nWichtig")
+    assert out["detail"] == ["detail", "Hitze: Bitte viel trinken", True]
+    assert out["back_from_detail"] == "board"
+    assert out["categories_screen"] == "categories"
+    assert out["filtered"][0] == "board"
+    assert [text.split("\n")[0] for text in out["filtered"][1]] == ["Grippeimpfung"]
+    assert out["home_again"] == "home"
+    # Events by the time they happen, not by when they were published.
+    assert [text.split("\n")[0] for text in out["events"]] == [
+        "Sprechstunde der Digitallotsin",
+        "Seniorennachmittag",
+    ]
+    assert "Pfarrheim" in out["events"][1]
+    assert out["languages"] == {
+        "en": ["en", "Notices", "Get help"],
+        "de-LS": ["de-LS", "Aus·hänge", "Hilfe holen"],
+        "de": ["de", "Aushänge", "Hilfe holen"],
+    }
+    assert out["accessible"] == [True, "high-contrast", True, 240.0]
+    text, language, personal = out["read"]
+    assert "Ringelai" in text
+    assert (language, personal) == ("de", False)
+    assert out["stopped_by_touch"]
+
+
+@pytest.mark.parametrize(
+    ("palette", "large"),
+    [("default", False), ("high-contrast", False), ("default", True)],
+    ids=["default", "high-contrast", "large-text"],
+)
+def test_every_screen_keeps_the_size_gap_and_contrast_rules(
+    hub_home: HubHome, tmp_path: Path, palette: str, large: bool
+) -> None:
+    shots = Path(SHOTS) / f"{palette}{'-large' if large else ''}" if SHOTS else tmp_path / "shots"
+    params = {
+        "palette": palette,
+        "large": large,
+        "event_id": hub_home.event_id,
+        "admin_key": str(hub_home.admin_key),
+        "shots": str(shots),
+    }
+    out = run_scenario("layout", hub_home.path, tmp_path, params)["results"]
+    states = {
+        "home",
+        "board",
+        "categories",
+        "detail",
+        "events",
+        "soon",
+        "help_name",
+        "help_phone",
+        "help_done",
+        "pin",
+        "guide",
+        "idle_warning",
+        "signage",
+        "emergency",
+    }
+    assert set(out) == states
+    problems = {state: found["problems"] for state, found in out.items() if found["problems"]}
+    assert problems == {}
+    # Measured, not vacuous: every screen has text and touch targets (the bar's six at least),
+    # except the two overlays: the warning has "Weiter", and any touch ends the signage loop.
+    assert all(found["texts"] > 0 for found in out.values())
+    overlays = {"idle_warning": 1, "signage": 0}
+    assert {state: found["targets"] for state, found in out.items() if state in overlays} == (
+        overlays
+    )
+    assert all(found["targets"] >= 6 for state, found in out.items() if state not in overlays)
+    assert out["help_name"]["targets"] > 40  # the QWERTZ keyboard
+    assert (shots / "home.png").stat().st_size > 10_000
+
+
+def test_idle_warning_continue_and_privacy_reset(hub_home: HubHome, tmp_path: Path) -> None:
+    out = run_scenario("idle", hub_home.path, tmp_path)["results"]
+    assert out["typed"] == ["Anna", "0170"]
+    assert out["warning_at_119s"] is False
+    assert out["seconds_left"] == 20
+    assert out["warning_spoken"] == "Sind Sie noch da?"
+    assert out["after_continue"] == [True, "help", "Anna"]
+    assert out["still_warning_at_19s"] == [True, "help"]
+    assert out["after_reset"] == [True, "", ""]
+    assert out["accessible_no_warning_at_121s"] is True
+
+
+def test_signage_rotates_and_the_first_touch_only_wakes(hub_home: HubHome, tmp_path: Path) -> None:
+    out = run_scenario("signage", hub_home.path, tmp_path)["results"]
+    assert out["early"] is False
+    title, font_px = out["first"]
+    assert title == "Hitze: Bitte viel trinken"
+    assert font_px >= 140  # a capital of 0.7 degrees from two metres
+    assert out["second"] != title
+    # The touch landed on the Aushänge tile, but only woke the kiosk.
+    assert out["after_first_touch"] == [True, "home"]
+    assert out["after_second_touch"] == "board"
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"the kiosk never wrote {path.name}")
+        time.sleep(0.02)
+
+
+def _hubhome_command(*args: str | Path) -> float:
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.kiosk.hubhome", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    lines = result.stdout.split()
+    return float(lines[-1])
+
+
+def test_emergency_from_another_process_takes_over_within_two_seconds(
+    hub_home: HubHome, tmp_path: Path
+) -> None:
+    ready, seen = tmp_path / "ready", tmp_path / "seen"
+    process, out_file = start_scenario(
+        "emergency", hub_home.path, tmp_path, {"ready": str(ready), "seen": str(seen)}
+    )
+    try:
+        _wait_for(ready, process, 60)
+        published = _hubhome_command("publish-emergency", hub_home.path, hub_home.admin_key)
+        _wait_for(seen, process, 30)
+        with Store(hub_home.path / "dorfhub.db") as store:
+            notice_id = store.conn.execute(
+                "SELECT id FROM notices WHERE priority = 'emergency'"
+            ).fetchone()[0]
+        retracted = _hubhome_command("retract", hub_home.path, hub_home.admin_key, notice_id)
+        out = finish_scenario(process, out_file)["results"]
+    finally:
+        process.kill()
+    assert out["appeared_at"] - published < 2.0
+    assert out["left_at"] - retracted < 2.0
+    assert out["over_screen"] == "board"  # it took over the noticeboard the resident was on
+    assert out["title"] == "Wasserrohrbruch: Leitungswasser abkochen"
+    assert out["said"].startswith("Wasserrohrbruch")
+
+
+def _database_bytes(home: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in sorted(home.glob("dorfhub.db*")))
+
+
+def test_help_request_is_sealed_and_guide_mode_is_behind_the_pin(
+    hub_home: HubHome, tmp_path: Path
+) -> None:
+    from kiosk.pin import set_pin
+
+    set_pin(hub_home.path, "4711")
+    name, phone = "Anna Müller", "0170123"
+    params: dict[str, Any] = {"name": name, "phone": phone, "pin": "4711"}
+    out = run_scenario("help_and_guide", hub_home.path, tmp_path, params)["results"]
+    screen, name_left, hours = out["after_send"]
+    assert (screen, name_left) == ("help_done", "")
+    assert "Sprechstunde der Digitallotsin" in hours
+    spoken, _, personal = out["confirmation_spoken"]
+    assert "Ihre Bitte ist angekommen" in spoken
+    assert name not in spoken
+    assert not personal
+    assert out["wrong"] == ["pin", *["Die PIN stimmt nicht. Bitte noch einmal eingeben."] * 2]
+    screen, requests, status = out["guide"]
+    assert screen == "guide"
+    assert len(requests) == 1
+    assert name in requests[0]["text"]
+    assert not requests[0]["done"]
+    assert "Noch kein Abgleich" in status
+    assert out["after_mark"][0]["done"] is True
+    assert out["after_logout"] == ["home", []]
+    assert out["locked"][0] == "pin"  # five wrong PINs lock even the right one out
+    assert "Zu viele falsche Versuche" in out["locked"][1]
+
+    raw = _database_bytes(hub_home.path)
+    assert name.encode() not in raw
+    assert phone.encode() not in raw
+    assert b"Anna" not in raw
+    with Store(hub_home.path / "dorfhub.db") as store:
+        (box,) = store.conn.execute("SELECT body FROM ops WHERE kind = 'help.request'").fetchone()
+        opened = help_requests_for_hub(store.conn, hub_home.hub)
+    assert [(r.name, r.phone, r.state) for r in opened] == [(name, phone, "done")]
+    assert name.encode() in open_sealed(box, hub_home.guide)  # the guides can read it ...
+    with pytest.raises(SealError):
+        open_sealed(box, Identity.generate("Fremder"))  # ... a stranger's key cannot
