@@ -1,0 +1,315 @@
+"""The kiosk's pure parts: sizes and colours, idle timing, the PIN, QR payloads, catalogs."""
+
+from __future__ import annotations
+
+import ast
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import segno
+
+from content.notices import Notice
+from kiosk import qr
+from kiosk.i18n import LANGUAGES, load_catalog
+from kiosk.idle import Event, IdleTimer
+from kiosk.pin import LOCK_S, MAX_WRONG, PIN_FILE, PinError, PinGate, set_pin, verify_pin
+from kiosk.theme import (
+    DEFAULT,
+    HIGH_CONTRAST,
+    Screen,
+    contrast_ratio,
+    hex_rgba,
+    make_theme,
+)
+from tests.kiosk.fakes import FakeClock
+
+KIOSK = Path(__file__).resolve().parents[2] / "kiosk"
+REPO = KIOSK.parent
+
+
+# ---- sizes and colours -----------------------------------------------------------------------
+
+
+def test_reference_panel_sizes_follow_the_physical_rules() -> None:
+    panel = Screen(1920, 1080, 21.5)
+    theme = make_theme(panel)
+    assert theme.target == 65  # 16 mm at 0.248 mm per pixel
+    assert panel.mm(theme.target) >= 16
+    assert theme.gap >= 8
+    assert theme.body == 24
+    assert theme.heading > theme.body
+    assert make_theme(panel, large_text=True).body == 36
+    # A small dense panel needs more pixels for the same millimetres; a coarse one never
+    # goes below 44 px or 24 px text.
+    assert make_theme(Screen(1920, 1080, 10.1)).target > 100
+    coarse = make_theme(Screen(800, 480, 21.5))
+    assert coarse.target >= 44
+    assert coarse.body >= 24
+
+
+@pytest.mark.parametrize("palette", [DEFAULT, HIGH_CONTRAST], ids=lambda p: p.name)
+def test_every_text_colour_has_seven_to_one_on_its_fill(palette: object) -> None:
+    pairs = [
+        ("text", "background"),
+        ("surface_text", "surface"),
+        ("button_text", "button"),
+        ("tile_text", "tile"),
+        ("help_text", "help"),
+        ("alert_text", "alert"),
+        ("text", "bar"),
+    ]
+    for text, fill in pairs:
+        ratio = contrast_ratio(hex_rgba(getattr(palette, text)), hex_rgba(getattr(palette, fill)))
+        assert ratio >= 7, (text, fill, ratio)
+
+
+def test_contrast_ratio_matches_wcag_examples() -> None:
+    assert contrast_ratio(hex_rgba("#000000"), hex_rgba("#FFFFFF")) == pytest.approx(21)
+    assert contrast_ratio(hex_rgba("#777777"), hex_rgba("#FFFFFF")) == pytest.approx(4.48, 0.01)
+
+
+# ---- idle ------------------------------------------------------------------------------------
+
+
+def test_idle_warns_after_two_minutes_then_resets_after_twenty_seconds() -> None:
+    timer = IdleTimer(last_touch=0)
+    assert timer.tick(119.9, at_rest=False) is None
+    assert timer.tick(120, at_rest=False) is Event.WARN
+    assert timer.seconds_left(121) == 19
+    assert timer.tick(139.9, at_rest=False) is None
+    assert timer.tick(140, at_rest=False) is Event.RESET
+    # After the reset, home at rest: signage after its own quiet time, not another warning.
+    assert timer.tick(140 + 179, at_rest=True) is None
+    assert timer.tick(140 + 180, at_rest=True) is Event.SIGNAGE
+    assert timer.tick(140 + 500, at_rest=True) is None
+
+
+def test_a_touch_during_the_warning_keeps_the_session() -> None:
+    timer = IdleTimer(last_touch=0)
+    assert timer.tick(120, at_rest=False) is Event.WARN
+    timer.touched(130)
+    assert timer.tick(145, at_rest=False) is None
+    assert timer.tick(250, at_rest=False) is Event.WARN
+
+
+def test_accessible_mode_doubles_the_time() -> None:
+    timer = IdleTimer(last_touch=0, accessible=True)
+    assert timer.tick(239, at_rest=False) is None
+    assert timer.tick(240, at_rest=False) is Event.WARN
+    assert timer.tick(279, at_rest=False) is None
+    assert timer.tick(280, at_rest=False) is Event.RESET
+
+
+# ---- PIN -------------------------------------------------------------------------------------
+
+
+def test_pin_is_stored_hashed_in_a_private_file(tmp_path: Path) -> None:
+    path = set_pin(tmp_path, "4711")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert "4711" not in text
+    assert '"kdf": "scrypt"' in text
+    assert verify_pin(tmp_path, "4711")
+    assert not verify_pin(tmp_path, "4712")
+    set_pin(tmp_path, "4711")
+    assert path.read_text() != text  # a fresh salt each time
+
+
+@pytest.mark.parametrize("bad", ["", "123", "12a4", "１２３４", "1234567890123"])
+def test_pin_format_is_refused(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(PinError):
+        set_pin(tmp_path, bad)
+    assert not (tmp_path / PIN_FILE).exists()
+
+
+def test_wrong_pins_in_a_row_lock_for_a_while(tmp_path: Path) -> None:
+    set_pin(tmp_path, "4711")
+    clock = FakeClock()
+    gate = PinGate(tmp_path, clock)
+    for _ in range(MAX_WRONG):
+        assert not gate.try_pin("0000")
+    assert gate.locked_for() == LOCK_S
+    assert not gate.try_pin("4711")  # the right PIN is refused while locked
+    clock.advance(LOCK_S)
+    assert gate.try_pin("4711")
+
+
+def test_no_pin_file_opens_nothing(tmp_path: Path) -> None:
+    assert not PinGate(tmp_path, FakeClock()).try_pin("0000")
+
+
+def _dorfhub(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "node.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+def test_set_pin_command(tmp_path: Path) -> None:
+    from tests.kiosk.hubhome import make_hub_home
+
+    home = make_hub_home(tmp_path).path
+    short = _dorfhub("kiosk", "set-pin", "--home", str(home), stdin="123\n123\n")
+    assert short.returncode == 1
+    assert short.stderr.count("\n") == 1
+    assert "at least 4 digits" in short.stderr
+    differ = _dorfhub("kiosk", "set-pin", "--home", str(home), stdin="1234\n1235\n")
+    assert differ.returncode == 1
+    assert not (home / PIN_FILE).exists()
+    done = _dorfhub("kiosk", "set-pin", "--home", str(home), stdin="2580\n2580\n")
+    assert done.returncode == 0, done.stderr
+    assert verify_pin(home, "2580")
+    bad_size = _dorfhub("kiosk", "--home", str(home), "--size", "huge")
+    assert bad_size.returncode == 2
+    assert bad_size.stderr.count("\n") == 1
+
+
+# ---- QR payloads -----------------------------------------------------------------------------
+
+
+def _notice(**changes: object) -> Notice:
+    fields: dict[str, object] = {
+        "id": "n-1",
+        "title": {"de": "Seniorennachmittag; Musik, Kuchen", "en": "Afternoon"},
+        "body": {"de": "Kaffee\nund Kuchen"},
+        "category": "veranstaltung",
+        "priority": "normal",
+        "valid_from": 0,
+        "valid_until": None,
+        "event_start": 1_767_276_000_000,
+        "event_end": None,
+        "place": "Pfarrheim",
+        "target_hubs": [],
+        "target_groups": [],
+        "attachments": [],
+        "author": "a",
+        "author_name": "Verwaltung",
+        "published_at": 0,
+        "updated_at": 0,
+        "retracted": False,
+    }
+    fields.update(changes)
+    return Notice(**fields)  # type: ignore[arg-type]
+
+
+def test_event_qr_holds_a_calendar_entry() -> None:
+    text = qr.payload(_notice(), "de", 1_767_000_000_000)
+    lines = text.split("\r\n")
+    assert lines[:4] == [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Dorfhub//Kiosk//DE",
+        "BEGIN:VEVENT",
+    ]
+    assert "DTSTART:20260101T140000Z" in lines
+    assert "DTEND:20260101T150000Z" in lines  # an event without an end lasts an hour
+    assert "SUMMARY:Seniorennachmittag\\; Musik\\, Kuchen" in lines
+    assert "LOCATION:Pfarrheim" in lines
+    assert "DESCRIPTION:Kaffee\\nund Kuchen" in lines
+    assert lines[-3:] == ["END:VEVENT", "END:VCALENDAR", ""]
+    assert "SUMMARY:Afternoon" in qr.payload(_notice(), "en", 0)
+    assert "SUMMARY:Seniorennachmittag" in qr.payload(_notice(), "de-LS", 0)  # German fallback
+
+
+def test_notice_qr_holds_the_text_and_stays_small() -> None:
+    long_body = {"de": "Wort " * 1000}
+    text = qr.payload(_notice(event_start=None, body=long_body), "de", 0)
+    assert text.startswith("Seniorennachmittag; Musik, Kuchen\n\nWort")
+    assert len(text) <= qr.MAX_TEXT_CHARS
+    assert text.endswith("…")
+    assert segno.make(text, error="m").version <= 15
+    assert qr.png(text)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---- catalogs and strings --------------------------------------------------------------------
+
+
+def test_every_message_has_all_three_translations() -> None:
+    catalogs = {language: load_catalog(language) for language in LANGUAGES}
+    keys = set(catalogs["de"])
+    assert len(keys) > 80
+    for language, catalog in catalogs.items():
+        assert set(catalog) == keys, language
+        empty = [key for key, text in catalog.items() if not text.strip() or text == key]
+        assert empty == [], language
+
+
+def _used_keys() -> set[str]:
+    used: set[str] = set()
+    pattern = re.compile(r"""(?:\bt|\btr|_tell)\(\s*"([a-z_.-]+)\"""")
+    for path in [*KIOSK.rglob("*.py"), *KIOSK.rglob("*.kv")]:
+        used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    return used
+
+
+def test_every_key_the_screens_use_is_in_the_catalogs() -> None:
+    keys = set(load_catalog("de"))
+    used = _used_keys()
+    assert len(used) > 60
+    prefixes = {key for key in used if key.endswith(".")}  # "category." + a name
+    assert used - prefixes - keys == set()
+    from content.bodies import CATEGORIES, PRIORITIES
+
+    dynamic = {f"category.{name}" for name in CATEGORIES}
+    dynamic |= {f"priority.{name}" for name in PRIORITIES}
+    dynamic |= {"guide.state.open", "guide.state.done", "help.error_name", "help.error_phone"}
+    assert dynamic - keys == set()
+
+
+def test_kv_files_show_no_text_outside_the_catalogs() -> None:
+    offending = []
+    for path in sorted((KIOSK / "screens").glob("*.kv")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not re.match(r"\s*text:", line):
+                continue
+            # Catalog look-ups are fine; any other quoted text with letters is not.
+            rest = re.sub(r"""app\.t\(\s*("[^"]*"|'[^']*')""", "app.t(KEY", line)
+            rest = re.sub(r"""("[a-z_.-]+"\s+if\s+[^"]+\s+else\s+"[a-z_.-]+")""", "KEYS", rest)
+            for literal in re.findall(r""""([^"]*)"|'([^']*)'""", rest):
+                text = (literal[0] or literal[1]).encode().decode("unicode_escape")
+                if re.search(r"[A-Za-zÄÖÜäöüß]", text) and not re.fullmatch(r"[a-z_.-]+", text):
+                    offending.append(f"{path.name}:{number}: {text!r}")
+    assert offending == []
+
+
+def test_python_sets_no_visible_text_directly() -> None:
+    """Assignments to text-like attributes and `text=` arguments carry no word literals."""
+    visible = {"text", "message", "error_text", "title_text", "body_text", "hours_text"}
+    offending = []
+    for path in sorted(KIOSK.rglob("*.py")):
+        if path.name == "speech.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            values = []
+            if isinstance(node, ast.Assign):
+                values += [
+                    node.value
+                    for target in node.targets
+                    if isinstance(target, ast.Attribute) and target.attr in visible
+                ]
+            if isinstance(node, ast.Call):
+                values += [kw.value for kw in node.keywords if kw.arg in visible]
+            for value in values:
+                offending += [f"{path.name}:{line}: {text!r}" for line, text in _words(value)]
+    assert offending == []
+
+
+def _words(node: ast.AST) -> list[tuple[int, str]]:
+    """String constants with words in an expression, not looking into calls (whose arguments
+    are keys and field names: `t("help.error")`, `notice.text("title", lang)`)."""
+    if isinstance(node, ast.Call):
+        return []
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        colour = re.fullmatch(r"#[0-9A-Fa-f]{6}", node.value)
+        found = re.search(r"[A-Za-zÄÖÜäöüß]{2,}", node.value) and not colour
+        return [(node.lineno, node.value)] if found else []
+    return [hit for child in ast.iter_child_nodes(node) for hit in _words(child)]
