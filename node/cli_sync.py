@@ -13,6 +13,7 @@ from content.log import Log
 from node.cli import CommandTree, open_home
 from node.daemon import SyncLoop, serve
 from node.home import Home
+from node.sensing import SensorLoop, configured_sensors
 from sync import enrollment, peers
 from sync.bundle import export_bundle, import_bundle
 from sync.discovery import DEFAULT_PORT, Discovery, browse
@@ -70,6 +71,7 @@ def cmd_hub(args: argparse.Namespace) -> int:
         return targets + [url for url in found if url not in targets]
 
     loop = SyncLoop(home, peer_urls, config.server_url)
+    sensing = SensorLoop(home, configured_sensors(home))
     if args.discover:
         discovery = Discovery(
             home.identity().key_id,
@@ -81,11 +83,16 @@ def cmd_hub(args: argparse.Namespace) -> int:
             loop.wake,
         )
         discovery.start()
+    if sensing.sensors:
+        sensing.start()
     try:
         serve(home, args.host, args.port, loop)
     finally:
         if discovery is not None:
             discovery.close()
+        if sensing.is_alive():
+            sensing.stop.set()
+            sensing.join(timeout=10)
     return 0
 
 

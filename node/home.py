@@ -13,6 +13,7 @@ import os
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 import tomli_w
@@ -84,8 +85,24 @@ class Home:
             return NodeConfig(**tomllib.load(handle)["node"])
 
     def save_config(self, config: NodeConfig) -> None:
+        """Write the [node] table; every other table ([[sensors]], …) is kept as it was."""
+        document: dict[str, Any] = {}
+        if self.config_path.exists():
+            with self.config_path.open("rb") as handle:
+                document = tomllib.load(handle)
+        document["node"] = asdict(config)
+        self._write_config(document)
+
+    def save_table(self, name: str, value: Any) -> None:
+        """Replace one top-level table or array of tables (for example `sensors`)."""
+        with self.config_path.open("rb") as handle:
+            document = tomllib.load(handle)
+        document[name] = value
+        self._write_config(document)
+
+    def _write_config(self, document: dict[str, Any]) -> None:
         temporary = self.config_path.with_suffix(".tmp")
-        temporary.write_bytes(tomli_w.dumps({"node": asdict(config)}).encode())
+        temporary.write_bytes(tomli_w.dumps(document).encode())
         temporary.replace(self.config_path)
 
     def create_identity(self, file_name: str, name: str, protect: bool = False) -> Identity:
