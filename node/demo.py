@@ -1,6 +1,7 @@
 """`dorfhub demo`: a town server and two village hubs in ./demo-data, running and syncing.
 
-The town server and the hub daemons are real processes on 127.0.0.1. The hubs enrol with a
+The town server and the hub daemons are real processes on 127.0.0.1; each hub reads three
+emulated room sensors on ptys (node/demo_sensors.py). The hubs enrol with a
 pairing code that the administrator approves; the administrator publishes a realistic
 noticeboard, and the hubs receive it over the peer API within about a second (the long-poll).
 Each node prints its board, re-verifies its log and shows the same digest.
@@ -29,6 +30,7 @@ from content.log import Log
 from content.verify import verify_store
 from kiosk.pin import set_pin
 from node.board import LOCAL_TIME, render_board
+from node.demo_sensors import emulated_sensors, show_room_climate
 from node.home import Home
 from node.setup import init_network, init_node, join_server
 from sync import enrollment
@@ -60,10 +62,11 @@ def run_demo(directory: Path, keep_running: bool = False, kiosk: bool = False) -
     town = _town(directory)
     with _running(town, "serve"):
         hubs = [_hub(directory, town, name) for name in HUBS]
-        with _all_running(hubs):
+        with emulated_sensors(hubs), _all_running(hubs):
             _publish_and_watch(town, hubs)
             _wait_until_equal([town, *hubs])
             _show(town, hubs)
+            show_room_climate(hubs)
             with _kiosk(hubs[0]) if kiosk else nullcontext() as window:
                 if keep_running:
                     _serve_until_interrupted(town, hubs)

@@ -24,6 +24,9 @@ def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
     digests = re.findall(r"Digest ([0-9a-f]{32})\s+ok", out)
     assert len(digests) == 3
     assert len(set(digests)) == 1
+    climate = out.split("Raumklima (emulierte Sensoren):")[1]
+    assert re.search(r"Ringelai\s+2\d,\d °C, \d\d % rel\. Feuchte, CO₂ \d{3} ppm", climate)
+    assert re.search(r"Perlesreut\s+2\d,\d °C, .*CO₂ 1\d{3} ppm", climate)  # stuffy
 
 
 def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:
