@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from content.sensors import HUMIDITY_HIGH, PARTICULATES, WINDOW_MS
+from content.thresholds import MEAN_24H_MIN_COVERAGE, MEAN_24H_MS
 from hardware.readings import OK, Reading
-from hardware.thresholds import MEAN_24H_MIN_COVERAGE, MEAN_24H_MS
 
 MIN_SAMPLES = 3
 HUMIDITY_LIMIT = 70.0

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from content.thresholds import Level, Rule
 from hardware.readings import OK
-from hardware.thresholds import Level, Rule
 
 ChangeKind = Literal["raised", "updated", "cleared"]
 PLACE = {

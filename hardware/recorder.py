@@ -46,10 +46,10 @@ from content.sensors import (
     rollup_entity,
 )
 from content.store import Store
+from content.thresholds import CO2, HEAT, MEAN_24H_MS, RULES_BY_NAME, Rule, felt_temperature
 from hardware.aggregate import Aggregate, aggregate_window, mean_24h, window_start
 from hardware.alerts import AlertChange, AlertMachine, alert_texts
 from hardware.readings import OK, STALE, Reading
-from hardware.thresholds import CO2, HEAT, MEAN_24H_MS, RULES_BY_NAME, Rule, felt_temperature
 
 log = logging.getLogger("dorfhub.sensors")
 

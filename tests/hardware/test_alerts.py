@@ -17,9 +17,7 @@ from content.bodies import encode_body
 from content.identity import Identity
 from content.log import AppendRefused, Log
 from content.ops import RawOp
-from hardware.alerts import AlertChange, AlertMachine, alert_texts
-from hardware.readings import DISCONNECTED, OK, STALE, WARMING
-from hardware.thresholds import (
+from content.thresholds import (
     CO2,
     HEAT,
     PM2_5,
@@ -27,7 +25,10 @@ from hardware.thresholds import (
     TABLE_VERSION,
     felt_temperature,
     heat_index_c,
+    level_now,
 )
+from hardware.alerts import AlertChange, AlertMachine, alert_texts
+from hardware.readings import DISCONNECTED, OK, STALE, WARMING
 from tests.content.helpers import next_position, notice_bytes, sign_op
 from tests.hardware.room import MINUTE, T0, Room, make_room
 
@@ -334,3 +335,21 @@ def test_an_alert_needs_all_three_languages(room: Room) -> None:
     entity = sensors.alert_entity(room.hub.key_id, "bme280-1", "heat", T0)
     with pytest.raises(AppendRefused, match="de, en and de-LS"):
         room.hub_log.append(room.hub, "sensor.alert", entity, encode_body(body))
+
+
+@pytest.mark.parametrize(
+    ("quantity", "value", "level"),
+    [
+        ("co2", 720.0, "good"),
+        ("co2", 1000.0, "ventilate"),
+        ("co2", 2400.0, "unacceptable"),
+        ("temperature", 31.9, "good"),
+        ("temperature", 32.0, "strong"),
+        ("temperature", 38.5, "extreme"),
+        ("pm2_5", 16.0, "exceeded"),
+        ("pm10", 45.0, "good"),
+        ("humidity", 95.0, "good"),  # no rule
+    ],
+)
+def test_the_level_a_current_value_reaches(quantity: str, value: float, level: str) -> None:
+    assert level_now(quantity, value) == level
