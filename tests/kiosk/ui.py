@@ -79,17 +79,29 @@ def _inside(box: tuple[float, float, float, float], clip: Any) -> bool:
     return clip[0] <= cx <= clip[2] and clip[1] <= cy <= clip[3]
 
 
-def visible(app: Any) -> list[Any]:
+def _visible_with_clip(app: Any) -> list[tuple[Any, Any]]:
     found = []
     for layer in layers(app):
         for node, clip in _walk(layer, None):
             if _inside(rect(node), clip):
-                found.append(node)
+                found.append((node, clip))
     return found
+
+
+def visible(app: Any) -> list[Any]:
+    return [node for node, _ in _visible_with_clip(app)]
 
 
 def targets(app: Any) -> list[Any]:
     return [node for node in visible(app) if isinstance(node, KButton)]
+
+
+def touchable_rect(node: Any, clip: Any) -> tuple[float, float, float, float]:
+    """The part of a target a finger can reach: a list row half scrolled out is cut off."""
+    x0, y0, x1, y1 = rect(node)
+    if clip is None:
+        return x0, y0, x1, y1
+    return max(x0, clip[0]), max(y0, clip[1]), min(x1, clip[2]), min(y1, clip[3])
 
 
 def fill(node: Any) -> tuple[float, ...] | None:
@@ -139,9 +151,10 @@ def check_layout(app: Any) -> dict[str, Any]:
 
     screen = app.reference
     problems: list[str] = []
-    found = targets(app)
-    boxes = [(node, rect(node)) for node in found]
-    for node, (x0, y0, x1, y1) in boxes:
+    shown = [(node, clip) for node, clip in _visible_with_clip(app) if isinstance(node, KButton)]
+    found = [node for node, _ in shown]
+    for node in found:
+        x0, y0, x1, y1 = rect(node)
         width, height = x1 - x0, y1 - y0
         name = _name(node)
         if min(width, height) < MIN_TARGET_PX:
@@ -157,6 +170,7 @@ def check_layout(app: Any) -> dict[str, Any]:
         )
         if non_text < 3:
             problems.append(f"{name}: target contrast {non_text:.2f} against its background")
+    boxes = [(node, touchable_rect(node, clip)) for node, clip in shown]
     for index, (first, a) in enumerate(boxes):
         for second, b in boxes[index + 1 :]:
             gap = max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3])
