@@ -8,7 +8,8 @@ missing translation shows up as a key, never as silently German text in an Engli
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,12 @@ def load_catalog(language: str) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=4096)
+def _short_date(language: str, day: date) -> str:
+    # A list of thousands of notices has few distinct days; Babel takes tens of µs per call.
+    return str(format_date(day, format="medium", locale=_BABEL_LOCALE[language]))
+
+
 class Translator:
     """Looks keys up in the current language; `t(key, **values)` formats placeholders."""
 
@@ -63,8 +70,7 @@ class Translator:
         return str(format_time(moment, format="HH:mm", locale=_BABEL_LOCALE[language]))
 
     def short_date(self, language: str, ms: int) -> str:
-        moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
-        return str(format_date(moment.date(), format="medium", locale=_BABEL_LOCALE[language]))
+        return _short_date(language, datetime.fromtimestamp(ms / 1000, LOCAL_TIME).date())
 
     def number(self, language: str, value: float) -> str:
         """One decimal, in the language's way (German: 82,5)."""
