@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from content.booking_ids import practice_owns
 from content.ops import Header
 from content.roles import KEY_KINDS, OWN_REQUESTS_ONLY, ROLE_KINDS, ROOT, help_request_prefix
 
@@ -67,7 +68,7 @@ def authorize(header: Header, is_root: bool, record: KeyRecord | None) -> Verdic
         return Verdict("denied", f"{header.kind} needs another role than {', '.join(roles)}")
     usable = [g for g in usable if _may_touch(g["role"], header)]
     if not usable:
-        return Verdict("denied", "a hub may update only the help requests it made itself")
+        return Verdict("denied", _not_yours(header.kind))
     if header.kind in KEY_KINDS:
         usable = [g for g in usable if g["may_grant"]]
         if not usable:
@@ -81,7 +82,15 @@ def _may_touch(role: str, header: Header) -> bool:
     """Whether the role may write this kind about this entity (a hub: its own requests only)."""
     if header.kind not in OWN_REQUESTS_ONLY.get(role, frozenset()):
         return True
+    if role == "practice":
+        return practice_owns(header.kind, header.entity, header.author)
     return header.entity.startswith(help_request_prefix(header.author))
+
+
+def _not_yours(kind: str) -> str:
+    if kind == "help.update":
+        return "a hub may update only the help requests it made itself"
+    return f"a practice may write {kind} only about itself, its own slots and their bookings"
 
 
 def _within(grant: dict[str, Any], time_ms: int) -> bool:

@@ -11,6 +11,16 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from content.booking_bodies import (
+    BOOKING_SCHEMAS,
+    CancelBody,
+    DecisionBody,
+    PracticeMetaBody,
+    SlotBody,
+    SlotWithdrawBody,
+    check_booking_op,
+    check_request_header,
+)
 from content.ops import Header, Hex32, NonNegativeInt, OpError
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
 from content.sealing import SealError, recipients_of
@@ -131,6 +141,7 @@ SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "help.update": HelpUpdateBody,
     "sensor.rollup": SensorRollupBody,
     "sensor.alert": SensorAlertBody,
+    **BOOKING_SCHEMAS,
 }
 _decoders = {kind: msgspec.json.Decoder(schema) for kind, schema in SCHEMAS.items()}
 _any_object = msgspec.json.Decoder(dict[str, Any])
@@ -161,6 +172,8 @@ def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False)
         raise OpError(f"{header.kind} is a report about its author's own node")
     if header.kind == "help.request" and _names_another_author(header):
         raise OpError("a help request's id names another author")
+    if header.kind == "booking.request":
+        check_request_header(header)
     sealed = header.kind in SEALED_KINDS
     if not sealed and header.sealed_to:
         raise OpError(f"{header.kind} bodies are public and must not be sealed")
@@ -209,6 +222,10 @@ def _check_json(header: Header, body: bytes) -> Any:
     elif isinstance(parsed, SensorRollupBody | SensorAlertBody):
         # A hub speaks only about its own sensors: checked here, so every node refuses it.
         check_sensor_op(header, parsed)
+    elif isinstance(
+        parsed, PracticeMetaBody | SlotBody | SlotWithdrawBody | DecisionBody | CancelBody
+    ):
+        check_booking_op(header, parsed)
     return parsed
 
 

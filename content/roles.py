@@ -17,23 +17,35 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "article.retract",
             "slot.publish",
             "slot.withdraw",
+            "practice.meta",
         }
     ),
-    "server": frozenset({"booking.decision", "moderation.accept", "server.status"}),
+    "server": frozenset(
+        {
+            "booking.decision",
+            "moderation.accept",
+            "server.status",
+            # Cancels bookings of withdrawn slots; raises a help request when it must reject.
+            "booking.cancel",
+            "help.request",
+        }
+    ),
     "hub": frozenset(
         {
             "hub.status",
             "sensor.rollup",
             "sensor.alert",
             "booking.request",
+            # Honoured for its own requests, or with the booking code (content/booking.py).
+            "booking.cancel",
             "help.request",
             # Only for help requests it made itself: see OWN_REQUESTS_ONLY.
             "help.update",
             "submission.put",
         }
     ),
-    "guide": frozenset({"help.update", "booking.request"}),
-    "practice": frozenset({"slot.publish", "slot.withdraw", "booking.cancel"}),
+    "guide": frozenset({"help.update", "booking.request", "booking.cancel"}),
+    "practice": frozenset({"slot.publish", "slot.withdraw", "booking.cancel", "practice.meta"}),
 }
 
 GRANTABLE_ROLES = frozenset(ROLE_KINDS) - {ROOT}
@@ -44,8 +56,12 @@ SEALED_KINDS = frozenset({"booking.request", "help.request", "submission.put"})
 TIME_AUTHORITIES = frozenset({ROOT, "admin", "server"})
 KNOWN_KINDS = frozenset().union(*ROLE_KINDS.values())
 # Kinds a role may author only about its own entities (content/authority.py checks the entity):
-# a hub marks its own help requests done, a guide any of them.
-OWN_REQUESTS_ONLY: dict[str, frozenset[str]] = {"hub": frozenset({"help.update"})}
+# a hub marks its own help requests done, a guide any of them; a practice writes only about itself,
+# its slots and their bookings (the ids say whose they are: content/booking_ids.py).
+OWN_REQUESTS_ONLY: dict[str, frozenset[str]] = {
+    "hub": frozenset({"help.update"}),
+    "practice": frozenset({"practice.meta", "slot.publish", "slot.withdraw", "booking.cancel"}),
+}
 
 
 def help_request_prefix(author: str) -> str:

@@ -212,4 +212,118 @@ MIGRATIONS: list[str] = [
             SELECT 1 FROM ops p WHERE p.kind = 'help.update' AND p.entity = o.entity
             AND (p.lamport > o.lamport OR (p.lamport = o.lamport AND p.author > o.author)));
     """,
+    # 6: telemedicine booking (content/booking*.py): views of practice.meta, slot.publish /
+    # slot.withdraw, booking.request, booking.decision and booking.cancel; the state of each
+    # request as an SQL view over them (order-independent: computed when read); and, local to
+    # the town server, the seats whose trigger enforces capacity and the practices' feed tokens.
+    """
+    CREATE TABLE practices (
+        key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        address TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        specialty TEXT NOT NULL,
+        video_url TEXT NOT NULL,
+        services TEXT NOT NULL,
+        op_id TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        author TEXT NOT NULL,
+        lamport INTEGER NOT NULL
+    );
+    CREATE TABLE slots (
+        id TEXT PRIMARY KEY,
+        practice TEXT NOT NULL,
+        service_id TEXT,
+        service TEXT,
+        start INTEGER,
+        end INTEGER,
+        capacity INTEGER,
+        place TEXT,
+        op_id TEXT REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        author TEXT,
+        lamport INTEGER,
+        withdraw_op TEXT REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        withdrawn_at INTEGER
+    );
+    CREATE INDEX slots_practice_start ON slots (practice, start);
+    CREATE INDEX slots_start ON slots (start);
+    CREATE TABLE booking_requests (
+        id TEXT PRIMARY KEY,
+        slot_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        on_behalf INTEGER NOT NULL,
+        op_id TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        lamport INTEGER NOT NULL,
+        time INTEGER NOT NULL
+    );
+    CREATE INDEX booking_requests_slot ON booking_requests (slot_id);
+    CREATE TABLE booking_decisions (
+        request_id TEXT PRIMARY KEY,
+        slot_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        code TEXT,
+        alternatives TEXT NOT NULL,
+        reason TEXT,
+        op_id TEXT NOT NULL REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        author TEXT NOT NULL,
+        lamport INTEGER NOT NULL,
+        time INTEGER NOT NULL
+    );
+    CREATE INDEX booking_decisions_slot ON booking_decisions (slot_id, outcome);
+    CREATE INDEX booking_decisions_code ON booking_decisions (code);
+    CREATE TABLE booking_cancels (
+        op_id TEXT PRIMARY KEY REFERENCES ops (id) DEFERRABLE INITIALLY DEFERRED,
+        request_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        code TEXT,
+        reason TEXT NOT NULL,
+        lamport INTEGER NOT NULL,
+        time INTEGER NOT NULL
+    );
+    CREATE INDEX booking_cancels_request ON booking_cancels (request_id);
+    CREATE VIEW booking_states AS
+    SELECT *, CASE
+            WHEN outcome = 'rejected' THEN 'rejected'
+            WHEN cancelled_at IS NOT NULL THEN 'cancelled'
+            WHEN outcome = 'confirmed' THEN 'confirmed'
+            ELSE 'pending' END AS state
+    FROM (
+        SELECT ids.id AS request_id,
+            substr(ids.id, 3, 77) AS slot_id,
+            substr(ids.id, 5, 64) AS practice,
+            substr(ids.id, 81, 1) = 'g' AS on_behalf,
+            r.author AS requester,
+            r.time AS requested_at,
+            d.outcome, d.code, d.alternatives, d.reason, d.time AS decided_at,
+            d.author AS decided_by,
+            (SELECT min(x.time) FROM booking_cancels x WHERE x.request_id = ids.id AND (
+                substr(x.author, 1, 32) = substr(ids.id, 83, 32)
+                OR x.author = substr(ids.id, 5, 64)
+                OR (x.code IS NOT NULL AND x.code = d.code)
+                OR x.author IN (SELECT k.key FROM keys k, json_each(k.grants) g
+                                WHERE json_extract(g.value, '$.role') = 'server'))
+            ) AS cancelled_at
+        FROM (SELECT id FROM booking_requests UNION SELECT request_id FROM booking_decisions) ids
+        LEFT JOIN booking_requests r ON r.id = ids.id
+        LEFT JOIN booking_decisions d ON d.request_id = ids.id
+    );
+    CREATE TABLE booking_seats (
+        slot_id TEXT NOT NULL,
+        seat_no INTEGER NOT NULL CHECK (seat_no >= 0),
+        request_id TEXT NOT NULL UNIQUE,
+        taken_at INTEGER NOT NULL,
+        PRIMARY KEY (slot_id, seat_no)
+    );
+    CREATE TRIGGER booking_seats_capacity BEFORE INSERT ON booking_seats
+    WHEN (SELECT count(*) FROM booking_seats WHERE slot_id = NEW.slot_id)
+        >= coalesce((SELECT capacity FROM slots WHERE id = NEW.slot_id
+                     AND withdraw_op IS NULL AND start IS NOT NULL), 0)
+    BEGIN
+        SELECT RAISE(ABORT, 'booking_seats: the slot has no free seat');
+    END;
+    CREATE TABLE feed_tokens (
+        practice TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        created INTEGER NOT NULL
+    );
+    """,
 ]

@@ -14,6 +14,14 @@ from typing import Any, ClassVar
 import msgspec
 
 from content.bodies import GrantBody, HelpUpdateBody, NoticeBody, RevokeBody, decode_body
+from content.booking_bodies import CancelBody
+from content.booking_views import (
+    fold_cancel,
+    fold_decision,
+    fold_practice,
+    fold_request,
+    fold_slot,
+)
 from content.identity import network_id_for
 from content.ops import STORED_OP_COLUMNS, StoredOp
 from content.search import search_text
@@ -426,6 +434,79 @@ class HelpStatesView(View):
         conn.execute("DELETE FROM help_states WHERE request_id = ?", (entity,))
 
 
+class PracticesView(View):
+    """Each practice's public record (name, address, phone, services), last writer wins."""
+
+    name = "practices"
+    kinds = frozenset({"practice.meta"})
+    tables: ClassVar[dict[str, str]] = {"practices": "key"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        fold_practice(conn, op.id, op.author, op.lamport, op.entity, parsed_body(op))
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM practices WHERE key = ?", (entity,))
+
+
+class SlotsView(View):
+    """Bookable slots: the latest publication wins; a withdrawal is for good."""
+
+    name = "slots"
+    kinds = frozenset({"slot.publish", "slot.withdraw"})
+    tables: ClassVar[dict[str, str]] = {"slots": "id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        body = parsed_body(op)
+        fold_slot(conn, op.id, op.author, op.lamport, op.time, op.kind, op.entity, body)
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM slots WHERE id = ?", (entity,))
+
+
+class BookingRequestsView(View):
+    """The public facts of each booking request (its id says slot, author and on-behalf)."""
+
+    name = "booking_requests"
+    kinds = frozenset({"booking.request"})
+    tables: ClassVar[dict[str, str]] = {"booking_requests": "id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        fold_request(conn, op.id, op.author, op.lamport, op.time, op.entity)
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM booking_requests WHERE id = ?", (entity,))
+
+
+class BookingDecisionsView(View):
+    """The town server's decision on each request (the first one, should there be two)."""
+
+    name = "booking_decisions"
+    kinds = frozenset({"booking.decision"})
+    tables: ClassVar[dict[str, str]] = {"booking_decisions": "request_id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        body = parsed_body(op)
+        fold_decision(conn, op.id, op.author, op.lamport, op.time, op.entity, body)
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM booking_decisions WHERE request_id = ?", (entity,))
+
+
+class BookingCancelsView(View):
+    """Every cancel op as a fact; the booking_states SQL view decides which ones count."""
+
+    name = "booking_cancels"
+    kinds = frozenset({"booking.cancel"})
+    tables: ClassVar[dict[str, str]] = {"booking_cancels": "op_id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        body: CancelBody = parsed_body(op)
+        fold_cancel(conn, op.id, op.author, op.lamport, op.time, op.entity, body.code, body.reason)
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM booking_cancels WHERE request_id = ?", (entity,))
+
+
 VIEWS: tuple[View, ...] = (
     KeysView(),
     NoticesView(),
@@ -435,6 +516,11 @@ VIEWS: tuple[View, ...] = (
     SensorRollupsView(),
     SensorAlertsView(),
     HelpStatesView(),
+    PracticesView(),
+    SlotsView(),
+    BookingRequestsView(),
+    BookingDecisionsView(),
+    BookingCancelsView(),
 )
 VIEWS_BY_KIND: dict[str, tuple[View, ...]] = {}
 for _view in VIEWS:

@@ -1,0 +1,317 @@
+"""The town server's booking authority: decide requests in the order they reached it.
+
+Capacity is enforced by the database, not by a re-check: a confirmation takes a row in the local
+`booking_seats` table, whose trigger refuses a row beyond the slot's capacity (schema migration
+6). The decision op is appended in the same transaction as the seat, so a crash leaves neither or
+both, and a request id is decided once (its seat row is unique, and a decided request is never
+looked at again), however often the request is retried or re-sent.
+
+On a rejection the server raises a help request for a guide to call the resident. The server
+raises it, not the hub: the server can open the sealed request (the hub cannot, and keeps no
+plaintext), it decides within a second of the push whether or not the hub stays online, and the
+help request then reaches every guide from the always-on server.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+
+import msgspec
+
+from content.booking import (
+    MINUTE,
+    SERVER_ROLE,
+    _role_seal_keys,
+    _timing_problem,
+    get_slot,
+    open_request,
+)
+from content.booking_bodies import (
+    CODE_ALPHABET,
+    MAX_ALTERNATIVES,
+    BookingPersonBody,
+    CancelBody,
+    DecisionBody,
+    ServiceBody,
+)
+from content.booking_ids import slot_of_request
+from content.booking_log import append_in
+from content.clock import trusted_now
+from content.help import HelpRequestBody
+from content.identity import Identity
+from content.roles import help_request_prefix
+from content.sealing import MAX_RECIPIENTS, SealError, seal
+from content.store import Store
+
+GUIDE_ROLE = "guide"
+_service = msgspec.json.Decoder(ServiceBody)
+
+
+@dataclass
+class AllocationReport:
+    confirmed: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    freed: list[str] = field(default_factory=list)  # seats given back (cancelled, withdrawn)
+    help_requests: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.confirmed or self.rejected or self.freed)
+
+
+def allocate(store: Store, server: Identity, now_ms: int | None = None) -> AllocationReport:
+    """Free the seats of cancelled bookings and withdrawn slots, then decide every request
+    without a decision, oldest arrival first. One transaction per decision."""
+    report = AllocationReport()
+    network_id = store.network_id
+    if network_id is None:
+        return report
+    _free_seats(store, server, network_id, report, now_ms)
+    for request_id in _undecided(store.conn):
+        with store.write() as conn:
+            _decide(conn, network_id, server, request_id, report, now_ms)
+    return report
+
+
+def _undecided(conn: sqlite3.Connection) -> list[str]:
+    """Requests with no decision and not cancelled, in the order they reached this node. A
+    request its hub cancelled before the server saw it ends cancelled, never decided."""
+    rows = conn.execute(
+        "SELECT r.id, EXISTS (SELECT 1 FROM booking_cancels c WHERE c.request_id = r.id) "
+        "FROM booking_requests r JOIN ops o ON o.id = r.op_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM booking_decisions d WHERE d.request_id = r.id) "
+        "ORDER BY o.rowid"
+    ).fetchall()
+    return [
+        request_id
+        for request_id, has_cancel in rows
+        if not has_cancel or _state(conn, request_id) != "cancelled"
+    ]
+
+
+def _state(conn: sqlite3.Connection, request_id: str) -> str | None:
+    row = conn.execute(
+        "SELECT state FROM booking_states WHERE request_id = ?", (request_id,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _decide(
+    conn: sqlite3.Connection,
+    network_id: str,
+    server: Identity,
+    request_id: str,
+    report: AllocationReport,
+    now_ms: int | None,
+) -> None:
+    # Re-read inside the write transaction: another process may have decided it meanwhile.
+    if conn.execute(
+        "SELECT 1 FROM booking_decisions WHERE request_id = ? UNION ALL "
+        "SELECT 1 FROM booking_seats WHERE request_id = ?",
+        (request_id, request_id),
+    ).fetchone():
+        return
+    if _state(conn, request_id) == "cancelled":
+        return  # cancelled by its hub before the server saw it: it ends cancelled, undecided
+    now = trusted_now(conn).now_ms if now_ms is None else now_ms
+    slot_id = slot_of_request(request_id)
+    assert slot_id is not None
+    person = _person(conn, request_id, server)
+    reason = _refusal(conn, slot_id, now) if person is not None else "invalid"
+    if reason is None:
+        seat = _lowest_free_seat(conn, slot_id)
+        try:
+            conn.execute(
+                "INSERT INTO booking_seats VALUES (?, ?, ?, ?)", (slot_id, seat, request_id, now)
+            )
+        except sqlite3.IntegrityError:
+            reason = "full"  # the seat table's capacity trigger said no
+    if reason is None:
+        body = DecisionBody(outcome="confirmed", slot=slot_id, code=_new_code(conn))
+        _append(conn, network_id, server, "booking.decision", request_id, body, now_ms)
+        report.confirmed.append(request_id)
+        return
+    body = DecisionBody(
+        outcome="rejected",
+        slot=slot_id,
+        reason=reason,  # type: ignore[arg-type]
+        alternatives=alternatives(conn, slot_id, now),
+    )
+    _append(conn, network_id, server, "booking.decision", request_id, body, now_ms)
+    report.rejected.append(request_id)
+    if person is not None:
+        help_id = _raise_help(conn, network_id, server, request_id, person, now, now_ms)
+        if help_id:
+            report.help_requests.append(help_id)
+
+
+def _refusal(conn: sqlite3.Connection, slot_id: str, now: int) -> str | None:
+    row = conn.execute(
+        "SELECT service, start, withdraw_op FROM slots WHERE id = ?", (slot_id,)
+    ).fetchone()
+    if row is None or row[0] is None:
+        return "withdrawn" if row is not None else "unknown_slot"
+    if row[2] is not None:
+        return "withdrawn"
+    return _timing_problem(_service.decode(row[0]), row[1], now)
+
+
+def _person(
+    conn: sqlite3.Connection, request_id: str, server: Identity
+) -> BookingPersonBody | None:
+    try:
+        return open_request(conn, request_id, server)
+    except SealError:
+        return None
+
+
+def _lowest_free_seat(conn: sqlite3.Connection, slot_id: str) -> int:
+    row = conn.execute(
+        "SELECT min(n) FROM (SELECT 0 AS n UNION ALL "
+        "  SELECT seat_no + 1 FROM booking_seats WHERE slot_id = :slot) "
+        "WHERE n NOT IN (SELECT seat_no FROM booking_seats WHERE slot_id = :slot)",
+        {"slot": slot_id},
+    ).fetchone()
+    return int(row[0])
+
+
+def _new_code(conn: sqlite3.Connection) -> str:
+    while True:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        code = f"{raw[:4]}-{raw[4:]}"
+        if not conn.execute("SELECT 1 FROM booking_decisions WHERE code = ?", (code,)).fetchone():
+            return code
+
+
+def alternatives(conn: sqlite3.Connection, slot_id: str, now: int) -> list[str]:
+    """Up to three other slots with a free seat, bookable now: the same practice and service
+    first, nearest in time to the slot asked for, then the same service at other practices."""
+    row = conn.execute(
+        "SELECT practice, service_id, start FROM slots WHERE id = ?", (slot_id,)
+    ).fetchone()
+    if row is None or row[1] is None:
+        return []
+    practice, service_id, start = row
+    rows = conn.execute(
+        "SELECT s.id, s.service, s.start, s.practice = :practice AS same FROM slots s "
+        "WHERE s.service_id = :service AND s.id != :slot AND s.withdraw_op IS NULL "
+        "AND s.start >= :earliest "
+        "AND (SELECT count(*) FROM booking_seats b WHERE b.slot_id = s.id) < s.capacity "
+        "ORDER BY same DESC, abs(s.start - :start), s.id LIMIT 200",
+        {
+            "practice": practice,
+            "service": service_id,
+            "slot": slot_id,
+            "start": start,
+            "earliest": now,
+        },
+    )
+    found = []
+    for other, service, other_start, _ in rows:
+        if _timing_problem(_service.decode(service), other_start, now) is None:
+            found.append(other)
+            if len(found) == MAX_ALTERNATIVES:
+                break
+    return found
+
+
+def _raise_help(
+    conn: sqlite3.Connection,
+    network_id: str,
+    server: Identity,
+    request_id: str,
+    person: BookingPersonBody,
+    now: int,
+    now_ms: int | None,
+) -> str | None:
+    """A sealed help request (content/help.py's format) to the servers and guides: name and
+    phone of the resident whose booking could not be made, and at which hub."""
+    recipients = sorted(
+        {*_role_seal_keys(conn, SERVER_ROLE, now), *_role_seal_keys(conn, GUIDE_ROLE, now)}
+    )
+    if not recipients or len(recipients) > MAX_RECIPIENTS:
+        return None
+    where = f"{person.hub or 'Dorfhub'}: Arzttermin nicht möglich"[:80]
+    body = HelpRequestBody(
+        name=person.name,
+        phone=person.phone,
+        hub=where,
+        on_behalf=bool(person.guide),
+        created=now,
+    )
+    help_id = (
+        help_request_prefix(server.key_id) + uuid.uuid5(uuid.NAMESPACE_URL, request_id).hex[:20]
+    )
+    box = seal(msgspec.json.encode(body), recipients)
+    append_in(
+        conn, network_id, server, "help.request", help_id, box, sealed_to=recipients, time_ms=now_ms
+    )
+    return help_id
+
+
+def _free_seats(
+    store: Store,
+    server: Identity,
+    network_id: str,
+    report: AllocationReport,
+    now_ms: int | None,
+) -> None:
+    """Give back the seats of cancelled bookings; cancel (and free) the bookings of slots that
+    were withdrawn, raising a help request so that someone tells the resident."""
+    conn = store.conn
+    cancelled = conn.execute(
+        "SELECT s.request_id FROM booking_seats s JOIN booking_states b "
+        "ON b.request_id = s.request_id WHERE b.state = 'cancelled' "
+        "AND s.request_id IN (SELECT request_id FROM booking_cancels)"
+    ).fetchall()
+    withdrawn = conn.execute(
+        "SELECT s.request_id FROM booking_seats s JOIN slots t ON t.id = s.slot_id "
+        "WHERE t.withdraw_op IS NOT NULL"
+    ).fetchall()
+    for (request_id,) in cancelled:
+        with store.write() as write:
+            write.execute("DELETE FROM booking_seats WHERE request_id = ?", (request_id,))
+        report.freed.append(request_id)
+    done = {row[0] for row in cancelled}
+    for (request_id,) in withdrawn:
+        if request_id in done:
+            continue
+        with store.write() as write:
+            now = trusted_now(write).now_ms if now_ms is None else now_ms
+            body = CancelBody(reason="Die Praxis hat den Termin abgesagt.")
+            _append(write, network_id, server, "booking.cancel", request_id, body, now_ms)
+            write.execute("DELETE FROM booking_seats WHERE request_id = ?", (request_id,))
+            person = _person(write, request_id, server)
+            if person is not None:
+                help_id = _raise_help(write, network_id, server, request_id, person, now, now_ms)
+                if help_id:
+                    report.help_requests.append(help_id)
+        report.freed.append(request_id)
+
+
+def _append(
+    conn: sqlite3.Connection,
+    network_id: str,
+    server: Identity,
+    kind: str,
+    entity: str,
+    body: msgspec.Struct,
+    now_ms: int | None,
+) -> str:
+    return append_in(
+        conn, network_id, server, kind, entity, msgspec.json.encode(body), time_ms=now_ms
+    )
+
+
+def seat_count(conn: sqlite3.Connection, slot_id: str) -> int:
+    return int(
+        conn.execute("SELECT count(*) FROM booking_seats WHERE slot_id = ?", (slot_id,)).fetchone()[
+            0
+        ]
+    )
+
+
+__all__ = ["MINUTE", "AllocationReport", "allocate", "alternatives", "get_slot", "seat_count"]
