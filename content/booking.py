@@ -133,7 +133,7 @@ HOW_TO_CANCEL = {
 }
 
 
-class BookingError(Exception):
+class BookingError(ValueError):
     """A booking input that cannot be used; nothing was stored."""
 
     def __init__(self, message: str, field: str = "") -> None:

@@ -22,7 +22,9 @@ from typing import Any
 
 import uvicorn
 
+from admin.feed import feed_router
 from content.bodies import encode_body
+from content.booking_allocation import allocate
 from content.clock import trusted_now
 from content.identity import Identity
 from content.log import AppendRefused, Log
@@ -227,7 +229,18 @@ def serve(home: Home, host: str, port: int, sync_loop: SyncLoop | None = None) -
     """Serve the peer API until SIGTERM; run the sync loop beside it when given."""
     identity = home.identity()
     config = home.config
-    app = create_app(home.db_path, identity.key_id, config.role)
+    if config.role == "server":
+        # The booking authority decides pushed requests in this process, right after ingest,
+        # and the practices' calendar feeds are served beside the peer API.
+        app = create_app(
+            home.db_path,
+            identity.key_id,
+            config.role,
+            after_change=lambda store: allocate(store, identity),
+        )
+        app.include_router(feed_router(home.db_path, identity))
+    else:
+        app = create_app(home.db_path, identity.key_id, config.role)
     server = _Server(
         uvicorn.Config(
             app,

@@ -30,6 +30,7 @@ from content.log import Log
 from content.verify import verify_store
 from kiosk.pin import set_pin
 from node.board import LOCAL_TIME, render_board
+from node.demo_booking import publish_demo_practices
 from node.demo_sensors import emulated_sensors, show_room_climate
 from node.home import Home
 from node.setup import init_network, init_node, join_server
@@ -63,6 +64,8 @@ def run_demo(directory: Path, keep_running: bool = False, kiosk: bool = False) -
     with _running(town, "serve"):
         hubs = [_hub(directory, town, name) for name in HUBS]
         with emulated_sensors(hubs), _all_running(hubs):
+            for line in publish_demo_practices(town.home, town.url):
+                print(line)
             _publish_and_watch(town, hubs)
             _wait_until_equal([town, *hubs])
             _show(town, hubs)

@@ -95,8 +95,17 @@ class PeerLimits:
 class PeerService:
     """State behind the API: the store (one thread), the digest watcher, nonces and limits."""
 
-    def __init__(self, db_path: Path, node_key: str, role: str, limits: PeerLimits) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        node_key: str,
+        role: str,
+        limits: PeerLimits,
+        after_change: Callable[[Store], object] | None = None,
+    ) -> None:
         self.db_path = db_path
+        # Work that follows new ops in the same process (the town server's booking decisions).
+        self.after_change = after_change
         self.node_key = node_key
         self.role = role
         self.limits = limits
@@ -124,7 +133,19 @@ class PeerService:
 
     async def start(self) -> None:
         self.network_id = await self.run(lambda s: s.network_id or "")
+        await self.changed_here()
         self.digest = await self.run(lambda s: Log(s).digest())
+
+    async def changed_here(self) -> None:
+        """Run the after-change hook (if any) on the store thread; a failure is logged, never
+        raised, so that it cannot stop the peer API."""
+        hook = self.after_change
+        if hook is None:
+            return
+        try:
+            await self.run(hook)
+        except Exception:
+            log.exception("after-change hook failed")
 
     async def watch(self) -> None:
         """Poll SQLite's data_version (cheap) so writes from any process wake the long-polls."""
@@ -133,7 +154,9 @@ class PeerService:
             await asyncio.sleep(WATCH_INTERVAL)
             current = await self.run(lambda s: s.data_version())
             if current != version:
-                version = current
+                await self.changed_here()
+                # Our own commits in the hook do not move data_version on this connection.
+                version = await self.run(lambda s: s.data_version())
                 await self.refresh_digest()
 
     async def refresh_digest(self) -> None:
@@ -238,9 +261,13 @@ async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
 
 
 def create_app(
-    db_path: Path, node_key: str, role: str, limits: PeerLimits | None = None
+    db_path: Path,
+    node_key: str,
+    role: str,
+    limits: PeerLimits | None = None,
+    after_change: Callable[[Store], object] | None = None,
 ) -> FastAPI:
-    service = PeerService(db_path, node_key, role, limits or PeerLimits())
+    service = PeerService(db_path, node_key, role, limits or PeerLimits(), after_change)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -322,6 +349,8 @@ def create_app(
             raise Refused(403, "unknown or revoked node may not push")
         ops = decode_batch(body)
         report = await service.run(lambda s: Log(s).ingest(ops))
+        if report.applied:
+            await service.changed_here()
         await service.refresh_digest()
         kept = set(report.applied) | set(report.duplicates)
         pushed = [op for op in ops if op.op_id in kept]
