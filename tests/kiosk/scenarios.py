@@ -66,6 +66,7 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
     palette, large = ctx.params["palette"], ctx.params["large"]
     shots = Path(ctx.params["shots"]) if ctx.params.get("shots") else None
     app.set_theme(palette, large)
+    app.set_language(ctx.params.get("language", "de"))
     yield settled(app)
 
     def measure(state: str) -> Iterator[Step]:

@@ -60,17 +60,26 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
 
 
 @pytest.mark.parametrize(
-    ("palette", "large"),
-    [("default", False), ("high-contrast", False), ("default", True)],
-    ids=["default", "high-contrast", "large-text"],
+    ("palette", "large", "language"),
+    [
+        ("default", False, "de"),
+        ("high-contrast", False, "de"),
+        ("default", True, "de"),
+        # The longest words of the other catalogs, at the largest size: nothing may be cut.
+        ("high-contrast", True, "en"),
+        ("default", True, "de-LS"),
+    ],
+    ids=["default", "high-contrast", "large-text", "large-high-contrast-en", "large-text-de-LS"],
 )
 def test_every_screen_keeps_the_size_gap_and_contrast_rules(
-    hub_home: HubHome, tmp_path: Path, palette: str, large: bool
+    hub_home: HubHome, tmp_path: Path, palette: str, large: bool, language: str
 ) -> None:
-    shots = Path(SHOTS) / f"{palette}{'-large' if large else ''}" if SHOTS else tmp_path / "shots"
+    name = f"{palette}{'-large' if large else ''}-{language}"
+    shots = Path(SHOTS) / name if SHOTS else tmp_path / "shots"
     params = {
         "palette": palette,
         "large": large,
+        "language": language,
         "event_id": hub_home.event_id,
         "admin_key": str(hub_home.admin_key),
         "shots": str(shots),

@@ -176,6 +176,10 @@ def check_layout(app: Any) -> dict[str, Any]:
             gap = max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3])
             if gap < MIN_GAP_PX - 0.01:
                 problems.append(f"{_name(first)} and {_name(second)}: gap {gap:.0f} px")
+    for node in found:
+        # Kivy already cuts a line that nearly fills the box; a little air is wanted anyway.
+        if node.shorten and _natural_width(node) > node.text_size[0] - 2:
+            problems.append(f"{_name(node)}: text cut off ({_natural_width(node):.0f} px)")
     pairs = text_pairs(app)
     for text, node, colour, behind in pairs:
         ratio = contrast_ratio(colour, behind)
@@ -184,6 +188,18 @@ def check_layout(app: Any) -> dict[str, Any]:
         if node.font_size < 24:
             problems.append(f"text {text[:30]!r}: {node.font_size} px is below 24 px")
     return {"targets": len(found), "texts": len(pairs), "problems": problems}
+
+
+def _natural_width(node: Any) -> float:
+    """How wide a button's longest line is when nothing cuts it."""
+    from kivy.core.text import Label as CoreLabel
+
+    widths = []
+    for line in node.text.split("\n"):
+        label = CoreLabel(text=line, font_size=node.font_size, bold=node.bold)
+        label.refresh()
+        widths.append(label.texture.size[0])
+    return max(widths)
 
 
 def _name(node: Any) -> str:
