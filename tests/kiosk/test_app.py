@@ -185,6 +185,8 @@ def test_emergency_from_another_process_takes_over_within_two_seconds(
     assert out["over_screen"] == "board"  # it took over the noticeboard the resident was on
     assert out["title"] == "Wasserrohrbruch: Leitungswasser abkochen"
     assert out["said"].startswith("Wasserrohrbruch")
+    assert out["help_during"] == ["help", True]
+    assert out["after_help"] == ["home", True]
 
 
 def _database_bytes(home: Path) -> bytes:
