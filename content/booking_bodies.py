@@ -133,7 +133,7 @@ BookingBody = PracticeMetaBody | SlotBody | SlotWithdrawBody | DecisionBody | Ca
 def check_request_header(header: Header) -> None:
     """A booking.request's id must be well formed and name its author."""
     if not request_names_author(header.entity, header.author):
-        raise OpError("a booking request's id must be b.<slot>.<r|g>.<author>.<random>")
+        raise OpError("a booking request id must name its author: b.<slot>.<r|g>.<author>.<random>")
 
 
 def check_booking_op(header: Header, body: BookingBody) -> None:

@@ -65,7 +65,9 @@ def build_net(stores: Stores) -> BookingNet:
         grants.grant(town, admin, identity.public, role, identity.name)
     for practice, phone in ((practice_a, "08551 9876"), (practice_b, "08552 1234")):
         grants.grant(town, admin, practice.public, "practice", practice.name)
-        meta = booking.practice_meta(practice.name, "Stadtplatz 1, 94078 Freyung", phone, "Allgemeinmedizin")
+        meta = booking.practice_meta(
+            practice.name, "Stadtplatz 1, 94078 Freyung", phone, "Allgemeinmedizin"
+        )
         booking.publish_practice(town, practice, practice.key_id, meta)
     return BookingNet(
         network_id, root, admin, server, hub, hub2, guide, practice_a, practice_b, town, stores
