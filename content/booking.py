@@ -274,6 +274,8 @@ def expand_series(
     raises BookingError for any bad part, so that nothing of a bad series is stored."""
     service = practice.service(service_id)
     if duration_min is not None:
+        if not 1 <= duration_min <= 8 * 60:
+            raise BookingError("a slot lasts 1 to 480 minutes", "duration")
         service = msgspec.structs.replace(service, duration_min=duration_min)
     days = _weekdays(weekdays)
     starts = sorted({_clock(text) for text in times})
