@@ -562,11 +562,7 @@ def _role_seal_keys(
 
 
 def _own_pending(conn: sqlite3.Connection, slot_id: str, author: str) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM booking_states WHERE slot_id = ? AND state = 'pending' "
-        "AND requester = ?",
-        (slot_id, author),
-    ).fetchone()
+    row = conn.execute(_OWN_PENDING, (slot_id, author)).fetchone()
     return int(row[0])
 
 
@@ -594,6 +590,40 @@ class BookingStatus:
     cancelled_at: int | None
 
 
+def _states_sql(ids: str) -> str:
+    """The state of each request whose id the subquery `ids` (one column `id`) yields: the rule
+    of the booking_states SQL view (schema migration 6), here started from the ids a caller
+    asks about, so that looking up one request does not compute every other one."""
+    return (
+        "SELECT request_id, slot_id, practice, on_behalf, requester, requested_at, CASE"
+        " WHEN outcome = 'rejected' THEN 'rejected'"
+        " WHEN cancelled_at IS NOT NULL THEN 'cancelled'"
+        " WHEN outcome = 'confirmed' THEN 'confirmed' ELSE 'pending' END AS state,"
+        " code, alternatives, reason, decided_at, cancelled_at FROM ("
+        "  SELECT ids.id AS request_id, substr(ids.id, 3, 77) AS slot_id,"
+        "   substr(ids.id, 5, 64) AS practice, substr(ids.id, 81, 1) = 'g' AS on_behalf,"
+        "   r.author AS requester, r.time AS requested_at, d.outcome, d.code, d.alternatives,"
+        "   d.reason, d.time AS decided_at,"
+        "   (SELECT min(x.time) FROM booking_cancels x WHERE x.request_id = ids.id AND ("
+        "    substr(x.author, 1, 32) = substr(ids.id, 83, 32)"
+        "    OR x.author = substr(ids.id, 5, 64)"
+        "    OR (x.code IS NOT NULL AND x.code = d.code)"
+        "    OR x.author IN (SELECT k.key FROM keys k, json_each(k.grants) g"
+        "                    WHERE json_extract(g.value, '$.role') = 'server'))) AS cancelled_at"
+        f"  FROM ({ids}) ids"
+        "  LEFT JOIN booking_requests r ON r.id = ids.id"
+        "  LEFT JOIN booking_decisions d ON d.request_id = ids.id"
+        "  WHERE r.id IS NOT NULL OR d.request_id IS NOT NULL)"
+    )
+
+
+_BY_ID = _states_sql("SELECT ? AS id")
+_OWN_PENDING = (
+    "SELECT count(*) FROM ("
+    + _states_sql("SELECT id FROM booking_requests WHERE slot_id = ? AND author = ?")
+    + ") WHERE state = 'pending'"
+)
+_BY_CODE = _states_sql("SELECT request_id AS id FROM booking_decisions WHERE code = ?")
 _STATE_COLUMNS = (
     "request_id, slot_id, practice, on_behalf, requester, requested_at, state, code, "
     "alternatives, reason, decided_at, cancelled_at"
@@ -601,35 +631,37 @@ _STATE_COLUMNS = (
 
 
 def booking_status(conn: sqlite3.Connection, request_id: str) -> BookingStatus | None:
-    row = conn.execute(
-        f"SELECT {_STATE_COLUMNS} FROM booking_states WHERE request_id = ?", (request_id,)
-    ).fetchone()
+    row = conn.execute(_BY_ID, (request_id,)).fetchone()
     return None if row is None else _status(row)
 
 
 def find_booking(conn: sqlite3.Connection, code: str) -> BookingStatus | None:
     """The booking with this code (as printed on the slip; case and spaces do not matter)."""
-    row = conn.execute(
-        f"SELECT {_STATE_COLUMNS} FROM booking_states WHERE code = ?", (normalize_code(code),)
-    ).fetchone()
+    row = conn.execute(_BY_CODE, (normalize_code(code),)).fetchone()
     return None if row is None else _status(row)
 
 
 def list_bookings(
     conn: sqlite3.Connection,
     practice: str | None = None,
-    requester: str | None = None,
     states: Sequence[str] = STATES,
 ) -> list[BookingStatus]:
-    query = f"SELECT {_STATE_COLUMNS} FROM booking_states WHERE state IN ({_marks(states)})"
-    params: list[Any] = list(states)
-    if practice is not None:
-        query += " AND practice = ?"
-        params.append(practice)
-    if requester is not None:
-        query += " AND requester = ?"
-        params.append(requester)
-    return [_status(row) for row in conn.execute(query + " ORDER BY requested_at, 1", params)]
+    """Requests (of one practice) in the given states, oldest first."""
+    if practice is None:
+        ids = "SELECT id FROM booking_requests UNION SELECT request_id FROM booking_decisions"
+        params: list[Any] = []
+    else:
+        ids = (
+            "SELECT id FROM booking_requests WHERE slot_id IN "
+            "(SELECT id FROM slots WHERE practice = ?) UNION SELECT request_id "
+            "FROM booking_decisions WHERE slot_id IN (SELECT id FROM slots WHERE practice = ?)"
+        )
+        params = [practice, practice]
+    query = (
+        f"SELECT {_STATE_COLUMNS} FROM ({_states_sql(ids)}) "
+        f"WHERE state IN ({_marks(states)}) ORDER BY requested_at, request_id"
+    )
+    return [_status(row) for row in conn.execute(query, [*params, *states])]
 
 
 def normalize_code(code: str) -> str:

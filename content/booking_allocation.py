@@ -26,6 +26,7 @@ from content.booking import (
     SERVER_ROLE,
     _role_seal_keys,
     _timing_problem,
+    booking_status,
     get_slot,
     open_request,
 )
@@ -62,17 +63,37 @@ class AllocationReport:
         return bool(self.confirmed or self.rejected or self.freed)
 
 
+@dataclass
+class _Run:
+    """What one allocation pass needs besides the connection: who signs, when, and to whom a
+    help request is sealed (looked up once per pass, not once per decision)."""
+
+    network_id: str
+    server: Identity
+    now: int
+    helpers: list[str]  # seal keys of the servers and guides
+    report: AllocationReport
+
+
 def allocate(store: Store, server: Identity, now_ms: int | None = None) -> AllocationReport:
     """Free the seats of cancelled bookings and withdrawn slots, then decide every request
-    without a decision, oldest arrival first. One transaction per decision."""
+    without a decision, oldest arrival first. One transaction per decision; `now_ms` (default:
+    trusted now at the start of the pass) is the time the rules are checked at and the ops
+    are dated."""
     report = AllocationReport()
     network_id = store.network_id
     if network_id is None:
         return report
-    _free_seats(store, server, network_id, report, now_ms)
-    for request_id in _undecided(store.conn):
-        with store.write() as conn:
-            _decide(conn, network_id, server, request_id, report, now_ms)
+    conn = store.conn
+    now = trusted_now(conn).now_ms if now_ms is None else now_ms
+    helpers = sorted(
+        {*_role_seal_keys(conn, SERVER_ROLE, now), *_role_seal_keys(conn, GUIDE_ROLE, now)}
+    )
+    run = _Run(network_id, server, now, helpers, report)
+    _free_seats(store, run)
+    for request_id in _undecided(conn):
+        with store.write() as write:
+            _decide(write, run, request_id)
     return report
 
 
@@ -88,64 +109,62 @@ def _undecided(conn: sqlite3.Connection) -> list[str]:
     return [
         request_id
         for request_id, has_cancel in rows
-        if not has_cancel or _state(conn, request_id) != "cancelled"
+        if not has_cancel or not _cancelled(conn, request_id)
     ]
 
 
-def _state(conn: sqlite3.Connection, request_id: str) -> str | None:
-    row = conn.execute(
-        "SELECT state FROM booking_states WHERE request_id = ?", (request_id,)
-    ).fetchone()
-    return None if row is None else str(row[0])
+def _cancelled(conn: sqlite3.Connection, request_id: str) -> bool:
+    status = booking_status(conn, request_id)
+    return status is not None and status.state == "cancelled"
 
 
-def _decide(
-    conn: sqlite3.Connection,
-    network_id: str,
-    server: Identity,
-    request_id: str,
-    report: AllocationReport,
-    now_ms: int | None,
-) -> None:
+def _decide(conn: sqlite3.Connection, run: _Run, request_id: str) -> None:
     # Re-read inside the write transaction: another process may have decided it meanwhile.
     if conn.execute(
         "SELECT 1 FROM booking_decisions WHERE request_id = ? UNION ALL "
-        "SELECT 1 FROM booking_seats WHERE request_id = ?",
-        (request_id, request_id),
-    ).fetchone():
+        "SELECT 1 FROM booking_seats WHERE request_id = ? UNION ALL "
+        "SELECT 1 FROM booking_cancels WHERE request_id = ? LIMIT 1",
+        (request_id, request_id, request_id),
+    ).fetchone() and (_decided(conn, request_id) or _cancelled(conn, request_id)):
         return
-    if _state(conn, request_id) == "cancelled":
-        return  # cancelled by its hub before the server saw it: it ends cancelled, undecided
-    now = trusted_now(conn).now_ms if now_ms is None else now_ms
     slot_id = slot_of_request(request_id)
     assert slot_id is not None
-    person = _person(conn, request_id, server)
-    reason = _refusal(conn, slot_id, now) if person is not None else "invalid"
+    person = _person(conn, request_id, run.server)
+    reason = _refusal(conn, slot_id, run.now) if person is not None else "invalid"
     if reason is None:
         seat = _lowest_free_seat(conn, slot_id)
         try:
             conn.execute(
-                "INSERT INTO booking_seats VALUES (?, ?, ?, ?)", (slot_id, seat, request_id, now)
+                "INSERT INTO booking_seats VALUES (?, ?, ?, ?)",
+                (slot_id, seat, request_id, run.now),
             )
         except sqlite3.IntegrityError:
             reason = "full"  # the seat table's capacity trigger said no
     if reason is None:
         body = DecisionBody(outcome="confirmed", slot=slot_id, code=_new_code(conn))
-        _append(conn, network_id, server, "booking.decision", request_id, body, now_ms)
-        report.confirmed.append(request_id)
+        _append(conn, run, "booking.decision", request_id, body)
+        run.report.confirmed.append(request_id)
         return
     body = DecisionBody(
         outcome="rejected",
         slot=slot_id,
         reason=reason,  # type: ignore[arg-type]
-        alternatives=alternatives(conn, slot_id, now),
+        alternatives=alternatives(conn, slot_id, run.now),
     )
-    _append(conn, network_id, server, "booking.decision", request_id, body, now_ms)
-    report.rejected.append(request_id)
+    _append(conn, run, "booking.decision", request_id, body)
+    run.report.rejected.append(request_id)
     if person is not None:
-        help_id = _raise_help(conn, network_id, server, request_id, person, now, now_ms)
-        if help_id:
-            report.help_requests.append(help_id)
+        _raise_help(conn, run, request_id, person)
+
+
+def _decided(conn: sqlite3.Connection, request_id: str) -> bool:
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM booking_decisions WHERE request_id = ? UNION ALL "
+            "SELECT 1 FROM booking_seats WHERE request_id = ?",
+            (request_id, request_id),
+        ).fetchone()
+    )
 
 
 def _refusal(conn: sqlite3.Connection, slot_id: str, now: int) -> str | None:
@@ -219,90 +238,77 @@ def alternatives(conn: sqlite3.Connection, slot_id: str, now: int) -> list[str]:
 
 
 def _raise_help(
-    conn: sqlite3.Connection,
-    network_id: str,
-    server: Identity,
-    request_id: str,
-    person: BookingPersonBody,
-    now: int,
-    now_ms: int | None,
-) -> str | None:
+    conn: sqlite3.Connection, run: _Run, request_id: str, person: BookingPersonBody
+) -> None:
     """A sealed help request (content/help.py's format) to the servers and guides: name and
     phone of the resident whose booking could not be made, and at which hub."""
-    recipients = sorted(
-        {*_role_seal_keys(conn, SERVER_ROLE, now), *_role_seal_keys(conn, GUIDE_ROLE, now)}
-    )
-    if not recipients or len(recipients) > MAX_RECIPIENTS:
-        return None
+    if not run.helpers or len(run.helpers) > MAX_RECIPIENTS:
+        return
     where = f"{person.hub or 'Dorfhub'}: Arzttermin nicht möglich"[:80]
     body = HelpRequestBody(
         name=person.name,
         phone=person.phone,
         hub=where,
         on_behalf=bool(person.guide),
-        created=now,
+        created=run.now,
     )
-    help_id = (
-        help_request_prefix(server.key_id) + uuid.uuid5(uuid.NAMESPACE_URL, request_id).hex[:20]
-    )
-    box = seal(msgspec.json.encode(body), recipients)
+    suffix = uuid.uuid5(uuid.NAMESPACE_URL, request_id).hex[:20]
+    help_id = help_request_prefix(run.server.key_id) + suffix
+    box = seal(msgspec.json.encode(body), run.helpers)
     append_in(
-        conn, network_id, server, "help.request", help_id, box, sealed_to=recipients, time_ms=now_ms
+        conn,
+        run.network_id,
+        run.server,
+        "help.request",
+        help_id,
+        box,
+        sealed_to=run.helpers,
+        time_ms=run.now,
     )
-    return help_id
+    run.report.help_requests.append(help_id)
 
 
-def _free_seats(
-    store: Store,
-    server: Identity,
-    network_id: str,
-    report: AllocationReport,
-    now_ms: int | None,
-) -> None:
+def _free_seats(store: Store, run: _Run) -> None:
     """Give back the seats of cancelled bookings; cancel (and free) the bookings of slots that
     were withdrawn, raising a help request so that someone tells the resident."""
     conn = store.conn
-    cancelled = conn.execute(
-        "SELECT s.request_id FROM booking_seats s JOIN booking_states b "
-        "ON b.request_id = s.request_id WHERE b.state = 'cancelled' "
-        "AND s.request_id IN (SELECT request_id FROM booking_cancels)"
+    seated_with_cancels = conn.execute(
+        "SELECT request_id FROM booking_seats "
+        "WHERE request_id IN (SELECT request_id FROM booking_cancels)"
     ).fetchall()
+    cancelled = [r for (r,) in seated_with_cancels if _cancelled(conn, r)]
     withdrawn = conn.execute(
         "SELECT s.request_id FROM booking_seats s JOIN slots t ON t.id = s.slot_id "
         "WHERE t.withdraw_op IS NOT NULL"
     ).fetchall()
-    for (request_id,) in cancelled:
+    for request_id in cancelled:
         with store.write() as write:
             write.execute("DELETE FROM booking_seats WHERE request_id = ?", (request_id,))
-        report.freed.append(request_id)
-    done = {row[0] for row in cancelled}
+        run.report.freed.append(request_id)
     for (request_id,) in withdrawn:
-        if request_id in done:
+        if request_id in cancelled:
             continue
         with store.write() as write:
-            now = trusted_now(write).now_ms if now_ms is None else now_ms
             body = CancelBody(reason="Die Praxis hat den Termin abgesagt.")
-            _append(write, network_id, server, "booking.cancel", request_id, body, now_ms)
+            _append(write, run, "booking.cancel", request_id, body)
             write.execute("DELETE FROM booking_seats WHERE request_id = ?", (request_id,))
-            person = _person(write, request_id, server)
+            person = _person(write, request_id, run.server)
             if person is not None:
-                help_id = _raise_help(write, network_id, server, request_id, person, now, now_ms)
-                if help_id:
-                    report.help_requests.append(help_id)
-        report.freed.append(request_id)
+                _raise_help(write, run, request_id, person)
+        run.report.freed.append(request_id)
 
 
 def _append(
-    conn: sqlite3.Connection,
-    network_id: str,
-    server: Identity,
-    kind: str,
-    entity: str,
-    body: msgspec.Struct,
-    now_ms: int | None,
+    conn: sqlite3.Connection, run: _Run, kind: str, entity: str, body: msgspec.Struct
 ) -> str:
     return append_in(
-        conn, network_id, server, kind, entity, msgspec.json.encode(body), time_ms=now_ms
+        conn,
+        run.network_id,
+        run.server,
+        kind,
+        entity,
+        msgspec.json.encode(body),
+        time_ms=run.now,
     )
 
 
