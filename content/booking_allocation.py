@@ -214,27 +214,56 @@ def alternatives(conn: sqlite3.Connection, slot_id: str, now: int) -> list[str]:
     if row is None or row[1] is None:
         return []
     practice, service_id, start = row
-    rows = conn.execute(
-        "SELECT s.id, s.service, s.start, s.practice = :practice AS same FROM slots s "
-        "WHERE s.service_id = :service AND s.id != :slot AND s.withdraw_op IS NULL "
-        "AND s.start >= :earliest "
-        "AND (SELECT count(*) FROM booking_seats b WHERE b.slot_id = s.id) < s.capacity "
-        "ORDER BY same DESC, abs(s.start - :start), s.id LIMIT 200",
-        {
-            "practice": practice,
-            "service": service_id,
-            "slot": slot_id,
-            "start": start,
-            "earliest": now,
-        },
-    )
-    found = []
-    for other, service, other_start, _ in rows:
-        if _timing_problem(_service.decode(service), other_start, now) is None:
-            found.append(other)
-            if len(found) == MAX_ALTERNATIVES:
-                break
+    others = [
+        row[0] for row in conn.execute("SELECT key FROM practices WHERE key != ?", (practice,))
+    ]
+    found: list[str] = []
+    for owners in ([practice], others):
+        candidates = [
+            found_slot
+            for owner in owners
+            for found_slot in _nearest_free(conn, owner, service_id, slot_id, start, now)
+        ]
+        for other, service, begins in sorted(candidates, key=lambda c: (abs(c[2] - start), c[0])):
+            if _timing_problem(_service.decode(service), begins, now) is None:
+                found.append(other)
+                if len(found) == MAX_ALTERNATIVES:
+                    return found
     return found
+
+
+# A practice's free slots of one service nearest to a start, walked outwards along the
+# (practice, start) index, so that the cost follows what is near, not how many slots exist.
+_NEAREST = (
+    "SELECT s.id, s.service, s.start FROM slots s WHERE s.practice = :practice "
+    "AND s.service_id = :service AND s.id != :slot AND s.withdraw_op IS NULL "
+    "AND s.start >= :now AND s.start {side} :start "
+    "AND (SELECT count(*) FROM booking_seats b WHERE b.slot_id = s.id) < s.capacity "
+    "ORDER BY s.start {order} LIMIT :limit"
+)
+
+
+def _nearest_free(
+    conn: sqlite3.Connection,
+    practice: str,
+    service_id: str,
+    slot_id: str,
+    start: int,
+    now: int,
+) -> list[tuple[str, str, int]]:
+    params = {
+        "practice": practice,
+        "service": service_id,
+        "slot": slot_id,
+        "start": start,
+        "now": now,
+        "limit": 4 * MAX_ALTERNATIVES,
+    }
+    rows: list[tuple[str, str, int]] = []
+    for side, order in ((">=", "ASC"), ("<", "DESC")):
+        query = _NEAREST.format(side=side, order=order)
+        rows += conn.execute(query, params).fetchall()
+    return rows
 
 
 def _raise_help(
