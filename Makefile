@@ -21,6 +21,7 @@ bench: install
 	$(BIN)/python bench/oplog.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/sensors.py
+	$(BIN)/python bench/booking.py
 
 install: $(STAMP)
 
