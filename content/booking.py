@@ -504,6 +504,8 @@ def request_booking(
         raise BookingError("Dieser Termin ist zu kurzfristig.", "slot")
     if problem == "too_far":
         raise BookingError("Dieser Termin liegt zu weit in der Zukunft.", "slot")
+    # A guide's own key books only on someone's behalf: the request id says so publicly.
+    on_behalf = on_behalf or author.key_id in _role_seal_keys_owners(conn, "guide", now)
     if request_id is None:
         if slot.free - _own_pending(conn, slot_id, author.key_id) <= 0:
             raise BookingError("Dieser Termin ist schon vergeben.", "slot")
@@ -559,6 +561,21 @@ def _role_seal_keys(
             for grant in json.loads(grants_json)
         )
     ]
+
+
+def _role_seal_keys_owners(conn: sqlite3.Connection, role: str, now_ms: int) -> set[str]:
+    """Keys that hold `role` now (unrevoked, within the grant's validity)."""
+    rows = conn.execute("SELECT key, grants FROM keys WHERE revoke_op IS NULL")
+    return {
+        key
+        for key, grants_json in rows
+        if any(
+            grant["role"] == role
+            and (grant["valid_from"] is None or grant["valid_from"] <= now_ms)
+            and (grant["valid_until"] is None or now_ms < grant["valid_until"])
+            for grant in json.loads(grants_json)
+        )
+    }
 
 
 def _own_pending(conn: sqlite3.Connection, slot_id: str, author: str) -> int:
