@@ -45,10 +45,9 @@ from content.booking_ids import (
     new_slot_id,
     practice_of_slot,
 )
-from content.booking_log import append_in
 from content.clock import trusted_now
 from content.identity import Identity
-from content.log import Log
+from content.log import Log, append_in
 from content.sealing import MAX_RECIPIENTS, SealError, open_sealed, seal
 from content.store import Store
 

@@ -39,10 +39,10 @@ from content.booking_bodies import (
     ServiceBody,
 )
 from content.booking_ids import slot_of_request
-from content.booking_log import append_in
 from content.clock import trusted_now
 from content.help import HelpRequestBody
 from content.identity import Identity
+from content.log import append_in
 from content.roles import help_request_prefix
 from content.sealing import MAX_RECIPIENTS, SealError, seal
 from content.store import Store

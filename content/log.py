@@ -94,35 +94,7 @@ class Log:
     ) -> str:
         """Sign and apply one op by a local author; raise AppendRefused if it may not apply."""
         with self.store.write() as conn:
-            version = conn.execute(
-                "SELECT seq, head FROM versions WHERE author = ?", (author.key_id,)
-            ).fetchone()
-            seq, prev = (version[0] + 1, version[1]) if version else (1, "")
-            lamport = (conn.execute("SELECT max(lamport) FROM ops").fetchone()[0] or 0) + 1
-            header = encode_header(
-                Header(
-                    v=FORMAT_VERSION,
-                    net=self.network_id,
-                    author=author.key_id,
-                    seq=seq,
-                    prev=prev,
-                    lamport=lamport,
-                    # Trusted time: a hub whose clock says 2001 must not date its ops 2001.
-                    time=trusted_now(conn).now_ms if time_ms is None else time_ms,
-                    kind=kind,
-                    entity=entity,
-                    body_hash=body_hash(body),
-                    body_len=len(body),
-                    sealed_to=sorted(set(sealed_to)),
-                )
-            )
-            raw = RawOp(header, author.sign(header), body)
-            report = IngestReport()
-            _Applier(conn, self.network_id, report).ingest(checked([raw]))
-            if raw.op_id not in report.applied:
-                reasons = [why for op, why in report.rejected + report.held if op == raw.op_id]
-                raise AppendRefused(reasons[0] if reasons else "op was not applied")
-        return raw.op_id
+            return append_in(conn, self.network_id, author, kind, entity, body, sealed_to, time_ms)
 
     def ingest(self, ops: Iterable[RawOp], replaying_own_log: bool = False) -> IngestReport:
         """Apply foreign ops (raw bytes) atomically; report what happened to each.
@@ -523,3 +495,47 @@ class _Applier:
             raw = RawOp(*other)
             self.conn.execute("DELETE FROM parked_ops WHERE id = ?", (raw.op_id,))
             self._quarantine(header.author, op_id, raw, f"two ops for seq {header.seq}")
+
+
+def append_in(
+    conn: sqlite3.Connection,
+    network_id: str,
+    author: Identity,
+    kind: str,
+    entity: str,
+    body: bytes,
+    sealed_to: Sequence[str] = (),
+    time_ms: int | None = None,
+) -> str:
+    """Sign and apply one op by a local author inside the open write transaction on `conn`;
+    raise AppendRefused if it may not apply (the caller's transaction then rolls back whole).
+    The town server's booking decision and the seat it takes commit together this way."""
+    version = conn.execute(
+        "SELECT seq, head FROM versions WHERE author = ?", (author.key_id,)
+    ).fetchone()
+    seq, prev = (version[0] + 1, version[1]) if version else (1, "")
+    lamport = (conn.execute("SELECT max(lamport) FROM ops").fetchone()[0] or 0) + 1
+    header = encode_header(
+        Header(
+            v=FORMAT_VERSION,
+            net=network_id,
+            author=author.key_id,
+            seq=seq,
+            prev=prev,
+            lamport=lamport,
+            # Trusted time: a hub whose clock says 2001 must not date its ops 2001.
+            time=trusted_now(conn).now_ms if time_ms is None else time_ms,
+            kind=kind,
+            entity=entity,
+            body_hash=body_hash(body),
+            body_len=len(body),
+            sealed_to=sorted(set(sealed_to)),
+        )
+    )
+    raw = RawOp(header, author.sign(header), body)
+    report = IngestReport()
+    _Applier(conn, network_id, report).ingest(checked([raw]))
+    if raw.op_id not in report.applied:
+        reasons = [why for op, why in report.rejected + report.held if op == raw.op_id]
+        raise AppendRefused(reasons[0] if reasons else "op was not applied")
+    return raw.op_id
