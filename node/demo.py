@@ -86,21 +86,8 @@ def _kiosk(hub: DemoNode) -> Iterator[subprocess.Popen[bytes]]:
     """The hub's kiosk in its own process (Kivy stays out of this one); closed on the way out."""
     set_pin(hub.home.path, DEMO_PIN)
     print(f"\nKiosk von {hub.name} geöffnet; Lotsen-PIN {DEMO_PIN}")
-    log_file = (hub.home.path / "kiosk.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "node.cli", "kiosk", "--home", str(hub.home.path)],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with _dorfhub(hub.home, "kiosk") as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log_file.close()
 
 
 @contextmanager
@@ -115,24 +102,23 @@ def _all_running(hubs: list[DemoNode]) -> Iterator[None]:
 @contextmanager
 def _running(node: DemoNode, command: str) -> Iterator[None]:
     """Run `dorfhub serve|hub` for this node; stop it with SIGTERM on the way out."""
-    log_file = (node.home.path / f"{command}.log").open("wb")
+    with _dorfhub(node.home, command, "--port", str(node.port)) as process:
+        _wait_for_port(node.port, process)
+        yield
+
+
+@contextmanager
+def _dorfhub(home: Home, command: str, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`dorfhub COMMAND --home HOME …` in its own process, logging to HOME/COMMAND.log; ended
+    with SIGTERM (SIGKILL after 10 s) on the way out."""
+    log_file = (home.path / f"{command}.log").open("wb")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "node.cli",
-            command,
-            "--home",
-            str(node.home.path),
-            "--port",
-            str(node.port),
-        ],
+        [sys.executable, "-m", "node.cli", command, "--home", str(home.path), *extra],
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for_port(node.port, process)
-        yield
+        yield process
     finally:
         process.terminate()
         try:
