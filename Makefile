@@ -21,6 +21,7 @@ bench: install
 	$(BIN)/python bench/oplog.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/sensors.py
+	xvfb-run -a -s "-screen 0 1920x1080x24 +extension GLX" $(BIN)/python bench/kiosk.py
 	$(BIN)/python bench/booking.py
 
 install: $(STAMP)

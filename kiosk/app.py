@@ -8,6 +8,7 @@ for new data, the emergency check, the idle timer and the clock on the home scre
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -31,13 +32,20 @@ from kiosk.data import KioskData
 from kiosk.hub_status import hub_status
 from kiosk.i18n import DEFAULT_LANGUAGE, Translator
 from kiosk.idle import Event, IdleTimer
-from kiosk.overlays import EmergencyOverlay, IdleOverlay, KioskRoot, SignageOverlay
+from kiosk.overlays import (
+    EmergencyOverlay,
+    IdleOverlay,
+    KioskRoot,
+    SignageOverlay,
+    SpeechNotice,
+)
 from kiosk.pin import PinGate
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.board import BoardScreen, CategoryScreen, DetailScreen
 from kiosk.screens.guide import GuideScreen, PinScreen
 from kiosk.screens.help import HelpDoneScreen, HelpScreen
 from kiosk.screens.home import HomeScreen, SoonScreen
+from kiosk.speech import REFUSED_PERSONAL, SpeechError
 from kiosk.theme import DEFAULT, HIGH_CONTRAST, PALETTES, Screen, make_theme
 
 KV_DIR = Path(__file__).parent / "screens"
@@ -45,6 +53,7 @@ POLL_S = 0.25
 EMERGENCY_CHECK_S = 1.0  # expiry and notices that start later need no database change
 ROTATE_S = 10.0
 SIGNAGE_NOTICES = 20
+FIRST_FRAME_ENV = "DORFHUB_KIOSK_FIRST_FRAME"  # set: print the time of the first frame drawn
 # Screens that show data from the store and are reloaded when it changes.
 DATA_SCREENS = ("board", "events", "detail", "guide")
 # Help requests failing to be stored: the resident is told, the reason goes to the log.
@@ -59,6 +68,18 @@ HELP_ERRORS = (
 )
 
 log = logging.getLogger("dorfhub.kiosk")
+
+SCREENS: dict[str, Callable[[], KioskScreen]] = {
+    "board": lambda: BoardScreen(name="board"),
+    "events": lambda: BoardScreen(name="events", events=True),
+    "categories": CategoryScreen,
+    "detail": DetailScreen,
+    "soon": SoonScreen,
+    "help": HelpScreen,
+    "help_done": HelpDoneScreen,
+    "pin": PinScreen,
+    "guide": GuideScreen,
+}
 
 
 class Speaker(Protocol):
@@ -78,6 +99,7 @@ class KioskApp(App):
     th = ObjectProperty(None, rebind=True)
     accessible = BooleanProperty(False)
     headphones = BooleanProperty(False)
+    speaking = BooleanProperty(False)  # the speaker button offers "Stopp" while true
     village = StringProperty("")
     date_text = StringProperty("")
     time_text = StringProperty("")
@@ -112,6 +134,14 @@ class KioskApp(App):
         self.poll_s = poll_s
         self.pin_gate = PinGate(home_dir, monotonic)
         self.history: list[str] = []
+        # The last personal text asked to be read, and what of it may be said aloud in the room.
+        self.personal_pending: tuple[str, str] | None = None
+        self.was_speaking = False  # at the last touch, which stopped the speech
+        # Test fakes that only record calls have no events.
+        listen = getattr(speaker, "add_listener", None)
+        if listen is not None:
+            listen(self._speech_event_from_thread)
+        self.returning = False  # true while `back` shows the previous screen
         self.dirty: set[str] = set()
         self.emergency_id = ""
         self.emergency_version = 0
@@ -130,22 +160,13 @@ class KioskApp(App):
         self.sm = root.ids.sm
         # No animations: the screen must not move under a finger that is about to tap.
         self.sm.transition = NoTransition()
-        for screen in (
-            HomeScreen(),
-            BoardScreen(name="board"),
-            BoardScreen(name="events", events=True),
-            CategoryScreen(),
-            DetailScreen(),
-            SoonScreen(),
-            HelpScreen(),
-            HelpDoneScreen(),
-            PinScreen(),
-            GuideScreen(),
-        ):
-            self.sm.add_widget(screen)
+        # Only the home screen is built before the first frame; the others are built in the
+        # frames after it (or at once when asked for), which halves the time to the first frame.
+        self.sm.add_widget(HomeScreen())
         self.sm.current = "home"
         self.content = root.ids.content
         self.emergency_overlay = EmergencyOverlay()
+        self.speech_notice = SpeechNotice()
         self.signage_overlay = SignageOverlay()
         self.idle_overlay = IdleOverlay()
         self.root_widget = root
@@ -153,7 +174,25 @@ class KioskApp(App):
         self.dirty = set(DATA_SCREENS)
         self.tick(0)
         Clock.schedule_interval(self.tick, self.poll_s)
+        Clock.schedule_once(self._build_next_screen, 0)
         return root
+
+    def _build_next_screen(self, _dt: float) -> None:
+        """One screen per frame, so a touch in the first second is never kept waiting long."""
+        missing = [name for name in SCREENS if not self.sm.has_screen(name)]
+        if missing:
+            self.screen(missing[0])
+            Clock.schedule_once(self._build_next_screen, 0)
+
+    def on_start(self) -> None:
+        if os.environ.get(FIRST_FRAME_ENV):
+            Window.bind(on_flip=self._first_frame)
+
+    def _first_frame(self, *_: object) -> None:
+        # For bench/kiosk.py: the wall time of the first frame on screen, measured against the
+        # time the benchmark started this process.
+        Window.unbind(on_flip=self._first_frame)
+        print(f"dorfhub-kiosk first-frame {time.time():.6f}", flush=True)
 
     def on_stop(self) -> None:
         self.speaker.close()
@@ -163,6 +202,9 @@ class KioskApp(App):
         return self.translator.t(language, key, **values)
 
     def screen(self, name: str) -> Any:
+        """A screen by name, built the first time it is asked for."""
+        if not self.sm.has_screen(name):
+            self.sm.add_widget(SCREENS[name]())
         return self.sm.get_screen(name)
 
     @property
@@ -185,7 +227,11 @@ class KioskApp(App):
             self.home()
             return
         self._leaving(self.sm.current)
-        self._show(self.history.pop())
+        self.returning = True
+        try:
+            self._show(self.history.pop())
+        finally:
+            self.returning = False
 
     def home(self) -> None:
         self._leaving(self.sm.current)
@@ -196,12 +242,16 @@ class KioskApp(App):
             self.check_emergency(force=True)
 
     def _show(self, name: str) -> None:
+        screen = self.screen(name)
         if name in self.dirty:
             self.dirty.discard(name)
-            self.screen(name).refresh()
+            screen.refresh()
         self.sm.current = name
 
     def _leaving(self, name: str) -> None:
+        # A notice about read-aloud belongs to the screen it was given on.
+        self.personal_pending = None
+        self.hide_speech_notice()
         # Guide mode shows names and phone numbers: leaving it logs out and forgets them.
         if name in ("pin", "guide"):
             self.screen(name).wipe()
@@ -212,6 +262,7 @@ class KioskApp(App):
 
     def open_notice(self, notice_id: str) -> None:
         self.screen("detail").show(notice_id)
+        self.dirty.discard("detail")  # just loaded: no second load on the way in
         self.go("detail")
 
     def open_soon(self, topic: str) -> None:
@@ -258,7 +309,8 @@ class KioskApp(App):
     def _language_or_theme_changed(self) -> None:
         self.dirty = set(DATA_SCREENS)
         for name in ("help", "pin", "help_done"):
-            self.screen(name).refresh()
+            if self.sm.has_screen(name):  # one not built yet is built in the new look
+                self.screen(name).refresh()
         if self.sm.current in self.dirty:
             self.dirty.discard(self.sm.current)
             self.current.refresh()
@@ -271,15 +323,83 @@ class KioskApp(App):
 
     # ---- speech ----------------------------------------------------------------------------
 
-    def say(self, text: str, personal: bool = False) -> None:
+    def say(self, text: str, personal: bool = False, public: str = "") -> None:
+        """Read `text` aloud. Personal text is only spoken into headphones; on the speakers the
+        resident hears `public` (the same without the personal part) and is told why."""
+        self.personal_pending = (text, public) if personal else None
         self.speaker.say(text, self.lang, personal)
+        self._sync_speaking()
+
+    def repeat(self) -> None:
+        self.speaker.repeat()
+        self._sync_speaking()
+
+    def read_or_stop(self) -> None:
+        """The speaker button: reads the screen, or, while speech runs, stops it (the touch on
+        the button has already stopped it, see `touched`)."""
+        if self.was_speaking:
+            self.was_speaking = False
+            return
+        self.read_aloud()
+
+    def use_headphones(self) -> None:
+        """One tap from the refusal notice: output to headphones, then the personal text."""
+        self.hide_speech_notice()
+        if not self.headphones:
+            self.toggle_headphones()
+        if self.personal_pending is not None:
+            text, public = self.personal_pending
+            self.say(text, personal=True, public=public)
+
+    def _sync_speaking(self) -> None:
+        self.speaking = bool(getattr(self.speaker, "is_speaking", False))
+
+    def _speech_event_from_thread(self, event: Any) -> None:
+        # Events come on the speaker's worker thread; widgets may only change on Kivy's.
+        Clock.schedule_once(lambda _dt: self.speech_event(event), 0)
+
+    def speech_event(self, event: Any) -> None:
+        """What the speaker reports: the button follows it, and a refusal or a failure is
+        shown (and a refusal also said, without the personal part) instead of silence."""
+        self._sync_speaking()
+        if event.kind == "refused" and event.reason == REFUSED_PERSONAL:
+            public = self.personal_pending[1] if self.personal_pending else ""
+            self.show_speech_notice("personal")
+            message = self.t("speech.personal_refused", self.lang)
+            try:
+                self.speaker.say(f"{public} {message}".strip(), self.lang, False)
+            except SpeechError as exc:  # closed while the app stops
+                log.warning("read-aloud: %s", exc)
+            self._sync_speaking()
+        elif event.kind == "error":
+            log.warning("read-aloud failed: %s", event.reason)
+            self.show_speech_notice("unavailable")
+
+    def show_speech_notice(self, kind: str) -> None:
+        """A strip at the foot of the screen, above the bar, on top of everything else."""
+        notice = self.speech_notice
+        notice.kind = kind
+        if notice.parent is not None:
+            notice.parent.remove_widget(notice)
+        self.root_widget.add_widget(notice)
+        notice.size_hint = (None, None)
+        notice.width = self.content.width
+        notice.pos = self.content.pos
+
+    def hide_speech_notice(self) -> None:
+        self._hide(self.speech_notice)
 
     def read_aloud(self) -> None:
         if self.emergency_overlay.parent is not None:
             overlay = self.emergency_overlay
             self.say(f"{overlay.title_text}. {overlay.body_text}")
+            return
+        public = self.current.speech()
+        personal = self.current.personal_speech()
+        if personal:
+            self.say(personal, personal=True, public=public)
         else:
-            self.say(self.current.speech())
+            self.say(public)
 
     # ---- touches, idle and signage ---------------------------------------------------------
 
@@ -287,7 +407,9 @@ class KioskApp(App):
         """Every touch: activity and silence. True when the touch is used up by ending the
         signage loop or the idle warning."""
         self.idle.touched(self.monotonic())
+        self.was_speaking = self.speaking
         self.speaker.stop()
+        self.speaking = False
         if self.signage_overlay.parent is not None:
             self._hide(self.signage_overlay)
             self.home()
@@ -310,7 +432,8 @@ class KioskApp(App):
         for screen in self.sm.screens:
             screen.wipe()
         self.board_category = ""
-        self.screen("board").category = ""
+        if self.sm.has_screen("board"):
+            self.screen("board").category = ""
         self.home()
         if self.lang != DEFAULT_LANGUAGE or self.accessible:
             self.lang = DEFAULT_LANGUAGE
@@ -423,10 +546,13 @@ class KioskApp(App):
             log.error("help request not stored: %s", exc)
             return "help.error"
         done = self.screen("help_done")
-        done.show(hours)
+        done.show(hours, name, phone)
         self.history.clear()
         self.sm.current = "help_done"
-        self.say(done.speech())
+        if self.headphones:
+            self.read_aloud()  # with the name and number, for the resident to check them
+        else:
+            self.say(done.speech())
         return None
 
     def guide_rows(self) -> list[dict[str, Any]]:

@@ -43,3 +43,17 @@ class SignageOverlay(Panel):
 
 class IdleOverlay(Panel):
     seconds = NumericProperty(20)
+
+
+class SpeechNotice(Panel):
+    """Why nothing is heard: personal text refused on the loudspeakers ("personal", with a
+    button to switch to headphones) or read-aloud not working ("unavailable")."""
+
+    kind = StringProperty("unavailable")
+
+    def on_touch_down(self, touch: object) -> bool:
+        # Touches on the strip stay on it: nothing beneath may be pressed by accident.
+        if not self.collide_point(*touch.pos):  # type: ignore[attr-defined]
+            return False
+        super().on_touch_down(touch)
+        return True

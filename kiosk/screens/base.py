@@ -17,6 +17,11 @@ class KioskScreen(Screen):
         """What the speaker button reads on this screen, in the current language."""
         return ""
 
+    def personal_speech(self) -> str:
+        """The screen read with its personal data (names, phone numbers), or "" if it shows
+        none. Only spoken into headphones; `speech` is what the room may hear."""
+        return ""
+
     def refresh(self) -> None:
         """Reload what the screen shows from the store (new data or a new language)."""
 

@@ -59,8 +59,11 @@ class BoardScreen(KioskScreen):
             for notice in found
         ]
 
-    def on_enter(self, *args: object) -> None:
-        self.ids.rv.scroll_y = 1.0
+    def on_pre_enter(self, *args: object) -> None:
+        # Back from a notice keeps the resident's place in a long list; from anywhere else the
+        # list starts at the top.
+        if not running_app().returning:
+            self.ids.rv.scroll_y = 1.0
 
     def page(self, direction: int) -> None:
         page(self.ids.rv, direction)

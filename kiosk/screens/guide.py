@@ -73,3 +73,10 @@ class GuideScreen(KioskScreen):
     def speech(self) -> str:
         open_count = sum(1 for row in self.requests if not row["done"])
         return tr("guide.speech", count=open_count)
+
+    def personal_speech(self) -> str:
+        """The requests with names and numbers: into the guide's headphones only."""
+        if not self.requests:
+            return ""
+        rows = [row["text"].replace(" · ", ", ").replace("\n", ", ") for row in self.requests]
+        return ". ".join([self.speech(), tr("guide.requests"), *rows])

@@ -74,11 +74,35 @@ class HelpScreen(KioskScreen):
 class HelpDoneScreen(KioskScreen):
     hours_text = StringProperty("")
 
-    def show(self, hours: list[str]) -> None:
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.name_given = ""
+        self.phone_given = ""
+
+    def show(self, hours: list[str], name: str = "", phone: str = "") -> None:
         if hours:
             self.hours_text = tr("help.hours") + "\n" + "\n".join(hours)
         else:
             self.hours_text = tr("help.no_hours")
+        self.name_given, self.phone_given = name, phone
 
     def speech(self) -> str:
         return f"{tr('help.done_heading')}. {tr('help.done_text')} {self.hours_text}"
+
+    def personal_speech(self) -> str:
+        """The confirmation with the name and number as typed, so the resident can check them
+        (into headphones only). The number is read digit by digit."""
+        if not (self.name_given or self.phone_given):
+            return ""
+        parts = [self.speech()]
+        if self.name_given:
+            parts.append(tr("help.done_name", name=self.name_given))
+        if self.phone_given:
+            parts.append(tr("help.done_phone", phone=" ".join(self.phone_given)))
+        return " ".join(parts)
+
+    def wipe(self) -> None:
+        self.name_given = self.phone_given = ""
+
+    def holds_personal(self) -> bool:
+        return bool(self.name_given or self.phone_given)
