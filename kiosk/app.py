@@ -28,8 +28,9 @@ from content.log import AppendRefused
 from content.sealing import SealError
 from content.store import StoreError
 from kiosk import idle as idle_rules
+from kiosk.climate_data import format_number
 from kiosk.data import KioskData
-from kiosk.hub_status import hub_status
+from kiosk.hub_status import hub_status, sensor_service
 from kiosk.i18n import DEFAULT_LANGUAGE, Translator
 from kiosk.idle import Event, IdleTimer
 from kiosk.overlays import (
@@ -42,6 +43,7 @@ from kiosk.overlays import (
 from kiosk.pin import PinGate
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.board import BoardScreen, CategoryScreen, DetailScreen
+from kiosk.screens.climate import ClimateScreen
 from kiosk.screens.guide import GuideScreen, PinScreen
 from kiosk.screens.help import HelpDoneScreen, HelpScreen
 from kiosk.screens.home import HomeScreen, SoonScreen
@@ -55,7 +57,7 @@ ROTATE_S = 10.0
 SIGNAGE_NOTICES = 20
 FIRST_FRAME_ENV = "DORFHUB_KIOSK_FIRST_FRAME"  # set: print the time of the first frame drawn
 # Screens that show data from the store and are reloaded when it changes.
-DATA_SCREENS = ("board", "events", "detail", "guide")
+DATA_SCREENS = ("board", "events", "detail", "guide", "climate")
 # Help requests failing to be stored: the resident is told, the reason goes to the log.
 HELP_ERRORS = (
     helpdesk.HelpError,
@@ -75,6 +77,7 @@ SCREENS: dict[str, Callable[[], KioskScreen]] = {
     "categories": CategoryScreen,
     "detail": DetailScreen,
     "soon": SoonScreen,
+    "climate": ClimateScreen,
     "help": HelpScreen,
     "help_done": HelpDoneScreen,
     "pin": PinScreen,
@@ -604,5 +607,31 @@ class KioskApp(App):
                 gigabytes=self.translator.number(lang, status.disk_free_bytes / 1e9),
                 percent=status.disk_free_percent,
             ),
+            *self.sensor_lines(),
         ]
         return "\n".join(lines)
+
+    def sensor_lines(self) -> list[str]:
+        """The sensors part of the hub status, from the hub daemon's sensor-status.json."""
+        service = sensor_service(self.home_dir, self.data.wall_ms())
+        lang = self.lang
+        if not service.running:
+            return [self.t("guide.sensors_down", lang)]
+        if not service.sensors:
+            return [self.t("guide.sensors_none", lang)]
+        lines = []
+        for sensor in service.sensors:
+            state = "guide.sensor_connected" if sensor.connected else "guide.sensor_disconnected"
+            lines.append(self.t(state, lang, sensor=sensor.sensor_id))
+            lines.append(
+                self.t(
+                    "guide.sensor_counters",
+                    lang,
+                    frames_ok=format_number(sensor.frames_ok, 0, lang),
+                    checksum_errors=format_number(sensor.checksum_errors, 0, lang),
+                    reconnects=format_number(sensor.reconnects, 0, lang),
+                )
+            )
+            if sensor.last_error:
+                lines.append(self.t("guide.sensor_error", lang, error=sensor.last_error))
+        return lines

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import ListProperty, StringProperty
 
 from kiosk.keyboard import DELETE
 from kiosk.pin import MAX_DIGITS
 from kiosk.screens.base import KioskScreen, running_app, tr
+
+STATUS_REFRESH_S = 5.0  # the hub daemon rewrites sensor-status.json every 5 s
 
 
 class PinScreen(KioskScreen):
@@ -59,10 +63,26 @@ class GuideScreen(KioskScreen):
     requests = ListProperty([])  # rows for the list: text, request id, done
     status_text = StringProperty("")
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._status_timer: Any = None
+
     def refresh(self) -> None:
         app = running_app()
         self.requests = app.guide_rows()
         self.status_text = app.status_text()
+
+    def on_enter(self, *args: object) -> None:
+        # A stopped sensor service changes no data: the status is looked at again on a timer.
+        self._status_timer = Clock.schedule_interval(self._update_status, STATUS_REFRESH_S)
+
+    def on_leave(self, *args: object) -> None:
+        if self._status_timer is not None:
+            self._status_timer.cancel()
+            self._status_timer = None
+
+    def _update_status(self, _dt: float) -> None:
+        self.status_text = running_app().status_text()
 
     def wipe(self) -> None:
         self.requests = []

@@ -9,6 +9,7 @@ predicate to wait for (with a deadline), and writes what it observed into `ctx.r
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -65,7 +66,10 @@ def main() -> int:
     )
     store = Store(options.db_path)
     app = build_app(options, store, speaker_factory=lambda: speaker)
-    steps = getattr(scenarios, scenario_name)(app, ctx)
+    # "module:function" runs a scenario kept in another module of tests.kiosk.
+    module_name, _, function = scenario_name.rpartition(":")
+    module = importlib.import_module(f"tests.kiosk.{module_name}") if module_name else scenarios
+    steps = getattr(module, function)(app, ctx)
     outcome: dict[str, Any] = {"ok": False}
 
     def finish(error: str | None) -> None:

@@ -87,6 +87,13 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
     yield from measure("events")
     yield from _go_and_settle(app, lambda: app.open_soon("tile.doctor"))
     yield from measure("soon")
+    # Raumklima at its fullest: a day of history, an alert, every value; guide mode then lists
+    # the sensors from the status file this writes too.
+    from tests.kiosk.climate_scenarios import fill_climate
+
+    fill_climate(ctx.home)
+    yield from _go_and_settle(app, lambda: app.go("climate"))
+    yield from measure("climate")
     yield from _go_and_settle(app, app.open_help)
     yield from measure("help_name")
     yield from _go_and_settle(app, lambda: app.current.choose("phone"))

@@ -30,7 +30,7 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
         "tile_events": ["events", "", "home"],
         "tile_doctor": ["soon", "tile.doctor", "home"],
         "tile_help": ["help", "", "home"],
-        "tile_climate": ["soon", "tile.climate", "home"],
+        "tile_climate": ["climate", "", "home"],
         "guide_login": ["pin", "", "home"],
     }
     # Newest first, but the important heat warning outranks newer normal notices.
@@ -92,6 +92,7 @@ def test_every_screen_keeps_the_size_gap_and_contrast_rules(
         "detail",
         "events",
         "soon",
+        "climate",
         "help_name",
         "help_phone",
         "help_done",
