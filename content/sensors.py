@@ -430,6 +430,11 @@ def is_stale(time_ms: int, now_ms: int, interval_ms: int) -> bool:
     return now_ms - time_ms > 2 * interval_ms
 
 
+# Nothing older than this can be current: an estimated interval is at most one 10-minute window,
+# so a reading is stale after 20 minutes at the latest.
+RECENT_MS = 3600 * 1000
+
+
 def estimate_interval(latest_ms: int, previous_ms: int | None) -> int:
     """The sampling interval seen between a series' two latest good readings, within reason."""
     if previous_ms is None or previous_ms >= latest_ms:
@@ -437,23 +442,30 @@ def estimate_interval(latest_ms: int, previous_ms: int | None) -> int:
     return min(max(latest_ms - previous_ms, 1000), WINDOW_MS)
 
 
-def latest_readings(conn: sqlite3.Connection, until_ms: int = 2**62) -> list[StoredReading]:
-    """The latest stored reading of every series (sensor, quantity), as it was recorded."""
+def latest_readings(
+    conn: sqlite3.Connection, until_ms: int = 2**62, since_ms: int = -1
+) -> list[StoredReading]:
+    """The latest stored reading of every series (sensor, quantity), as it was recorded;
+    with `since_ms`, only series read after it (an index range instead of the whole table)."""
     rows = conn.execute(
         "SELECT max(time_ms), sensor, quantity, value, unit, status FROM sensor_readings "
-        "WHERE time_ms <= ? GROUP BY sensor, quantity ORDER BY sensor, quantity",
-        (until_ms,),
+        "WHERE time_ms > ? AND time_ms <= ? GROUP BY sensor, quantity ORDER BY sensor, quantity",
+        (since_ms, until_ms),
     )
     return [StoredReading(*row) for row in rows]
 
 
 def current_readings(
-    conn: sqlite3.Connection, now_ms: int, intervals_ms: Mapping[str, int] | None = None
+    conn: sqlite3.Connection,
+    now_ms: int,
+    intervals_ms: Mapping[str, int] | None = None,
+    since_ms: int = -1,
 ) -> list[StoredReading]:
     """The latest reading of every series; an `ok` one older than twice its sensor's interval
-    (given per sensor id, else estimated) comes back with status "stale", never as current."""
+    (given per sensor id, else estimated) comes back with status "stale", never as current.
+    A screen that asks every few seconds passes `since_ms` (see RECENT_MS)."""
     found = []
-    for latest in latest_readings(conn, now_ms):
+    for latest in latest_readings(conn, now_ms, since_ms):
         interval = (intervals_ms or {}).get(latest.sensor_id)
         if interval is None:
             previous = conn.execute(

@@ -117,6 +117,10 @@ for _rule in RULES:
     RULES_BY_QUANTITY[_rule.quantity] = (*RULES_BY_QUANTITY.get(_rule.quantity, ()), _rule)
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
 
+# SENSORS.md rule 6: above this relative humidity (%) particulate readings are unreliable (fog
+# and damp air inflate them).
+HUMIDITY_LIMIT = 70.0
+
 # A 24-hour mean counts only with at least 75 % of its 10-minute windows present (18 hours),
 # the usual data-capture rule for daily means in air-quality monitoring.
 MEAN_24H_MS = 24 * HOUR_MS

@@ -23,11 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from content.sensors import HUMIDITY_HIGH, PARTICULATES, WINDOW_MS
-from content.thresholds import MEAN_24H_MIN_COVERAGE, MEAN_24H_MS
+from content.thresholds import HUMIDITY_LIMIT, MEAN_24H_MIN_COVERAGE, MEAN_24H_MS
 from hardware.readings import OK, Reading
 
 MIN_SAMPLES = 3
-HUMIDITY_LIMIT = 70.0
 
 
 @dataclass(frozen=True)

@@ -197,11 +197,12 @@ def _heat(level: str, v: dict[str, str], hub: str) -> tuple[Texts, Texts]:
 
 
 def _co2(level: str, v: dict[str, str], hub: str) -> tuple[Texts, Texts]:
+    # "CO2", not "CO₂": the kiosk's font has no subscript digits and would draw a box.
     if level == "unacceptable":
         return (
             {
-                "de": f"Jetzt lüften: Die Luft ist sehr schlecht ({v['de']} ppm CO₂)",
-                "en": f"Air the room now: the air is very stale ({v['en']} ppm CO₂)",
+                "de": f"Jetzt lüften: Die Luft ist sehr schlecht ({v['de']} ppm CO2)",
+                "en": f"Air the room now: the air is very stale ({v['en']} ppm CO2)",
                 "de-LS": f"In {hub} ist die Luft sehr schlecht",
             },
             {
@@ -215,8 +216,8 @@ def _co2(level: str, v: dict[str, str], hub: str) -> tuple[Texts, Texts]:
         )
     return (
         {
-            "de": f"Lüften bitte: Die Luft ist verbraucht ({v['de']} ppm CO₂)",
-            "en": f"Please air the room: the air is stale ({v['en']} ppm CO₂)",
+            "de": f"Lüften bitte: Die Luft ist verbraucht ({v['de']} ppm CO2)",
+            "en": f"Please air the room: the air is stale ({v['en']} ppm CO2)",
             "de-LS": f"In {hub} ist die Luft schlecht",
         },
         {

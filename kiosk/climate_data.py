@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from babel.numbers import format_decimal
@@ -28,11 +28,7 @@ CHART_QUANTITIES = ("co2", "temperature")
 UNITS = {"temperature": "°C", "humidity": "%", "co2": "ppm", "pm2_5": "µg/m³", "pm10": "µg/m³"}
 DECIMALS = {"temperature": 1, "humidity": 0, "co2": 0, "pm2_5": 1, "pm10": 1}
 OK, STALE, MISSING = "ok", "stale", "missing"
-# SENSORS.md rule 6: above this relative humidity particulate readings are unreliable (the same
-# limit as hardware.aggregate.HUMIDITY_LIMIT; tests keep the two equal).
-HUMIDITY_LIMIT = 70.0
 DAY_MS = 24 * 3600 * 1000
-RECENT_MS = 3600 * 1000  # see recent_readings
 HOUR_MS = 3600 * 1000
 # A chart line is broken where more than this many 10-minute windows are missing in a row, so a
 # sensor that was off is not drawn as a straight line across the gap.
@@ -41,9 +37,6 @@ MAX_GAP_WINDOWS = 2
 LEVEL_KEY = "climate.level."
 STATUS_KEY = "climate.status."
 MAX_ALERTS = 3
-# Alert texts write "CO₂"; the kiosk's font (Roboto, Kivy's default) has no subscript digits and
-# would draw an empty box, so they are shown as plain digits.
-SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _BABEL_LOCALE = {"de": "de_DE", "en": "en_GB", "de-LS": "de_DE"}
 
 
@@ -80,43 +73,6 @@ def _pick(readings: Sequence[sensors.StoredReading]) -> sensors.StoredReading | 
     return max(pool, key=lambda r: r.time_ms) if pool else None
 
 
-def recent_readings(
-    conn: sqlite3.Connection, now_ms: int, intervals_ms: Mapping[str, int] | None = None
-) -> list[sensors.StoredReading]:
-    """`content.sensors.current_readings` for the series read within the last `RECENT_MS`:
-    the latest reading of each, an `ok` one older than twice its interval (given, else
-    estimated from its previous good reading) marked "stale".
-
-    The same rule, read through the time index: `current_readings` groups the whole raw table
-    (1.7 s for 1.5 million rows, a week of five series every 2 s), too slow for a screen that
-    looks again every few seconds; this reads only the last hour (milliseconds). Nothing
-    older can be current: the estimated interval is at most a 10-minute window, so a reading
-    is stale after 20 minutes at the latest."""
-    latest: dict[tuple[str, str], sensors.StoredReading] = {}
-    previous_ok: dict[tuple[str, str], int] = {}
-    rows = conn.execute(
-        "SELECT time_ms, sensor, quantity, value, unit, status FROM sensor_readings "
-        "WHERE time_ms > ? AND time_ms <= ? ORDER BY time_ms",
-        (now_ms - RECENT_MS, now_ms),
-    )
-    for row in rows:
-        reading = sensors.StoredReading(*row)
-        key = (reading.sensor_id, reading.quantity)
-        before = latest.get(key)
-        if before is not None and before.status == OK and before.time_ms < reading.time_ms:
-            previous_ok[key] = before.time_ms
-        latest[key] = reading
-    found = []
-    for key, reading in sorted(latest.items()):
-        interval = (intervals_ms or {}).get(reading.sensor_id)
-        if interval is None:
-            interval = sensors.estimate_interval(reading.time_ms, previous_ok.get(key))
-        if reading.status == OK and sensors.is_stale(reading.time_ms, now_ms, interval):
-            reading = replace(reading, status=STALE)
-        found.append(reading)
-    return found
-
-
 def _had_readings(conn: sqlite3.Connection, hub: str, quantity: str) -> bool:
     """Whether this hub ever rolled up the quantity (an index look-up, unlike the raw table)."""
     row = conn.execute(
@@ -135,7 +91,8 @@ def current_values(
     quantity with no reading in the last hour is "stale" when this hub (`hub`, its key id) has
     measured it before, else "missing"."""
     by_quantity: dict[str, list[sensors.StoredReading]] = {}
-    for found in recent_readings(conn, now_ms, intervals_ms):
+    recent = now_ms - sensors.RECENT_MS
+    for found in sensors.current_readings(conn, now_ms, intervals_ms, since_ms=recent):
         by_quantity.setdefault(found.quantity, []).append(found)
     chosen = {quantity: _pick(by_quantity.get(quantity, [])) for quantity in QUANTITIES}
     humidity = chosen["humidity"]
@@ -159,7 +116,11 @@ def current_values(
         judged = reading.value
         if quantity == "temperature" and humid is not None:
             felt = judged = thresholds.felt_temperature(reading.value, humid)
-        damp = quantity in sensors.PARTICULATES and humid is not None and humid > HUMIDITY_LIMIT
+        damp = (
+            quantity in sensors.PARTICULATES
+            and humid is not None
+            and humid > thresholds.HUMIDITY_LIMIT
+        )
         rows.append(
             ClimateValue(
                 quantity,
@@ -330,8 +291,8 @@ def active_alerts(conn: sqlite3.Connection, hub: str, language: str) -> list[Sho
                 alert.quantity,
                 alert.level,
                 alert.priority,
-                notice.text("title", language).translate(SUBSCRIPT_DIGITS),
-                notice.text("body", language).translate(SUBSCRIPT_DIGITS),
+                notice.text("title", language),
+                notice.text("body", language),
             )
         )
     found.sort(key=lambda a: a.priority != "emergency")  # stable: newest first otherwise

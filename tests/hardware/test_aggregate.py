@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from content import sensors
 from content.store import Store
-from hardware.aggregate import HUMIDITY_LIMIT, Aggregate, aggregate_window, mean_24h, window_start
+from content.thresholds import HUMIDITY_LIMIT
+from hardware.aggregate import Aggregate, aggregate_window, mean_24h, window_start
 from hardware.readings import DISCONNECTED, STALE, WARMING
 from tests.hardware.room import DAY, MINUTE, T0, reading
 

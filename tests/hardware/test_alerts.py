@@ -208,7 +208,7 @@ def test_texts_in_german_english_and_easy_language() -> None:
     assert "Dorf·gemeinschafts·haus" in text["de-LS"]
     assert all(len(sentence.split()) <= 10 for sentence in text["de-LS"].split(". "))
     co2_title, _ = alert_texts(_change(CO2, 0, 1450.0), "Ringelai")
-    assert co2_title["de"] == "Lüften bitte: Die Luft ist verbraucht (1.450 ppm CO₂)"
+    assert co2_title["de"] == "Lüften bitte: Die Luft ist verbraucht (1.450 ppm CO2)"
     assert "1,450 ppm" in co2_title["en"]
     _, pm_text = alert_texts(_change(PM2_5, 0, 18.44), "Ringelai")
     assert "18,4 µg/m³" in pm_text["de"]

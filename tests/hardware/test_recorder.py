@@ -176,7 +176,7 @@ def test_co2_asks_for_fresh_air(room: Room) -> None:
     recorder = _recorder(room)
     feed(recorder, T0, T0 + 10 * MINUTE, lambda t: [reading(t, "co2", 1450.0, sensor="mhz19-1")])
     (notice,) = _board(room.hub_log, room.hub.key_id)
-    assert notice.title["de"] == "Lüften bitte: Die Luft ist verbraucht (1.450 ppm CO₂)"
+    assert notice.title["de"] == "Lüften bitte: Die Luft ist verbraucht (1.450 ppm CO2)"
 
 
 def test_particulates_alert_on_a_24_hour_mean_without_damp_windows(room: Room) -> None:
