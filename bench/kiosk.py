@@ -834,7 +834,8 @@ def run_inside(home: Path, directory: Path, size: Size) -> dict[str, Any] | None
         timeout=INSIDE_DEADLINE_S,
     )
     if not out.exists():
-        print(f"the driven kiosk stopped without a result:\n{done.stdout[-3000:]}", file=sys.stderr)
+        output = (done.stdout + done.stderr)[-3000:]
+        print(f"the driven kiosk stopped without a result:\n{output}", file=sys.stderr)
         return None
     outcome = json.loads(out.read_text())
     if not outcome["ok"]:
