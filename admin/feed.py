@@ -20,13 +20,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-
-from fastapi import APIRouter, HTTPException, Response
+from typing import TYPE_CHECKING
 
 from admin.ical import CalendarEvent, calendar
 from content.booking import get_practice, open_bookings
 from content.identity import Identity
 from content.store import Store
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -106,6 +108,10 @@ def _read_only(db_path: Path) -> Iterator[sqlite3.Connection]:
 
 def feed_router(db_path: Path, server: Identity) -> APIRouter:
     """The feed endpoints over the town server's database, opened read-only per request."""
+    # Imported here: the CLI (and so the kiosk's start) loads this module for the tokens only,
+    # and FastAPI costs half a second to import.
+    from fastapi import APIRouter, HTTPException, Response
+
     router = APIRouter()
 
     def answer(token: str, method: str) -> Response:

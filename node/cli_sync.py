@@ -11,7 +11,6 @@ from content.clock import to_iso
 from content.grants import resolve_key
 from content.log import Log
 from node.cli import CommandTree, open_home
-from node.daemon import SyncLoop, serve
 from node.home import Home
 from node.sensing import SensorLoop, configured_sensors
 from sync import enrollment, peers
@@ -56,11 +55,15 @@ def _listen_arguments(sub: argparse.ArgumentParser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from node.daemon import serve  # FastAPI and uvicorn load only for the daemons
+
     serve(open_home(args), args.host, args.port)
     return 0
 
 
 def cmd_hub(args: argparse.Namespace) -> int:
+    from node.daemon import SyncLoop, serve  # FastAPI and uvicorn load only for the daemons
+
     home = open_home(args)
     config = home.config
     targets = [url for url in [config.server_url, *args.peer] if url]
