@@ -43,6 +43,7 @@ from kiosk.overlays import (
 from kiosk.pin import PinGate
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.board import BoardScreen, CategoryScreen, DetailScreen
+from kiosk.screens.booking_screens import BOOKING_SCREENS, open_booking
 from kiosk.screens.climate import ClimateScreen
 from kiosk.screens.guide import GuideScreen, PinScreen
 from kiosk.screens.help import HelpDoneScreen, HelpScreen
@@ -57,7 +58,7 @@ ROTATE_S = 10.0
 SIGNAGE_NOTICES = 20
 FIRST_FRAME_ENV = "DORFHUB_KIOSK_FIRST_FRAME"  # set: print the time of the first frame drawn
 # Screens that show data from the store and are reloaded when it changes.
-DATA_SCREENS = ("board", "events", "detail", "guide", "climate")
+DATA_SCREENS = ("board", "events", "detail", "guide", "climate", *BOOKING_SCREENS)
 # Help requests failing to be stored: the resident is told, the reason goes to the log.
 HELP_ERRORS = (
     helpdesk.HelpError,
@@ -82,6 +83,7 @@ SCREENS: dict[str, Callable[[], KioskScreen]] = {
     "help_done": HelpDoneScreen,
     "pin": PinScreen,
     "guide": GuideScreen,
+    **BOOKING_SCREENS,
 }
 
 
@@ -267,6 +269,10 @@ class KioskApp(App):
         self.screen("detail").show(notice_id)
         self.dirty.discard("detail")  # just loaded: no second load on the way in
         self.go("detail")
+
+    def open_booking(self, on_behalf: bool = False) -> None:
+        """Arzttermin; from guide mode on a resident's behalf (marked in the request)."""
+        open_booking(on_behalf)
 
     def open_soon(self, topic: str) -> None:
         self.screen("soon").topic = topic

@@ -1,0 +1,227 @@
+"""The steps of the kiosk's "Arzttermin" flow, as a pure state machine (no Kivy, no store).
+
+    practice -> when (day and time) -> person (name, date of birth, phone)
+             -> consent -> confirm -> status (pending / confirmed / rejected) and the slip
+
+After the data entry there are at most four steps: consent, confirm, status, slip. The flow
+holds what the resident typed only in memory; `forget_person` drops it once the slip is out,
+`reset` drops everything (privacy timeout, a new resident). The screens do the I/O and tell the
+flow what happened; the flow says which screen comes next and what may be done there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+from content.booking import BookingError, Person, check_person
+
+NAME_LIMIT = 80  # as content.booking.check_person allows
+PHONE_LIMIT = 24
+GUIDE_LIMIT = 60
+BIRTH_DIGITS = 8  # TTMMJJJJ
+CALENDAR_WEEKS = 5  # a page of the calendar: five rows of Monday to Sunday
+PRACTICES_PER_PAGE = 6
+TIMES_PER_PAGE = 6  # three rows of two: room for large text
+T = TypeVar("T")
+
+
+class Step(StrEnum):
+    """The flow's steps; the values are the names of their screens."""
+
+    PRACTICE = "booking_practice"
+    WHEN = "booking_when"
+    PERSON = "booking_person"
+    CONSENT = "booking_consent"
+    CONFIRM = "booking_confirm"
+    STATUS = "booking_status"
+
+
+STEPS = tuple(Step)
+# The steps that show (or may show) personal data.
+PERSONAL_STEPS = (Step.PERSON, Step.CONSENT, Step.CONFIRM)
+
+
+class FlowError(Exception):
+    """A step was asked for before the steps it needs (a bug in a screen, never the user)."""
+
+
+def birth_display(digits: str) -> str:
+    """What the date-of-birth field shows while typing: "17.02.19" for "170219"."""
+    parts = [digits[:2], digits[2:4], digits[4:8]]
+    return ".".join(part for part in parts if part) + ("." if len(digits) in (2, 4) else "")
+
+
+def birth_iso(digits: str) -> str:
+    """ "17021938" -> "1938-02-17"; BookingError (field birth_date) unless a real date."""
+    if len(digits) != BIRTH_DIGITS or not digits.isdigit():
+        raise BookingError("Geburtsdatum als TT.MM.JJJJ", "birth_date")
+    day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        raise BookingError("Das Geburtsdatum ist kein gültiges Datum.", "birth_date") from None
+
+
+def calendar_page(today: date, page: int) -> list[list[date]]:
+    """The weeks (Monday to Sunday) of one calendar page; page 0 starts with this week."""
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=CALENDAR_WEEKS * page)
+    return [
+        [monday + timedelta(weeks=week, days=day) for day in range(7)]
+        for week in range(CALENDAR_WEEKS)
+    ]
+
+
+def calendar_pages(today: date, bookable: Sequence[date]) -> int:
+    """How many pages it takes to show every bookable day (at least one)."""
+    if not bookable:
+        return 1
+    monday = today - timedelta(days=today.weekday())
+    weeks = (max(bookable) - monday).days // 7
+    return max(1, weeks // CALENDAR_WEEKS + 1)
+
+
+def page_of(items: Sequence[T], page: int, size: int) -> list[T]:
+    return list(items[page * size : (page + 1) * size])
+
+
+def pages(count: int, size: int) -> int:
+    return max(1, -(-count // size))
+
+
+@dataclass
+class BookingFlow:
+    on_behalf: bool = False  # a guide books for someone (guide mode)
+    step: Step = Step.PRACTICE
+    practice: str = ""  # the practice's key
+    day: date | None = None
+    slot_id: str = ""
+    request_id: str = ""
+    # What was typed; only in memory.
+    name: str = ""
+    birth_digits: str = ""
+    phone: str = ""
+    guide: str = ""
+    consent: bool = False
+    # Paging of long lists (no swiping: one tap on "more").
+    practice_page: int = 0
+    calendar_page: int = 0
+    times_page: int = 0
+    announced: str = ""  # the last request state that was spoken
+    history: list[str] = field(default_factory=list)  # request ids made in this session
+
+    # ---- starting and forgetting --------------------------------------------------------------
+
+    def start(self, on_behalf: bool = False) -> Step:
+        self.reset()
+        self.on_behalf = on_behalf
+        return self.step
+
+    def reset(self) -> None:
+        """Everything forgotten: a new resident, or the privacy timeout."""
+        fresh = BookingFlow()
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(fresh, name))
+
+    def forget_person(self) -> None:
+        """Drop what was typed (the slip is out); the request's public state stays."""
+        self.name = self.birth_digits = self.phone = self.guide = ""
+        self.consent = False
+
+    def holds_person(self) -> bool:
+        return bool(self.name or self.birth_digits or self.phone or self.guide)
+
+    # ---- the steps ---------------------------------------------------------------------------
+
+    def choose_practice(self, practice: str) -> Step:
+        self.practice = practice
+        self.day, self.slot_id = None, ""
+        self.calendar_page = self.times_page = 0
+        self.step = Step.WHEN
+        return self.step
+
+    def choose_day(self, day: date) -> None:
+        self._need(self.practice, "a practice")
+        self.day = day
+        self.times_page = 0
+
+    def choose_slot(self, slot_id: str) -> Step:
+        self._need(self.practice, "a practice")
+        self.slot_id = slot_id
+        self.consent = False
+        self.step = Step.PERSON
+        return self.step
+
+    def person(self) -> Person:
+        """The entries as the library takes them; BookingError for a date that is none."""
+        return Person(
+            name=self.name.strip(),
+            birth_date=birth_iso(self.birth_digits),
+            phone=self.phone.strip(),
+            consent=self.consent,
+        )
+
+    def entries_done(self, today: date) -> Step:
+        """Check name, date of birth and phone (BookingError with the field); then consent."""
+        self._need(self.slot_id, "a time")
+        entries = self.person()
+        # Consent is the next step: the entries are checked as if it were given.
+        check_person(Person(entries.name, entries.birth_date, entries.phone, consent=True), today)
+        self.step = Step.CONSENT
+        return self.step
+
+    def agree(self) -> Step:
+        self._need(self.slot_id and self.name, "the entries")
+        self.consent = True
+        self.step = Step.CONFIRM
+        return self.step
+
+    def requested(self, request_id: str) -> Step:
+        """The request is stored: from now on the status screen."""
+        self.request_id = request_id
+        self.history.append(request_id)
+        self.announced = ""
+        self.step = Step.STATUS
+        return self.step
+
+    def choose_alternative(self, slot_id: str) -> Step:
+        """An alternative offered on a rejection: booked at once with the same entries while
+        they are held; once forgotten, they are asked for again."""
+        self.slot_id = slot_id
+        self.day = None
+        if self.holds_person() and self.consent:
+            self.step = Step.CONFIRM
+        else:
+            self.forget_person()
+            self.step = Step.PERSON
+        return self.step
+
+    def guide_name(self) -> str:
+        return self.guide.strip() if self.on_behalf else ""
+
+    def announce(self, state: str) -> bool:
+        """True once per request and state: a change the resident must hear."""
+        if state == self.announced:
+            return False
+        self.announced = state
+        return True
+
+    def _need(self, value: object, what: str) -> None:
+        if not value:
+            raise FlowError(f"{self.step.value}: {what} must be chosen first")
+
+
+__all__ = [
+    "BookingFlow",
+    "FlowError",
+    "Step",
+    "birth_display",
+    "birth_iso",
+    "calendar_page",
+    "calendar_pages",
+    "page_of",
+    "pages",
+]
