@@ -28,7 +28,7 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
     assert out["opened"] == {
         "tile_notices": ["board", "", "home"],
         "tile_events": ["events", "", "home"],
-        "tile_doctor": ["soon", "tile.doctor", "home"],
+        "tile_doctor": ["booking_practice", "", "home"],
         "tile_help": ["help", "", "home"],
         "tile_climate": ["climate", "", "home"],
         "guide_login": ["pin", "", "home"],
