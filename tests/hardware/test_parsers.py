@@ -220,8 +220,11 @@ def test_mutated_streams_never_yield_a_frame_that_was_not_sent(
     mutations: list[tuple[int, int, str]],
     chunk: int,
 ) -> None:
-    """Build valid frames, flip, insert or delete bytes, feed in chunks: nothing raises, every
-    frame that comes out is one of the frames sent, and checks out on its own."""
+    """Build valid frames, flip, insert or delete bytes, feed in chunks: nothing raises and
+    every frame that comes out checks out on its own. After a single mutation it is also one of
+    the frames sent. Several mutations can defeat any additive checksum (an insertion and a
+    deletion that swap two bytes leave the sum unchanged: hypothesis found one for the PMS),
+    so for them only the checksum is promised, which is all these protocols can give."""
     rng = random.Random(seed)
     sent = [KINDS[protocol].make(rng) for _ in range(count)]
     stream = bytearray(b"".join(sent))
@@ -239,7 +242,8 @@ def test_mutated_streams_never_yield_a_frame_that_was_not_sent(
         out += frames_of(p.feed(bytes(stream[i : i + chunk])))
     for frame in out:
         assert valid(protocol, frame.raw)
-        assert frame.raw in sent
+        if len(mutations) == 1:
+            assert frame.raw in sent
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
