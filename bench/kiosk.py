@@ -44,6 +44,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from oplog import Row, table, verdict
+
 GROUP = "Ilzer Land"
 VILLAGE = "Ringelai"
 SEED = 20261126
@@ -647,35 +649,6 @@ def espeak_ms(text: str, directory: Path) -> float:
 
 
 # ---- the report ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    measure: str
-    value: str
-    goal: str
-    verdict: str
-
-
-def verdict(ok: bool) -> str:
-    return "meets goal" if ok else "misses goal"
-
-
-def table(body: list[Row]) -> str:
-    """A Markdown table with the value column right-aligned."""
-    header = Row("measure", "value", "baseline/goal", "verdict")
-    cells = [[c.measure, c.value, c.goal, c.verdict] for c in [header, *body]]
-    widths = [max(len(row[i]) for row in cells) for i in range(4)]
-
-    def line(row: list[str]) -> str:
-        padded = [
-            text.rjust(width) if i == 1 else text.ljust(width)
-            for i, (text, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    rule = ["-" * (w + 1) + ":" if i == 1 else "-" * (w + 2) for i, w in enumerate(widths)]
-    return "\n".join([line(cells[0]), "|" + "|".join(rule) + "|", *map(line, cells[1:])])
 
 
 def ms_pair(values: list[float]) -> str:
