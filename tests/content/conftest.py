@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +48,6 @@ class Network:
     def fresh_log(self, name: str) -> Log:
         """An empty store of the same network, as a newly installed node has."""
         return self.stores.log(name, self.network_id)
-
-
-@pytest.fixture
-def stores(tmp_path: Path) -> Iterator[Stores]:
-    opened = Stores(tmp_path)
-    yield opened
-    opened.close_all()
 
 
 @pytest.fixture

@@ -254,6 +254,8 @@ def personal(app: Any, ctx: Any) -> Iterator[Any]:
     yield lambda: notice.parent is not None and len(speaker.calls) >= calls + 2
     out["guide"] = speaker.calls[calls]
     out["guide_notice"] = notice.kind
+    # The count said instead is played like any other text: wait for its file.
+    yield lambda: _wav_count(speakers_dir) == 3 and not speaker.is_speaking
 
 
 def failing(app: Any, ctx: Any) -> Iterator[Any]:
