@@ -2,7 +2,8 @@
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
-PYTEST_ARGS ?=
+# Most tests wait on real processes, so a worker per core halves the suite's time.
+PYTEST_ARGS ?= -n auto --dist worksteal
 
 .PHONY: run test lint bench install system-run system-test clean
 
