@@ -186,6 +186,10 @@ class Log:
         return int(self.store.conn.execute("SELECT count(*) FROM ops").fetchone()[0])
 
 
+# Ops applied between two rounds of per-batch view work (a verifier chunk's worth).
+FLUSH_VIEWS_EVERY = 32
+
+
 class _Applier:
     """One ingest pass inside one write transaction."""
 
@@ -215,13 +219,21 @@ class _Applier:
         self.touched: dict[View, set[str]] = {}
 
     def ingest(self, ops: Iterable[Checked]) -> None:
-        for raw, header in ops:
+        for count, (raw, header) in enumerate(ops, start=1):
             self._one(raw, header)
             self._settle()
+            if count % FLUSH_VIEWS_EVERY == 0:
+                self._flush_views()
         self._flush_heads()
+        self._flush_views()
+        self.report.settle()
+
+    def _flush_views(self) -> None:
+        """Per-batch view work (full-text indexing) in steps: while the verifier works ahead
+        on a big batch, this keeps pace with it instead of leaving it idle at the end."""
         for view, entities in self.touched.items():
             view.after_batch(self.conn, entities)
-        self.report.settle()
+        self.touched.clear()
 
     def _settle(self) -> None:
         while self.retry or self.recheck:

@@ -1,0 +1,64 @@
+"""Big batches are verified by a worker process ahead of the applier: the verdicts are the same
+as inline, a tampered op is named, and a worker that dies or a batch left half-read never
+mixes verdicts into the next batch."""
+
+from __future__ import annotations
+
+from content import notices, verifier
+from content.ops import Header, OpError, RawOp
+from tests.content.conftest import Network
+from tests.content.helpers import notice
+
+BIG = verifier.PARALLEL_MIN_OPS + 40
+
+
+def _ops(network: Network, count: int) -> list[RawOp]:
+    for number in range(count):
+        notices.publish(network.log, network.admin, notice(f"Aushang {number}"))
+    return list(network.log.ops_missing_from({}))
+
+
+def _verdicts(ops: list[RawOp]) -> list[str]:
+    return ["ok" if isinstance(h, Header) else str(h) for _, h in verifier.checked(ops)]
+
+
+def _tampered(op: RawOp) -> RawOp:
+    header = bytearray(op.header)
+    header[-3] ^= 0x01
+    return RawOp(bytes(header), op.signature, op.body)
+
+
+def test_a_big_batch_gets_the_verdicts_inline_checking_gives(network: Network) -> None:
+    ops = _ops(network, BIG)
+    ops[100] = _tampered(ops[100])
+    inline = ["ok" if isinstance(h, Header) else str(h) for h in map(verifier.check_one, ops)]
+    assert _verdicts(ops) == inline
+    assert inline[100] != "ok"
+    assert inline.count("ok") == len(ops) - 1
+
+
+def test_a_worker_killed_mid_batch_leaves_the_rest_checked_here(network: Network) -> None:
+    ops = _ops(network, BIG)
+    ops[-1] = _tampered(ops[-1])
+    stream = verifier.checked(ops)
+    first = [next(stream)]
+    worker = verifier._worker
+    assert worker is not None
+    worker.process.kill()
+    worker.process.join(5)
+    rest = list(stream)
+    results = [h for _, h in first + rest]
+    assert len(results) == len(ops)
+    assert all(isinstance(h, Header) for h in results[:-1])
+    assert isinstance(results[-1], OpError)
+    assert _verdicts(ops)[:-1] == ["ok"] * (len(ops) - 1)  # a new worker for the next batch
+
+
+def test_a_batch_left_half_read_does_not_leak_into_the_next(network: Network) -> None:
+    ops = _ops(network, BIG)
+    stream = verifier.checked(ops)
+    next(stream)
+    stream.close()  # the applier gave up (an exception) after the first op
+    tampered = [_tampered(op) for op in ops]
+    assert all(v != "ok" for v in _verdicts(tampered))
+    assert _verdicts(ops) == ["ok"] * len(ops)
