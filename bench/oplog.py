@@ -25,7 +25,7 @@ from pathlib import Path
 import cryptography
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from content import grants, notices
+from content import grants, notices, verifier
 from content.bodies import Event, NoticeBody
 from content.clock import wall_clock_ms
 from content.identity import Identity, network_id_for
@@ -729,11 +729,17 @@ class Results:
     hits: list[int] = field(default_factory=list)
 
 
+WARM_UP_NOTICES = verifier.PARALLEL_MIN_OPS + 44
+
+
 def warm_up(directory: Path, hubs: list[str]) -> None:
-    """A small throwaway run so that imports, caches and code paths are hot."""
+    """A small throwaway run so that imports, caches and code paths are hot, and the verify
+    worker is running, as it is in a daemon after its first big batch (starting it costs about
+    half a second once per process)."""
     network = new_network()
     log = author_store(directory / "warm-author.db", network)
-    publish_all(log, network.admin, make_notices(100, SEED + 1, wall_clock_ms(), hubs))
+    bodies = make_notices(WARM_UP_NOTICES, SEED + 1, wall_clock_ms(), hubs)
+    publish_all(log, network.admin, bodies)
     target = Log(open_store(directory / "warm-ingest.db", network))
     ingest_all(target, list(log.ops_missing_from({})))
     notices.active_notices(target.store.conn, search="Bus")
