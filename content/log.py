@@ -526,7 +526,13 @@ def append_in(
         "SELECT seq, head FROM versions WHERE author = ?", (author.key_id,)
     ).fetchone()
     seq, prev = (version[0] + 1, version[1]) if version else (1, "")
-    lamport = (conn.execute("SELECT max(lamport) FROM ops").fetchone()[0] or 0) + 1
+    # Each author's Lamport clock rises with its seq, so the highest is at some author's head.
+    lamport = (
+        conn.execute(
+            "SELECT max(o.lamport) FROM versions v JOIN ops o ON o.id = v.head"
+        ).fetchone()[0]
+        or 0
+    ) + 1
     header = encode_header(
         Header(
             v=FORMAT_VERSION,

@@ -326,4 +326,9 @@ MIGRATIONS: list[str] = [
         created INTEGER NOT NULL
     );
     """,
+    # 7: the Lamport index goes: an author's Lamport clock only rises, so the highest one is at
+    # some author's head (content/log.py append_in), and every ingested op paid to maintain it.
+    """
+    DROP INDEX ops_lamport;
+    """,
 ]

@@ -12,8 +12,9 @@ umlaut form: the tokenizer folds "ü" to "u", so "Grüngut"* finds the stored "G
 from __future__ import annotations
 
 import itertools
-import json
 import re
+
+import msgspec
 
 _SPELT = re.compile("ae|oe|ue|Ae|Oe|Ue")
 _UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü", "Ae": "Ä", "Oe": "Ö", "Ue": "Ü"}
@@ -21,9 +22,12 @@ _UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü", "Ae": "Ä", "Oe": "Ö", "Ue": "Ü
 MAX_SPELT_PAIRS = 3
 
 
+_texts = msgspec.json.Decoder(dict[str, str])
+
+
 def search_text(texts_json: str) -> str:
     """The indexed text of a title or body: every language, one per line."""
-    texts: dict[str, str] = json.loads(texts_json)
+    texts = _texts.decode(texts_json)
     return "\n".join(texts[lang] for lang in sorted(texts))
 
 
