@@ -657,9 +657,7 @@ def ms_pair(values: list[float]) -> str:
     return f"{statistics.median(values):.0f} / {percentile(values, 0.95):.0f} ms"
 
 
-def start_rows(
-    kiosk: list[Start], bare: list[Start], parser_s: float, fastapi_s: float, shown: int
-) -> list[Row]:
+def start_rows(kiosk: list[Start], bare: list[Start], parser_s: float, shown: int) -> list[Row]:
     if not kiosk:
         return [
             Row(
@@ -681,12 +679,6 @@ def start_rows(
         ),
         Row(
             "  of which: importing node.cli and building its parser", f"{parser_s:.2f} s", "—", "—"
-        ),
-        Row(
-            "    of that: importing fastapi (node/cli_booking → admin/feed)",
-            f"{fastapi_s:.2f} s",
-            "—",
-            "—",
         ),
         Row(
             "kiosk RSS after start (all screens built)",
@@ -853,8 +845,7 @@ def bench(size: Size) -> list[Row]:
             size.starts,
         )
         parser_s = import_seconds("from node.cli import build_parser; build_parser()")
-        fastapi_s = import_seconds("import fastapi")
-        rows += start_rows(kiosk, bare, parser_s, fastapi_s, shown)
+        rows += start_rows(kiosk, bare, parser_s, shown)
         print("cold starts done", flush=True)
         inside = run_inside(home, directory, size)
         if inside is not None:
