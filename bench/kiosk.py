@@ -41,10 +41,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
 from oplog import Row, table, verdict
+
+from tests.kiosk.pulse import null_sink_server
 
 GROUP = "Ilzer Land"
 VILLAGE = "Ringelai"
@@ -474,33 +477,10 @@ class NullSink:
     hears), as tests/kiosk/test_speech.py uses; `pactl subscribe` timestamps new streams."""
 
     def __init__(self, directory: Path) -> None:
-        # A short path: unix socket paths are limited to 108 bytes.
-        self.runtime = Path(tempfile.mkdtemp(prefix="dh-pulse-"))
-        self.socket = self.runtime / "native"
-        self.server = subprocess.Popen(
-            [
-                "pulseaudio",
-                "-n",
-                "--daemonize=no",
-                "--exit-idle-time=-1",
-                "--use-pid-file=no",
-                "-L",
-                "module-null-sink sink_name=room",
-                "-L",
-                f"module-native-protocol-unix socket={self.socket} auth-anonymous=1",
-            ],
-            env={**os.environ, "XDG_RUNTIME_DIR": str(self.runtime), "HOME": str(self.runtime)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.stack = ExitStack()
+        self.socket = self.stack.enter_context(null_sink_server())
         self.streams: dict[int, float] = {}  # sink-input index -> perf_counter when it came
         self.watcher: subprocess.Popen[str] | None = None
-        end = time.monotonic() + 10
-        while not self.socket.exists() and time.monotonic() < end:
-            time.sleep(0.02)
-        if not self.socket.exists():
-            self.close()
-            raise RuntimeError("PulseAudio did not start")
         os.environ["PULSE_SERVER"] = f"unix:{self.socket}"
         self.watcher = subprocess.Popen(
             ["pactl", "subscribe"],
@@ -536,11 +516,10 @@ class NullSink:
 
     def close(self) -> None:
         os.environ.pop("PULSE_SERVER", None)
-        for process in (self.watcher, self.server):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait()
-        shutil.rmtree(self.runtime, ignore_errors=True)
+        if self.watcher is not None and self.watcher.poll() is None:
+            self.watcher.terminate()
+            self.watcher.wait()
+        self.stack.close()
 
 
 @dataclass

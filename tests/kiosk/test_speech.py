@@ -5,10 +5,8 @@ machines have no sound card."""
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import wave
@@ -26,6 +24,7 @@ from kiosk.speech import (
     choose_voice,
     render_to_wav,
 )
+from tests.kiosk.pulse import null_sink_server
 
 NOTICE = (
     "Die Digitallotsin Frau Kern ist am Donnerstag von vierzehn bis sechzehn Uhr im "
@@ -89,33 +88,9 @@ def sound_card(monkeypatch: pytest.MonkeyPatch) -> Iterator[NullSoundCard]:
     missing = [tool for tool in ("pulseaudio", "paplay", "pactl") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)} (apt-get install pulseaudio pulseaudio-utils)")
-    # A short path: unix socket paths are limited to 108 bytes.
-    runtime = Path(tempfile.mkdtemp(prefix="dh-pulse-"))
-    socket = runtime / "native"
-    server = subprocess.Popen(
-        [
-            "pulseaudio",
-            "-n",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "--use-pid-file=no",
-            "-L",
-            "module-null-sink sink_name=room",
-            "-L",
-            f"module-native-protocol-unix socket={socket} auth-anonymous=1",
-        ],
-        env={**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(runtime)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert _wait_for(socket.exists), "PulseAudio did not start"
+    with null_sink_server() as socket:
         monkeypatch.setenv("PULSE_SERVER", f"unix:{socket}")
         yield NullSoundCard(socket)
-    finally:
-        server.terminate()
-        server.wait()
-        shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture
