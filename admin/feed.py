@@ -22,8 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from admin.ical import CalendarEvent, calendar
 from content.booking import get_practice, open_bookings
+from content.ical import CalendarEvent, calendar
 from content.identity import Identity
 from content.store import Store
 

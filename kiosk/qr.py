@@ -7,10 +7,10 @@ kept to a few hundred bytes: long texts are cut with an ellipsis.
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 import segno
 
+from content.ical import CRLF, escape_text, fold, utc
 from content.notices import Notice
 
 MAX_TEXT_CHARS = 400
@@ -20,21 +20,6 @@ HOUR_MS = 3_600_000
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _ical_text(text: str) -> str:
-    """RFC 5545 3.3.11 escaping."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _ical_time(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def vevent(notice: Notice, language: str, stamp_ms: int) -> str:
@@ -48,16 +33,16 @@ def vevent(notice: Notice, language: str, stamp_ms: int) -> str:
         "PRODID:-//Dorfhub//Kiosk//DE",
         "BEGIN:VEVENT",
         f"UID:{notice.id}@dorfhub",
-        f"DTSTAMP:{_ical_time(stamp_ms)}",
-        f"DTSTART:{_ical_time(notice.event_start)}",
-        f"DTEND:{_ical_time(end)}",
-        f"SUMMARY:{_ical_text(notice.text('title', language))}",
+        f"DTSTAMP:{utc(stamp_ms)}",
+        f"DTSTART:{utc(notice.event_start)}",
+        f"DTEND:{utc(end)}",
+        f"SUMMARY:{escape_text(notice.text('title', language))}",
     ]
     if notice.place:
-        lines.append(f"LOCATION:{_ical_text(notice.place)}")
+        lines.append(f"LOCATION:{escape_text(notice.place)}")
     description = _cut(notice.text("body", language), MAX_DESCRIPTION_CHARS)
-    lines += [f"DESCRIPTION:{_ical_text(description)}", "END:VEVENT", "END:VCALENDAR"]
-    return "\r\n".join(lines) + "\r\n"
+    lines += [f"DESCRIPTION:{escape_text(description)}", "END:VEVENT", "END:VCALENDAR"]
+    return "".join(fold(line) + CRLF for line in lines)
 
 
 def payload(notice: Notice, language: str, stamp_ms: int) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import icalendar
 import pytest
 import segno
 
@@ -217,6 +218,15 @@ def test_event_qr_holds_a_calendar_entry() -> None:
     assert lines[-3:] == ["END:VEVENT", "END:VCALENDAR", ""]
     assert "SUMMARY:Afternoon" in qr.payload(_notice(), "en", 0)
     assert "SUMMARY:Seniorennachmittag" in qr.payload(_notice(), "de-LS", 0)  # German fallback
+
+
+def test_event_qr_parses_as_a_phone_calendar_reads_it() -> None:
+    long_body = "Mit Kaffee, Kuchen und Musik vom Blasorchester Perlesreut. " * 4
+    text = qr.payload(_notice(body={"de": long_body}), "de", 1_767_000_000_000)
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))  # folded
+    event = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Seniorennachmittag; Musik, Kuchen"
+    assert str(event["DESCRIPTION"]).startswith("Mit Kaffee, Kuchen und Musik")
 
 
 def test_notice_qr_holds_the_text_and_stays_small() -> None:

@@ -1,4 +1,5 @@
-"""iCalendar text (RFC 5545) for the practices' booking feeds: pure functions, no I/O.
+"""iCalendar text (RFC 5545): the practices' booking feeds and the kiosk's event QR codes. Pure
+functions, no I/O.
 
 Lines end in CRLF and are folded at 75 octets (never inside a UTF-8 character); TEXT values are
 escaped. A feed is METHOD:PUBLISH; cancelled bookings appear in it with STATUS:CANCELLED and a
