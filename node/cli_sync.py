@@ -10,9 +10,10 @@ from pathlib import Path
 from content.clock import to_iso
 from content.grants import resolve_key
 from content.log import Log
+from hardware.config import load_sensor_configs
 from node.cli import CommandTree, open_home
 from node.home import Home
-from node.sensing import SensorLoop, configured_sensors
+from node.sensing import SensorLoop
 from sync import enrollment, peers
 from sync.bundle import export_bundle, import_bundle
 from sync.discovery import DEFAULT_PORT, Discovery, browse
@@ -74,7 +75,7 @@ def cmd_hub(args: argparse.Namespace) -> int:
         return targets + [url for url in found if url not in targets]
 
     loop = SyncLoop(home, peer_urls, config.server_url)
-    sensing = SensorLoop(home, configured_sensors(home))
+    sensing = SensorLoop(home, load_sensor_configs(home.config_path))
     if args.discover:
         discovery = Discovery(
             home.identity().key_id,

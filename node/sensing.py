@@ -17,7 +17,7 @@ from pathlib import Path
 
 from content.clock import wall_clock_ms
 from content.log import Log
-from hardware.config import SensorConfig, load_sensor_configs
+from hardware.config import SensorConfig
 from hardware.readings import Reading
 from hardware.recorder import Recorder
 from hardware.service import ReaderService
@@ -27,12 +27,6 @@ TICK_S = 5.0
 STATUS_FILE = "sensor-status.json"
 
 log = logging.getLogger("dorfhub.sensors")
-
-
-def configured_sensors(home: Home) -> list[SensorConfig]:
-    """The `[[sensors]]` of the hub's config.toml (none is fine); SensorConfigError, one line,
-    if an entry is malformed."""
-    return load_sensor_configs(home.config_path)
 
 
 class SensorLoop(threading.Thread):

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.content.conftest import Stores
+from tests.hardware.emulated import emulator
+
+__all__ = ["emulator", "stores"]
 
 
 @pytest.fixture

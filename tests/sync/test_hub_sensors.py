@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
-from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
-
-import pytest
 
 from content import grants
 from content.log import Log
 from content.verify import verify_store
-from hardware.emulators import Emulator, Knobs, make_emulator
+from hardware.emulators import Knobs
 from node.home import Home
 from node.setup import init_node
+from tests.hardware.emulated import MakeEmulator
 from tests.sync.conftest import running, start_peer
 from tests.sync.procs import wait_for
 
@@ -26,21 +24,6 @@ SENSORS = (
     ("co2", "s8", {"co2": 850.0}),
     ("klima", "jsonl", {"temperature": 22.5, "humidity": 45.0}),
 )
-
-MakeEmulator = Callable[[str, Knobs, str], Emulator]
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[MakeEmulator]:
-    started: list[Emulator] = []
-
-    def make(kind: str, knobs: Knobs, name: str) -> Emulator:
-        started.append(make_emulator(kind, tmp_path / "by-id" / name, knobs, seed=1).start())
-        return started[-1]
-
-    yield make
-    for emu in started:
-        emu.stop()
 
 
 def _hub_with_sensors(tmp_path: Path, town: Path, server_url: str, make: MakeEmulator) -> Home:
@@ -53,7 +36,7 @@ def _hub_with_sensors(tmp_path: Path, town: Path, server_url: str, make: MakeEmu
     hub.save_config(config)
     entries = []
     for sensor_id, driver, values in SENSORS:
-        emu = make(driver, Knobs(values=values, report_every_s=0.5), sensor_id)
+        emu = make(driver, Knobs(values=values, report_every_s=0.5), name=sensor_id)
         # No duty cycling in a test: the SDS011 reads at its interval like the others.
         entry = {"id": sensor_id, "driver": driver, "port": str(emu.link), "interval": 1}
         entries.append(entry | ({"max_duty": 1.0} if driver == "sds011" else {}))
