@@ -225,8 +225,13 @@ def idle(app: Any, ctx: Context) -> Iterator[Step]:
         screen.ids.name_field.value,
         screen.ids.phone_field.value,
     ]
+    yield settled(app, 3)
     yield from _tap(app, "access_toggle")
+    # The larger theme lays the home screen out again: tap the tile once it has settled.
+    yield lambda: app.accessible
+    yield settled(app, 3)
     yield from _tap(app, "tile_help")
+    yield lambda: app.sm.current == "help"
     ctx.clock.advance(121)
     yield settled(app, 3)
     out["accessible_no_warning_at_121s"] = app.idle_overlay.parent is None
