@@ -24,7 +24,6 @@ from content.booking_views import (
 )
 from content.identity import network_id_for
 from content.ops import STORED_OP_COLUMNS, StoredOp
-from content.search import search_text
 from content.sensors import (
     SensorAlertBody,
     SensorRollupBody,
@@ -267,19 +266,26 @@ class NoticesView(View):
         """Bring the full-text index in step for the notices a batch touched: live notices
         only, every language, with umlauts also spelt out (a search for "Gruengut" finds
         "Grüngut")."""
-        for entity in sorted(entities):
-            row = conn.execute(
-                "SELECT rowid, title, body, retract_op FROM notices WHERE id = ?", (entity,)
-            ).fetchone()
-            if row is None:
-                continue
-            rowid, title, body, retracted = row
-            conn.execute("DELETE FROM notices_fts WHERE rowid = ?", (rowid,))
-            if title is not None and retracted is None:
-                conn.execute(
-                    "INSERT INTO notices_fts (rowid, title, body) VALUES (?, ?, ?)",
-                    (rowid, search_text(title), search_text(body)),
-                )
+        touched = canonical_json(sorted(entities))
+        # A notice stored after the newest indexed one was never indexed: nothing to delete.
+        newest = conn.execute("SELECT rowid FROM notices_fts ORDER BY rowid DESC LIMIT 1")
+        indexed_up_to = next((row[0] for row in newest), 0)
+        # Deletes first, then inserts, each in ascending rowid order: FTS5 writes its pending
+        # terms out as a new segment whenever a rowid is lower than the last one written, so
+        # any other order costs a segment (and later merges) per notice.
+        # (CROSS JOIN: looked up by id, not by scanning the live ones in `notices_active`.)
+        conn.execute(
+            "DELETE FROM notices_fts WHERE rowid IN (SELECT n.rowid FROM json_each(?) t "
+            "CROSS JOIN notices n ON n.id = t.value WHERE n.rowid <= ? ORDER BY n.rowid)",
+            (touched, indexed_up_to),
+        )
+        conn.execute(
+            "INSERT INTO notices_fts (rowid, title, body) "
+            "SELECT n.rowid, dorfhub_search_text(n.title), dorfhub_search_text(n.body) "
+            "FROM json_each(?) t CROSS JOIN notices n ON n.id = t.value "
+            "WHERE n.title IS NOT NULL AND n.retract_op IS NULL ORDER BY n.rowid",
+            (touched,),
+        )
 
     def clear(self, conn: sqlite3.Connection, entity: str) -> None:
         conn.execute(

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from content import grants, notices
+from content import log as log_module
 from content import store as store_module
 from content.bodies import MAX_ATTACHMENT_BYTES, Attachment, encode_body
 from content.clock import wall_clock_ms
@@ -205,6 +206,35 @@ def test_search_follows_an_update(searchable: Network) -> None:
     assert _shown(searchable.log, search="village") == ["n-bus"]
     assert _shown(searchable.log, search="shuttle") == []
     assert _shown(searchable.log, search="Bürgerbus") == ["n-bus"]  # German title kept
+
+
+def test_one_ingest_indexes_updates_and_retractions_of_earlier_notices(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index is brought in step in steps during a batch: an update or retraction of a
+    notice indexed in an earlier step must replace its entry, not add a second one."""
+    monkeypatch.setattr(log_module, "FLUSH_VIEWS_EVERY", 2)
+    for number in range(6):
+        notices.publish(
+            network.log, network.admin, notice(f"Aushang {number} Dorfladen"), f"n{number}"
+        )
+    notices.update(network.log, network.admin, "n1", title={"de": "Kirchenchor probt"})
+    notices.retract(network.log, network.admin, "n3")
+    notices.publish(network.log, network.admin, notice("Aushang Kirchenchor"), "n6")
+    notices.update(network.log, network.admin, "n6", title={"de": "Aushang Posaunenchor"})
+
+    hub = network.fresh_log("hub")
+    report = hub.ingest(all_ops(network.log))  # one batch, indexed 2 ops at a time
+    assert report.rejected == []
+    assert report.held == []
+
+    assert _shown(hub, search="Dorfladen") == ["n0", "n2", "n4", "n5"]
+    assert _shown(hub, search="Kirchenchor") == ["n1"]
+    assert _shown(hub, search="Posaunenchor") == ["n6"]
+    conn = hub.store.conn
+    conn.execute("INSERT INTO notices_fts (notices_fts) VALUES ('integrity-check')")
+    assert conn.execute("SELECT count(*) FROM notices_fts").fetchone()[0] == 6
+    assert verify_store(hub.store).ok
 
 
 # ---- last writer wins and tombstones ---------------------------------------------------------
