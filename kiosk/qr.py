@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 
-import segno
-
 from content.ical import CRLF, escape_text, fold, utc
 from content.notices import Notice
 
@@ -54,6 +52,8 @@ def payload(notice: Notice, language: str, stamp_ms: int) -> str:
 
 def png(text: str, scale: int = 6) -> bytes:
     """The QR code as PNG bytes: dark modules on white with the standard quiet zone."""
+    import segno  # loaded with the first QR code, not before the kiosk's first frame
+
     buffer = io.BytesIO()
     segno.make(text, error="m", micro=False).save(
         buffer, kind="png", scale=scale, border=4, dark="#000000", light="#FFFFFF"

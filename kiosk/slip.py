@@ -22,8 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf import FPDF
-
 from content.booking import Slip
 from kiosk import qr
 
@@ -109,6 +107,9 @@ def text(slip: Slip, labels: Mapping[str, str], with_title: bool = True) -> str:
 
 def render_pdf(slip: Slip, labels: Mapping[str, str]) -> bytes:
     """An A4 page in large print; a QR code of the booking code when there is one."""
+    # fpdf with fontTools and PIL takes 0.35-0.5 s and tens of MB to load: only for a slip.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_creator("Dorfhub")
     pdf.set_title(title(slip, labels))

@@ -23,13 +23,12 @@ from content.log import AppendRefused, Log
 from content.notices import NoticeError
 from content.roles import GRANTABLE_ROLES
 from content.store import Store, StoreError
-from content.verify import verify_store
-from node.board import render_board, render_notice
 from node.home import NODE_ROLES, Home, HomeError, default_home
-from node.setup import init_network, init_node, join_server
-from node.status import node_status
-from sync.client import PeerError
-from sync.enrollment import EnrollmentError, pairing_code
+from sync.errors import EnrollmentError, PeerError
+
+# What a command needs beyond the parser (requests, zeroconf, pyserial, the protocol, fpdf, the
+# daemons) is imported inside its handler: `dorfhub kiosk` must reach its first frame without
+# them (tests/node/test_cli_imports.py keeps it so).
 
 USER_ERRORS = (
     HomeError,
@@ -215,6 +214,8 @@ def _target_dir(args: argparse.Namespace) -> Path:
 
 
 def cmd_network_init(args: argparse.Namespace) -> int:
+    from node.setup import init_network
+
     home = init_network(_target_dir(args), args.name, args.server_name)
     print(home.config.network_id)
     print(
@@ -226,6 +227,9 @@ def cmd_network_init(args: argparse.Namespace) -> int:
 
 
 def cmd_node_init(args: argparse.Namespace) -> int:
+    from node.setup import init_node, join_server
+    from sync.enrollment import pairing_code
+
     home, identity = init_node(
         _target_dir(args), args.role, args.name, args.network, args.server or ""
     )
@@ -343,6 +347,8 @@ def cmd_notice_retract(args: argparse.Namespace) -> int:
 
 
 def cmd_notice_show(args: argparse.Namespace) -> int:
+    from node.board import render_notice
+
     with open_home(args).store() as store:
         notice = notices.get_notice(store.conn, args.id)
     if notice is None:
@@ -356,6 +362,8 @@ def cmd_notice_show(args: argparse.Namespace) -> int:
 
 
 def cmd_notice_list(args: argparse.Namespace) -> int:
+    from node.board import render_board
+
     home = open_home(args)
     config = home.config
     with home.store() as store:
@@ -379,6 +387,8 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
 
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
+    from content.verify import verify_store
+
     with open_home(args).store() as store:
         report = verify_store(store)
     if report.ok:
@@ -389,6 +399,8 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from node.status import node_status
+
     home = open_home(args)
     status = node_status(home, wall_clock_ms())
     if args.json:

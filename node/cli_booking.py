@@ -9,15 +9,20 @@ import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from admin.feed import feed_path, new_feed_token
-from content import booking, grants
-from content.booking import BookingError, Practice
+from content import grants
 from content.identity import Identity, load_identity, save_identity
 from content.log import Log
 from node.cli import CommandTree, open_home
 from node.home import Home
+
+if TYPE_CHECKING:
+    from content import booking
+    from content.booking import Practice
+
+# The booking library and the calendar feed load inside the handlers: building the parser must
+# stay cheap for `dorfhub kiosk` (see node/cli.py).
 
 PRACTICE_DIR = "practices"
 
@@ -100,6 +105,10 @@ def create_practice(
 ) -> NewPractice:
     """Make a practice key in <home>/practices/, grant it the practice role, publish its record
     and create its feed token. Everything is checked first: bad input stores nothing."""
+    from admin.feed import new_feed_token
+    from content import booking
+    from content.booking import BookingError
+
     meta = booking.practice_meta(name, address, phone, specialty, video_url=video_url)
     signer = admin or home.publisher()
     key_file = home.key_path(PRACTICE_DIR) / f"{_slug(name)}.key"
@@ -118,6 +127,8 @@ def create_practice(
 
 
 def cmd_practice_add(args: argparse.Namespace) -> int:
+    from admin.feed import feed_path
+
     home = open_home(args)
     admin = home.publisher(args.key)
     made = create_practice(
@@ -134,6 +145,9 @@ def cmd_practice_add(args: argparse.Namespace) -> int:
 
 
 def cmd_feed_token(args: argparse.Namespace) -> int:
+    from admin.feed import feed_path, new_feed_token
+    from content import booking
+
     with open_home(args).store() as store:
         practice = booking.find_practice(store.conn, args.name)
         token = new_feed_token(store, practice.key)
@@ -142,6 +156,8 @@ def cmd_feed_token(args: argparse.Namespace) -> int:
 
 
 def cmd_practice_list(args: argparse.Namespace) -> int:
+    from content import booking
+
     with open_home(args).store() as store:
         practices = booking.list_practices(store.conn)
     if args.json:
@@ -169,6 +185,8 @@ def _practice_json(practice: Practice) -> dict[str, Any]:
 
 
 def cmd_slots_publish(args: argparse.Namespace) -> int:
+    from content import booking
+
     home = open_home(args)
     with home.store() as store:
         practice = booking.find_practice(store.conn, args.practice)
@@ -189,6 +207,8 @@ def cmd_slots_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_slots_list(args: argparse.Namespace) -> int:
+    from content import booking
+
     with open_home(args).store() as store:
         practice = booking.find_practice(store.conn, args.practice).key if args.practice else None
         slots = booking.list_slots(store.conn, practice, free_only=args.free)
@@ -224,6 +244,8 @@ def _slot_json(slot: booking.Slot) -> dict[str, Any]:
 
 
 def cmd_slots_withdraw(args: argparse.Namespace) -> int:
+    from content import booking
+
     home = open_home(args)
     with home.store() as store:
         booking.withdraw_slot(Log(store), home.publisher(args.key), args.slot, args.reason)
@@ -235,6 +257,9 @@ def cmd_slots_withdraw(args: argparse.Namespace) -> int:
 
 
 def cmd_bookings_list(args: argparse.Namespace) -> int:
+    from content import booking
+    from content.booking import BookingError
+
     identity = load_identity(args.practice_key)
     with open_home(args).store() as store:
         if booking.get_practice(store.conn, identity.key_id) is None:
@@ -272,6 +297,8 @@ def _booking_json(item: booking.OpenedBooking) -> dict[str, Any]:
 
 
 def cmd_bookings_cancel(args: argparse.Namespace) -> int:
+    from content import booking
+
     home = open_home(args)
     author = load_identity(args.key) if args.key else home.identity()
     with home.store() as store:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from typing import TYPE_CHECKING
 
-from hardware.config import load_sensor_configs
-from hardware.doctor import doctor
-from hardware.probe import probe
-from hardware.readings import Reading
-from hardware.service import ReaderService
 from node.cli import CommandTree, open_home
+
+if TYPE_CHECKING:
+    from hardware.readings import Reading
+
+# The readers and pyserial load inside the handlers: building the parser must stay cheap for
+# `dorfhub kiosk` (see node/cli.py).
 
 
 def _seconds(text: str) -> float:
@@ -40,12 +42,16 @@ def register(tree: CommandTree) -> None:
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
+    from hardware.probe import probe
+
     result = probe(args.port, timeout=args.timeout, listen=args.listen)
     print(result.line())
     return 0 if result.found else 1
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from hardware.doctor import doctor
+
     findings = doctor(args.port)
     for finding in findings:
         print(finding.line())
@@ -53,6 +59,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from hardware.config import load_sensor_configs
+
     sensors = load_sensor_configs(open_home(args).config_path)
     if not sensors:
         print("no [[sensors]] in config.toml")
@@ -62,6 +70,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
+    from hardware.config import load_sensor_configs
+    from hardware.service import ReaderService
+
     sensors = load_sensor_configs(open_home(args).config_path)
     if not sensors:
         raise ValueError("no [[sensors]] in config.toml")

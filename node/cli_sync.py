@@ -6,18 +6,19 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from content.clock import to_iso
 from content.grants import resolve_key
 from content.log import Log
-from hardware.config import load_sensor_configs
 from node.cli import CommandTree, open_home
 from node.home import Home
-from node.sensing import SensorLoop
-from sync import enrollment, peers
-from sync.bundle import export_bundle, import_bundle
-from sync.discovery import DEFAULT_PORT, Discovery, browse
 
+if TYPE_CHECKING:
+    from sync.discovery import Discovery
+
+# The sync layer (requests, zeroconf, zstandard) and the sensor readers (pyserial) load inside
+# the handlers: building the parser must stay cheap for `dorfhub kiosk` (see node/cli.py).
 DEFAULT_HOST = "127.0.0.1"
 
 
@@ -52,19 +53,29 @@ def register(tree: CommandTree) -> None:
 
 def _listen_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--host", default=DEFAULT_HOST)
-    sub.add_argument("--port", type=int, default=DEFAULT_PORT)
+    sub.add_argument("--port", type=int, help="TCP port (default: 8470, sync.discovery)")
+
+
+def _port(args: argparse.Namespace) -> int:
+    from sync.discovery import DEFAULT_PORT
+
+    return DEFAULT_PORT if args.port is None else int(args.port)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from node.daemon import serve  # FastAPI and uvicorn load only for the daemons
 
-    serve(open_home(args), args.host, args.port)
+    serve(open_home(args), args.host, _port(args))
     return 0
 
 
 def cmd_hub(args: argparse.Namespace) -> int:
+    from hardware.config import load_sensor_configs
     from node.daemon import SyncLoop, serve  # FastAPI and uvicorn load only for the daemons
+    from node.sensing import SensorLoop
+    from sync.discovery import Discovery
 
+    port = _port(args)
     home = open_home(args)
     config = home.config
     targets = [url for url in [config.server_url, *args.peer] if url]
@@ -81,7 +92,7 @@ def cmd_hub(args: argparse.Namespace) -> int:
             home.identity().key_id,
             config.network_id,
             config.role,
-            args.port,
+            port,
             args.interface,
             lambda: _digest(home),
             loop.wake,
@@ -90,7 +101,7 @@ def cmd_hub(args: argparse.Namespace) -> int:
     if sensing.sensors:
         sensing.start()
     try:
-        serve(home, args.host, args.port, loop)
+        serve(home, args.host, port, loop)
     finally:
         if discovery is not None:
             discovery.close()
@@ -101,6 +112,9 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
 
 def cmd_peers(args: argparse.Namespace) -> int:
+    from sync import peers
+    from sync.discovery import browse
+
     home = open_home(args)
     found = browse(home.config.network_id, args.seconds, args.interface)
     if args.json:
@@ -118,6 +132,8 @@ def cmd_peers(args: argparse.Namespace) -> int:
 
 
 def cmd_enroll_list(args: argparse.Namespace) -> int:
+    from sync import enrollment
+
     with open_home(args).store() as store:
         waiting = enrollment.pending(store)
     for item in waiting:
@@ -130,6 +146,8 @@ def cmd_enroll_list(args: argparse.Namespace) -> int:
 
 
 def cmd_enroll_approve(args: argparse.Namespace) -> int:
+    from sync import enrollment
+
     home = open_home(args)
     with home.store() as store:
         approved = enrollment.approve(Log(store), home.publisher(), args.code, args.group)
@@ -138,6 +156,9 @@ def cmd_enroll_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_export(args: argparse.Namespace) -> int:
+    from sync import peers
+    from sync.bundle import export_bundle
+
     home = open_home(args)
     with home.store() as store:
         vector = None
@@ -150,6 +171,8 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
+    from sync.bundle import import_bundle
+
     home = open_home(args)
     with home.store() as store:
         report = import_bundle(Log(store), args.file)

@@ -16,6 +16,7 @@ import requests
 
 from content.identity import Identity
 from content.log import IngestReport, Log
+from sync.errors import PeerError as PeerError
 from sync.protocol import (
     API,
     MORE_HEADER,
@@ -31,10 +32,6 @@ from sync.protocol import (
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
-
-
-class PeerError(Exception):
-    """The peer cannot be synced with: unreachable, refusing, or of another network."""
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,12 @@ from content.grants import grant
 from content.identity import Identity, PublicIdentity
 from content.log import Log
 from content.store import Store
+from sync.errors import EnrollmentError as EnrollmentError
 from sync.protocol import ProtocolError
 
 ENROLLABLE_ROLES = ("hub", "guide", "practice")
 # Anyone can make a key and ask; an admin's list must stay readable.
 MAX_WAITING = 100
-
-
-class EnrollmentError(Exception):
-    """An approval that cannot be carried out (unknown code, already approved)."""
 
 
 class EnrollRequest(msgspec.Struct, forbid_unknown_fields=True):
