@@ -21,7 +21,15 @@ from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from content.ops import Header, OpError, RawOp, decode_frames, decode_header, encode_frame, verify
+from content.ops import (
+    Header,
+    OpError,
+    RawOp,
+    decode_frames,
+    decode_verified_header,
+    encode_frame,
+    verify,
+)
 
 # Below this a batch is verified inline: for a sync batch (about 200 notices) the worker gave no
 # measurable gain and costs a process of about 90 MB (bench/README.md).
@@ -113,7 +121,7 @@ def checked(ops: Sequence[RawOp]) -> Iterator[Checked]:
                     None if isinstance(r, Header) else str(r) for r in map(check_one, chunk)
                 ]
             for op, problem in zip(chunk, problems, strict=True):
-                yield op, OpError(problem) if problem else decode_header(op.header)
+                yield op, OpError(problem) if problem else decode_verified_header(op.header)
         finished = True
     finally:
         worker.busy.release()

@@ -5,9 +5,10 @@ mixes verdicts into the next batch."""
 from __future__ import annotations
 
 from content import notices, verifier
+from content.identity import Identity
 from content.ops import Header, OpError, RawOp
 from tests.content.conftest import Network
-from tests.content.helpers import notice
+from tests.content.helpers import next_position, notice, sign_op
 
 BIG = verifier.PARALLEL_MIN_OPS + 40
 
@@ -35,6 +36,29 @@ def test_a_big_batch_gets_the_verdicts_inline_checking_gives(network: Network) -
     assert _verdicts(ops) == inline
     assert inline[100] != "ok"
     assert inline.count("ok") == len(ops) - 1
+
+
+def test_headers_from_the_worker_path_equal_the_checked_ones(network: Network) -> None:
+    """The applier decodes worker-checked headers without repeating the checks: the result
+    must be the same Header, sealed_to included."""
+    ops = _ops(network, BIG)
+    hub = Identity.generate("Hub Ringelai")
+    ops.append(
+        sign_op(
+            network.admin,
+            network.network_id,
+            **next_position(network.log, network.admin),
+            kind="help.request",
+            entity="h-1",
+            body=b"sealed",
+            sealed_to=sorted([hub.key_id, network.admin.key_id]),
+        )
+    )
+    from_worker = [header for _, header in verifier.checked(ops)]
+    assert from_worker == [verifier.check_one(op) for op in ops]
+    sealed = from_worker[-1]
+    assert isinstance(sealed, Header)
+    assert sealed.sealed_to == sorted([hub.key_id, network.admin.key_id])
 
 
 def test_a_worker_killed_mid_batch_leaves_the_rest_checked_here(network: Network) -> None:
