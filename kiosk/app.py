@@ -452,7 +452,8 @@ class KioskApp(App):
     def start_signage(self) -> None:
         if self.emergency_id:
             return
-        notices = [n for n in self.data.notices()[:SIGNAGE_NOTICES]]
+        # Only the first few: the whole list builds every notice (15 MB kept with 7,000).
+        notices = self.data.notices(limit=SIGNAGE_NOTICES)
         self.signage_items = [
             (n.text("title", self.lang), n.text("body", self.lang)) for n in notices
         ] or [(self.village, self.t("signage.welcome", self.lang))]

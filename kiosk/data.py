@@ -47,10 +47,14 @@ class KioskData:
         self._version = version
         return True
 
-    def notices(self, category: str | None = None) -> list[Notice]:
+    def notices(self, category: str | None = None, limit: int | None = None) -> list[Notice]:
         """The notices showing at this hub now: emergencies first, then newest first."""
         return active_notices(
-            self.store.conn, hub=self.hub.key_id, at_ms=self.now_ms(), category=category
+            self.store.conn,
+            hub=self.hub.key_id,
+            at_ms=self.now_ms(),
+            category=category,
+            limit=limit,
         )
 
     def events(self) -> list[Notice]:

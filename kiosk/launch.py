@@ -15,6 +15,8 @@ from content.identity import Identity
 from content.store import Store
 from kiosk.theme import Screen
 
+MULTISAMPLES = 0  # see configure_kivy; bench/kiosk.py gives its bare Kivy app the same
+
 
 @dataclass
 class KioskOptions:
@@ -40,6 +42,11 @@ def configure_kivy(options: KioskOptions) -> None:
     Config.set("graphics", "height", str(options.height))
     Config.set("graphics", "fullscreen", "auto" if options.fullscreen else "0")
     Config.set("graphics", "resizable", "0")
+    # No multisample anti-aliasing (Kivy asks for 2 samples): text is drawn anti-aliased by the
+    # font renderer anyway, and only the rounded corners of buttons and the climate chart's lines
+    # lose a little smoothness. The multisampled framebuffer cost 64 MB of the process's memory
+    # at 1920x1080 under Mesa's software renderer (bench/README.md, kiosk section).
+    Config.set("graphics", "multisamples", str(MULTISAMPLES))
     # Right-click must not leave multitouch dots; Escape must not close a public kiosk.
     Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.set("kivy", "exit_on_escape", "0")
