@@ -9,7 +9,8 @@ See bench/README.md for what each figure means and the goals.
 
 The script has three roles: the benchmark itself (no Kivy in this process), `--inside HOME OUT`
 (the real kiosk app built as `dorfhub kiosk` builds it, driven by widget ids, writing what it
-measured to OUT), and `--bare` (a bare Kivy app: the first-frame baseline).
+measured to OUT), and `--bare MULTISAMPLES` (a bare Kivy app: the baseline for the first frame
+and for memory).
 """
 
 # ruff: noqa: E402
@@ -28,6 +29,44 @@ sys.path[:] = [
     *(p for p in sys.path if Path(p or ".").resolve() not in (BENCH_DIR, REPO)),
     str(BENCH_DIR),
 ]
+
+
+def bare_main(multisamples: int) -> int:
+    """A bare Kivy app of the kiosk's window size: the floor for the first frame, and the
+    memory any Kivy window of that size costs with this renderer."""
+    import os
+    import time
+
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    from kivy.config import Config
+
+    Config.set("graphics", "width", "1920")
+    Config.set("graphics", "height", "1080")
+    Config.set("graphics", "resizable", "0")
+    Config.set("graphics", "multisamples", str(multisamples))
+    from kivy.app import App
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+
+    class Bare(App):
+        def build(self) -> Label:
+            return Label(text="Dorfhub", font_size=48)
+
+        def on_start(self) -> None:
+            Window.bind(on_flip=self.flipped)
+
+        def flipped(self, *_: object) -> None:
+            Window.unbind(on_flip=self.flipped)
+            print(f"first-frame {time.time():.6f}", flush=True)
+
+    Bare().run()
+    return 0
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--bare"]:
+    # Before any other import: the bare app's memory is the baseline, so it loads Kivy only
+    # (bench/oplog.py, imported below, loads the whole content package and cryptography).
+    sys.exit(bare_main(int(sys.argv[2])))
 
 import argparse
 import json
@@ -70,13 +109,17 @@ class Size:
     notices: int
     starts: int
     openings: int
-    browse: int
+    browse: int  # memory is read after this many notices were opened ...
+    browse_more: int  # ... and again after this many, to see whether it levels off
     reloads: int
     speech: int
 
 
-FULL = Size(notices=10_000, starts=5, openings=50, browse=500, reloads=10, speech=10)
-QUICK = Size(notices=1_000, starts=2, openings=10, browse=60, reloads=3, speech=3)
+FULL = Size(
+    notices=10_000, starts=5, openings=50, browse=500, browse_more=1000, reloads=10, speech=10
+)
+QUICK = Size(notices=1_000, starts=2, openings=10, browse=60, browse_more=120, reloads=3, speech=3)
+KIVY_DEFAULT_MULTISAMPLES = 2  # what Kivy asks for unless told otherwise
 
 
 # ---- the hub home ----------------------------------------------------------------------------
@@ -127,6 +170,25 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def smaps_kb(pid: int | str) -> dict[str, int]:
+    """Resident kB of a process by kind of mapping: libLLVM (Mesa's shader compiler, mostly
+    file-backed), anonymous memory (mmap without a file, the brk heap) and everything else."""
+    found = {"llvm": 0, "anon": 0, "other": 0}
+    kind = "other"
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        parts = line.split()
+        if parts and "-" in parts[0] and not parts[0].endswith(":"):
+            name = parts[5] if len(parts) > 5 else ""
+            kind = "llvm" if "libLLVM" in name else "anon" if name in ("", "[heap]") else "other"
+        elif parts and parts[0] == "Rss:":
+            found[kind] += int(parts[1])
+    return found
+
+
 def status_kb(pid: int | str, field: str) -> int:
     """A field of /proc/PID/status in kB (VmRSS, VmHWM)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -162,6 +224,7 @@ def stop(process: subprocess.Popen[str]) -> None:
 class Start:
     seconds: float
     rss_kb: int  # after the remaining screens were built in the frames after the first
+    smaps_kb: dict[str, int]  # the same memory by kind (smaps_kb)
 
 
 def first_frame(command: list[str], env: dict[str, str], settle_s: float = 2.0) -> Start | None:
@@ -195,8 +258,10 @@ def first_frame(command: list[str], env: dict[str, str], settle_s: float = 2.0) 
             return None
         stamp = next(float(line.split()[-1]) for line in lines if "first-frame" in line)
         time.sleep(settle_s)
-        rss = status_kb(process.pid, "VmRSS") if process.poll() is None else 0
-        return Start(stamp - started, rss)
+        running = process.poll() is None
+        rss = status_kb(process.pid, "VmRSS") if running else 0
+        kinds = smaps_kb(process.pid) if running else {}
+        return Start(stamp - started, rss, kinds)
     finally:
         stop(process)
         reader.join(5)
@@ -217,33 +282,6 @@ def import_seconds(statement: str) -> float:
         )
         times.append(float(done.stdout.split()[-1]))
     return statistics.median(times)
-
-
-def bare_main() -> int:
-    """A bare Kivy app of the kiosk's window size: the floor for the first frame."""
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    from kivy.config import Config
-
-    Config.set("graphics", "width", "1920")
-    Config.set("graphics", "height", "1080")
-    Config.set("graphics", "resizable", "0")
-    from kivy.app import App
-    from kivy.core.window import Window
-    from kivy.uix.label import Label
-
-    class Bare(App):
-        def build(self) -> Label:
-            return Label(text="Dorfhub", font_size=48)
-
-        def on_start(self) -> None:
-            Window.bind(on_flip=self.flipped)
-
-        def flipped(self, *_: object) -> None:
-            Window.unbind(on_flip=self.flipped)
-            print(f"first-frame {time.time():.6f}", flush=True)
-
-    Bare().run()
-    return 0
 
 
 # ---- inside the kiosk: screen changes and memory ---------------------------------------------
@@ -337,13 +375,25 @@ class Driver:
 
 
 def tap(widget: Any) -> None:
-    """A real touch through Kivy's input pipeline at the widget's centre."""
-    from kivy.tests.common import UnitTestTouch
+    """A real touch through Kivy's input pipeline at the widget's centre.
 
+    Not kivy.tests.common.UnitTestTouch: that module imports pytest and pygments, 8 MB that
+    the memory figures would count as the kiosk's."""
+    from kivy.base import EventLoop
+    from kivy.input.motionevent import MotionEvent
+
+    class Touch(MotionEvent):
+        def depack(self, args: dict[str, float]) -> None:
+            self.sx, self.sy = args["x"], args["y"]
+            super().depack(args)
+
+    window = EventLoop.window
     x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    touch.touch_up()
+    where = {"x": x / (window.width - 1.0), "y": y / (window.height - 1.0)}
+    touch = Touch("bench-touch", 99, where, is_touch=True, type_id="touch")
+    touch.profile = ["pos"]
+    EventLoop.post_dispatch_input("begin", touch)
+    EventLoop.post_dispatch_input("end", touch)
 
 
 def visible_rows(app: Any) -> list[Any]:
@@ -405,10 +455,29 @@ def drive(app: Any, size: Size, out: dict[str, Any]) -> Iterator[Step]:
 
     # Browse: page down through the list and open every notice on each page, then go back.
     yield ("measure", [], lambda: tap(home.ids.tile_notices), board_shown)
+    opened: set[str] = set()
+    for target, key in ((size.browse, ""), (size.browse_more, "_more")):
+        yield from browse(app, target, opened, detail_open, detail_back, board_shown)
+        out["browsed" + key] = len(opened)
+        yield ("frames", 10)
+        out["rss_kb" + key] = status_kb("self", "VmRSS")
+        out["hwm_kb" + key] = status_kb("self", "VmHWM")
+
+
+def browse(
+    app: Any,
+    target: int,
+    opened: set[str],
+    detail_open: list[float],
+    detail_back: list[float],
+    board_shown: Callable[[], bool],
+) -> Iterator[Step]:
+    """Page down through the list and open every notice on each page, then go back, until
+    `target` notices were opened."""
     board = app.screen("board")
     detail = app.screen("detail")
-    opened: set[str] = set()
-    while len(opened) < size.browse:
+    bar = app.root.ids.bar
+    while len(opened) < target:
         fresh = [row for row in visible_rows(app) if row.notice_id not in opened]
         if not fresh:
             break
@@ -416,7 +485,7 @@ def drive(app: Any, size: Size, out: dict[str, Any]) -> Iterator[Step]:
             row = next(
                 (r for r in visible_rows(app) if r.notice_id == fresh[index].notice_id), None
             )
-            if row is None or len(opened) >= size.browse:
+            if row is None or len(opened) >= target:
                 break
             notice_id = row.notice_id
             opened.add(notice_id)
@@ -431,10 +500,6 @@ def drive(app: Any, size: Size, out: dict[str, Any]) -> Iterator[Step]:
             yield ("frames", 2)
             yield ("measure", detail_back, lambda: tap(bar.ids.bar_back), board_shown)
         yield ("act", lambda: tap(board.ids.page_down), 3)
-    out["browsed"] = len(opened)
-    yield ("frames", 10)
-    out["rss_kb"] = status_kb("self", "VmRSS")
-    out["hwm_kb"] = status_kb("self", "VmHWM")
 
 
 def inside_main(home_dir: Path, out_path: Path, size: Size) -> int:
@@ -636,7 +701,18 @@ def ms_pair(values: list[float]) -> str:
     return f"{statistics.median(values):.0f} / {percentile(values, 0.95):.0f} ms"
 
 
-def start_rows(kiosk: list[Start], bare: list[Start], parser_s: float, shown: int) -> list[Row]:
+def mb(kb: float) -> str:
+    return f"{kb / 1024:.0f} MB"
+
+
+def median_kb(starts: list[Start], kind: str = "") -> float:
+    values = [s.smaps_kb.get(kind, 0) if kind else s.rss_kb for s in starts]
+    return statistics.median(values) if values else float("nan")
+
+
+def start_rows(
+    kiosk: list[Start], bare: list[Start], bare_msaa: list[Start], parser_s: float, shown: int
+) -> list[Row]:
     if not kiosk:
         return [
             Row(
@@ -661,16 +737,37 @@ def start_rows(kiosk: list[Start], bare: list[Start], parser_s: float, shown: in
         ),
         Row(
             "kiosk RSS after start (all screens built)",
-            f"{statistics.median(s.rss_kb for s in kiosk) / 1024:.0f} MB",
-            f"bare Kivy app {statistics.median(s.rss_kb for s in bare) / 1024:.0f} MB"
+            mb(median_kb(kiosk)),
+            f"bare Kivy app {mb(median_kb(bare))}" if bare else "—",
+            "—",
+        ),
+        Row(
+            "  the kiosk's own (kiosk RSS − bare Kivy app RSS)",
+            mb(median_kb(kiosk) - median_kb(bare)) if bare else "n/a",
+            "—",
+            "—",
+        ),
+        Row(
+            "bare Kivy app RSS: libLLVM / anonymous and heap / the rest",
+            " / ".join(mb(median_kb(bare, kind)) for kind in ("llvm", "anon", "other"))
             if bare
-            else "—",
+            else "n/a",
+            "—",
+            "—",
+        ),
+        Row(
+            f"  the same app with Kivy's default {KIVY_DEFAULT_MULTISAMPLES}x multisampling",
+            " / ".join(mb(median_kb(bare_msaa, kind)) for kind in ("llvm", "anon", "other"))
+            + f" (total {mb(median_kb(bare_msaa))})"
+            if bare_msaa
+            else "n/a",
+            "—",
             "—",
         ),
     ]
 
 
-def inside_rows(r: dict[str, Any], size: Size) -> list[Row]:
+def inside_rows(r: dict[str, Any], bare_kb: float) -> list[Row]:
     goal = f"p95 < {SCREEN_P95_GOAL_MS:.0f} ms"
     board, detail = r["board_ms"], r["detail_ms"]
     change = board + detail
@@ -712,15 +809,27 @@ def inside_rows(r: dict[str, Any], size: Size) -> list[Row]:
             verdict(bool(change) and percentile(change, 0.95) < SCREEN_P95_GOAL_MS),
         ),
     ]
-    rss, hwm = r["rss_kb"] / 1024, r["hwm_kb"] / 1024
-    rows.append(
-        Row(
-            f"RSS after browsing {r['browsed']} notices (VmRSS / VmHWM)",
-            f"{rss:.0f} / {hwm:.0f} MB",
-            f"< {MEMORY_GOAL_MB:.0f} MB (at start {r['rss_start_kb'] / 1024:.0f} MB)",
-            verdict(max(rss, hwm) < MEMORY_GOAL_MB),
+    for key in ("", "_more"):
+        rss, hwm = r["rss_kb" + key] / 1024, r["hwm_kb" + key] / 1024
+        first = not key
+        rows.append(
+            Row(
+                f"RSS after browsing {r['browsed' + key]} notices (VmRSS / VmHWM)",
+                f"{rss:.0f} / {hwm:.0f} MB",
+                f"< {MEMORY_GOAL_MB:.0f} MB (at start {r['rss_start_kb'] / 1024:.0f} MB)"
+                if first
+                else "—",
+                verdict(max(rss, hwm) < MEMORY_GOAL_MB) if first else "—",
+            )
         )
-    )
+        rows.append(
+            Row(
+                "  the kiosk's own (VmRSS − bare Kivy app RSS)",
+                mb(r["rss_kb" + key] - bare_kb),
+                "—",
+                "—",
+            )
+        )
     return rows
 
 
@@ -818,17 +927,20 @@ def bench(size: Size) -> list[Row]:
         env.pop("KIVY_HOME")  # `dorfhub kiosk` keeps Kivy's files in the hub's home
         dorfhub = str(Path(sys.executable).parent / "dorfhub")
         kiosk = measure_starts([dorfhub, "kiosk", "--home", str(home)], env, size.starts)
-        bare = measure_starts(
-            [sys.executable, str(Path(__file__).resolve()), "--bare"],
-            kivy_env(directory),
-            size.starts,
+        from kiosk.launch import MULTISAMPLES  # not at the top: the bare app would load it
+
+        bare_command = [sys.executable, str(Path(__file__).resolve()), "--bare"]
+        bare = measure_starts([*bare_command, str(MULTISAMPLES)], kivy_env(directory), size.starts)
+        # Kivy's default, for what multisampling costs with this renderer (memory only).
+        bare_msaa = measure_starts(
+            [*bare_command, str(KIVY_DEFAULT_MULTISAMPLES)], kivy_env(directory), 2
         )
         parser_s = import_seconds("from node.cli import build_parser; build_parser()")
-        rows += start_rows(kiosk, bare, parser_s, shown)
+        rows += start_rows(kiosk, bare, bare_msaa, parser_s, shown)
         print("cold starts done", flush=True)
         inside = run_inside(home, directory, size)
         if inside is not None:
-            rows += inside_rows(inside, size)
+            rows += inside_rows(inside, median_kb(bare))
         print("screen changes done", flush=True)
         rows += speech_rows(measure_speech(directory, size.speech))
     return rows
@@ -837,12 +949,12 @@ def bench(size: Size) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 notices")
-    parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", type=int, metavar="MULTISAMPLES", help=argparse.SUPPRESS)
     parser.add_argument("--inside", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
-    if args.bare:
-        return bare_main()
+    if args.bare is not None:
+        return bare_main(args.bare)
     if args.inside:
         return inside_main(args.inside[0], args.inside[1], size)
     if not os.environ.get("DISPLAY"):
