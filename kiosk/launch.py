@@ -44,7 +44,7 @@ def configure_kivy(options: KioskOptions) -> None:
     Config.set("graphics", "resizable", "0")
     # No multisample anti-aliasing (Kivy asks for 2 samples): text is drawn anti-aliased by the
     # font renderer anyway, and only the rounded corners of buttons and the climate chart's lines
-    # lose a little smoothness. The multisampled framebuffer cost 64 MB of the process's memory
+    # lose a little smoothness. The multisampled framebuffer cost 65 MB of the process's memory
     # at 1920x1080 under Mesa's software renderer (bench/README.md, kiosk section).
     Config.set("graphics", "multisamples", str(MULTISAMPLES))
     # Right-click must not leave multitouch dots; Escape must not close a public kiosk.
