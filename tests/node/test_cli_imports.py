@@ -79,4 +79,9 @@ def test_the_port_help_names_the_default_port() -> None:
 
     help_text = run_dorfhub("serve", "--help").stdout
     assert f"default: {DEFAULT_PORT}" in help_text
-    assert build_parser().parse_args(["serve"]).port is None  # resolved by the handler
+    from node.cli_sync import _port
+
+    args = build_parser().parse_args(["serve"])
+    assert args.port is None  # resolved by the handler
+    assert _port(args) == DEFAULT_PORT
+    assert _port(build_parser().parse_args(["hub", "--port", "9001"])) == 9001
