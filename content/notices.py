@@ -158,16 +158,15 @@ def blob(conn: sqlite3.Connection, digest: str) -> bytes | None:
 
 
 _COLUMNS = (
-    "SELECT n.id, n.title, n.body, n.category, n.priority, n.valid_from, n.valid_until, "
+    "SELECT n.id, n.title, {body}, n.category, n.priority, n.valid_from, n.valid_until, "
     "n.event_start, n.event_end, n.place, n.target_hubs, n.target_groups, n.attachments, "
     "n.author, coalesce(k.name, ''), n.published_at, n.updated_at, n.retract_op IS NOT NULL "
 )
 _AUTHOR = "LEFT JOIN keys k ON k.key = n.author "
-_SELECT = _COLUMNS + "FROM notices n " + _AUTHOR
+_FROM = "FROM notices n "
 # A search starts from the full-text index, so it visits only the matching notices.
-_SELECT_MATCHES = (
-    _COLUMNS + "FROM notices_fts f CROSS JOIN notices n ON n.rowid = f.rowid " + _AUTHOR
-)
+_FROM_MATCHES = "FROM notices_fts f CROSS JOIN notices n ON n.rowid = f.rowid "
+_SELECT = _COLUMNS.format(body="n.body") + _FROM + _AUTHOR
 _LIVE = "n.op_id IS NOT NULL AND n.retract_op IS NULL"
 _IN_WINDOW = "n.valid_from <= :at AND (n.valid_until IS NULL OR n.valid_until > :at)"
 _FOR_HUB = (
@@ -189,10 +188,13 @@ def active_notices(
     category: str | None = None,
     search: str | None = None,
     limit: int | None = None,
+    bodies: bool = True,
 ) -> list[Notice]:
     """Live notices whose display window contains `at_ms` (default: trusted now), emergencies
     first, then newest first. With `hub`, only those targeted at that hub; with `search`, only
-    full-text matches (all languages)."""
+    full-text matches (all languages). With `bodies=False` every body is left empty: for a
+    list of titles, which would otherwise hold every body in every language (the kiosk's
+    board of 7,000 notices: 15 MB)."""
     at = trusted_now(conn).now_ms if at_ms is None else at_ms
     clauses = [_LIVE, _IN_WINDOW]
     params: dict[str, Any] = {"at": at, "hub": hub, "category": category}
@@ -200,12 +202,13 @@ def active_notices(
         clauses.append(_FOR_HUB)
     if category is not None:
         clauses.append("n.category = :category")
-    select = _SELECT
+    source = _FROM
     if search:
-        select = _SELECT_MATCHES
+        source = _FROM_MATCHES
         clauses.append("notices_fts MATCH :q")
         params["q"] = fts_query(search)
-    sql = select + "WHERE " + " AND ".join(clauses) + _ORDER
+    columns = _COLUMNS.format(body="n.body" if bodies else "'{}'")
+    sql = columns + source + _AUTHOR + "WHERE " + " AND ".join(clauses) + _ORDER
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [_notice(row) for row in conn.execute(sql, params)]

@@ -47,14 +47,18 @@ class KioskData:
         self._version = version
         return True
 
-    def notices(self, category: str | None = None, limit: int | None = None) -> list[Notice]:
-        """The notices showing at this hub now: emergencies first, then newest first."""
+    def notices(
+        self, category: str | None = None, limit: int | None = None, bodies: bool = True
+    ) -> list[Notice]:
+        """The notices showing at this hub now: emergencies first, then newest first. A list
+        asks without `bodies`; `notice()` then reads the one opened."""
         return active_notices(
             self.store.conn,
             hub=self.hub.key_id,
             at_ms=self.now_ms(),
             category=category,
             limit=limit,
+            bodies=bodies,
         )
 
     def events(self) -> list[Notice]:
@@ -62,7 +66,7 @@ class KioskData:
         now = self.now_ms()
         upcoming = [
             notice
-            for notice in self.notices()
+            for notice in self.notices(bodies=False)
             if notice.event_start is not None and (notice.event_end or notice.event_start) >= now
         ]
         return sorted(upcoming, key=lambda notice: (notice.event_start or 0, notice.id))

@@ -49,7 +49,11 @@ class BoardScreen(KioskScreen):
 
     def refresh(self) -> None:
         app = running_app()
-        found = app.data.events() if self.events else app.data.notices(self.category or None)
+        found = (
+            app.data.events()
+            if self.events
+            else app.data.notices(self.category or None, bodies=False)
+        )
         self.count = len(found)
         self.ids.rv.data = [
             {

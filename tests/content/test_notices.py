@@ -3,6 +3,7 @@ windows and attachments (ARCHITECTURE.md section 2, rule 5)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import msgspec
@@ -118,6 +119,17 @@ def test_emergencies_come_first_then_the_newest(network: Network) -> None:
             network.admin, "notice.put", notice_id, body, time_ms=now - hours_ago * HOUR
         )
     assert [n.id for n in active_notices(network.store.conn)] == ["n-sos", "n-new", "n-old"]
+
+
+def test_a_list_without_bodies_is_the_same_list(searchable: Network) -> None:
+    """A list of titles reads no bodies; everything else about each notice is the same."""
+    conn = searchable.store.conn
+    for search in (None, "Grafenau"):
+        full = active_notices(conn, search=search)
+        titles_only = active_notices(conn, search=search, bodies=False)
+        assert [n.body for n in titles_only] == [{} for _ in full]
+        assert [dataclasses.replace(n, body={}) for n in full] == titles_only
+        assert full[0].body["en"]  # the full list does carry them
 
 
 # ---- search ----------------------------------------------------------------------------------
