@@ -13,35 +13,24 @@ always exits 0; nothing is asserted. See bench/README.md.
    is in the hub's database is measured. Goal: under 2 s.
 """
 
-# ruff: noqa: E402
-# Run as `bench/booking.py`, this directory comes first on sys.path, and bench/sync.py would
-# hide the `sync` package: put the repository first and this directory last.
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-sys.path[:] = [
-    str(REPO),
-    *(p for p in sys.path if Path(p or ".").resolve() not in (BENCH_DIR, REPO)),
-    str(BENCH_DIR),
-]
 
 import argparse
 import random
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import msgspec
 from oplog import Row, machine, percentile, table, verdict
+from repo_first import REPO  # first: it puts the packages before this directory
 
 from content import booking, grants
 from content.booking_allocation import allocate

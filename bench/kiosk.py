@@ -14,21 +14,12 @@ and for memory).
 """
 
 # ruff: noqa: E402
-# Run as `bench/kiosk.py`, this file's directory comes first on sys.path, and this file's name
-# would hide the `kiosk` package: put the repository first and this directory last (so that
-# bench/oplog.py stays importable).
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-sys.path[:] = [
-    str(REPO),
-    *(p for p in sys.path if Path(p or ".").resolve() not in (BENCH_DIR, REPO)),
-    str(BENCH_DIR),
-]
+from repo_first import REPO  # first: it puts the packages before this directory
 
 
 def bare_main(multisamples: int) -> int:

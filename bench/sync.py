@@ -6,22 +6,7 @@ in a temporary directory. The script only reports and always exits 0.
 See bench/README.md for what each figure means and the goals.
 """
 
-# ruff: noqa: E402
-# Run as `bench/sync.py`, this file's directory comes first on sys.path, and this file's name
-# would hide the `sync` package: put the repository first and this directory last (so that
-# bench/oplog.py stays importable).
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-sys.path[:] = [
-    str(REPO),
-    *(p for p in sys.path if Path(p or ".").resolve() not in (BENCH_DIR, REPO)),
-    str(BENCH_DIR),
-]
 
 import argparse
 import asyncio
@@ -34,18 +19,21 @@ import socket
 import sqlite3
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import requests
 import zstandard
 from oplog import Row, make_notices, percentile, raw_verify_rate, table, verdict
 from oplog import machine as machine_line
+from repo_first import REPO  # first: it puts the packages before this directory
 from requests.adapters import HTTPAdapter
 
 from content import notices

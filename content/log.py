@@ -63,6 +63,11 @@ class IngestReport:
         parked_again = {op for op, _ in self.rejected}
         self.held[:] = [(op, why) for op, why in self.held if op not in parked_again]
 
+    def extend(self, other: IngestReport) -> None:
+        """Add another batch's outcomes; `settle` afterwards keeps one per op."""
+        for name in ("applied", "duplicates", "held", "rejected", "purged", "forks"):
+            getattr(self, name).extend(getattr(other, name))
+
     def summary(self) -> str:
         return (
             f"{len(self.applied)} applied, {len(self.duplicates)} duplicate, "
@@ -71,6 +76,23 @@ class IngestReport:
 
 
 PRUNE_AFTER_MS = 30 * 24 * 3600 * 1000
+# How many ops of a stream of batches go into one transaction and one verify run (about 2.6 MB
+# of frames; a transaction of about half a second).
+VERIFY_AHEAD_OPS = 2048
+
+
+def _runs(batches: Iterable[Sequence[RawOp]], limit: int) -> Iterator[list[Sequence[RawOp]]]:
+    """Consecutive batches grouped until a group holds at least `limit` ops."""
+    run: list[Sequence[RawOp]] = []
+    count = 0
+    for batch in batches:
+        run.append(batch)
+        count += len(batch)
+        if count >= limit:
+            yield run
+            run, count = [], 0
+    if run:
+        yield run
 
 
 class Log:
@@ -101,11 +123,26 @@ class Log:
 
         `replaying_own_log` (for `log verify`) admits ops whose bodies this node pruned."""
         report = IngestReport()
-        batch = list(ops)
-        with self.store.write() as conn:
-            applier = _Applier(conn, self.network_id, report, pruned_ok=replaying_own_log)
-            applier.ingest(checked(batch))
+        self._apply_batch(checked(list(ops)), report, pruned_ok=replaying_own_log)
         return report
+
+    def ingest_batches(self, batches: Iterable[Sequence[RawOp]]) -> IngestReport:
+        """Apply many small batches (a USB bundle's are about 200 ops) as `ingest` does, in
+        transactions of whole batches and at least VERIFY_AHEAD_OPS ops: the verify worker
+        and the commits then work on runs ten times a batch, and a batch is never split."""
+        total = IngestReport()
+        for run in _runs(batches, VERIFY_AHEAD_OPS):
+            report = IngestReport()
+            self._apply_batch(checked([op for batch in run for op in batch]), report)
+            total.extend(report)
+        total.settle()
+        return total
+
+    def _apply_batch(
+        self, verdicts: Iterable[Checked], report: IngestReport, pruned_ok: bool = False
+    ) -> None:
+        with self.store.write() as conn:
+            _Applier(conn, self.network_id, report, pruned_ok=pruned_ok).ingest(verdicts)
 
     # ---- reading -------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
@@ -100,7 +100,7 @@ def _discard(worker: _Worker) -> None:
     worker.close()
 
 
-def checked(ops: Sequence[RawOp]) -> Iterator[Checked]:
+def checked(ops: Sequence[RawOp]) -> Generator[Checked, None, None]:
     """Each op with its verified header or the reason it failed, in order."""
     worker = None
     if len(ops) >= PARALLEL_MIN_OPS and (os.cpu_count() or 1) >= 2:

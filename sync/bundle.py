@@ -37,7 +37,6 @@ def export_bundle(log: Log, path: Path, vector: Mapping[str, int] | None = None)
 
 def import_bundle(log: Log, path: Path) -> IngestReport:
     """Check the whole file first, so a truncated or damaged bundle changes nothing."""
-    total = IngestReport()
     with path.open("rb") as handle:
         meta = _read_meta(handle)
         if meta.get("net") != log.network_id:
@@ -45,11 +44,7 @@ def import_bundle(log: Log, path: Path) -> IngestReport:
         start = handle.tell()
         _check_count(meta, sum(len(decode_batch(data)) for data in _batches(handle)))
         handle.seek(start)
-        for data in _batches(handle):
-            report = log.ingest(decode_batch(data))
-            for name in ("applied", "duplicates", "held", "rejected", "purged"):
-                getattr(total, name).extend(getattr(report, name))
-    return total
+        return log.ingest_batches(decode_batch(data) for data in _batches(handle))
 
 
 def _check_count(meta: dict[str, object], count: int) -> None:

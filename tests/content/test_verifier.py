@@ -4,11 +4,19 @@ mixes verdicts into the next batch."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from content import log as log_module
 from content import notices, verifier
 from content.identity import Identity
 from content.ops import Header, OpError, RawOp
+from content.verify import verify_store
 from tests.content.conftest import Network
-from tests.content.helpers import next_position, notice, sign_op
+from tests.content.helpers import next_position, notice, sign_op, snapshot
 
 BIG = verifier.PARALLEL_MIN_OPS + 40
 
@@ -86,3 +94,63 @@ def test_a_batch_left_half_read_does_not_leak_into_the_next(network: Network) ->
     tampered = [_tampered(op) for op in ops]
     assert all(v != "ok" for v in _verdicts(tampered))
     assert _verdicts(ops) == ["ok"] * len(ops)
+
+
+# ---- a stream of small batches (a USB bundle) ------------------------------------------------
+
+
+def _in_batches(ops: list[RawOp], size: int) -> list[list[RawOp]]:
+    return [ops[start : start + size] for start in range(0, len(ops), size)]
+
+
+def test_batches_verified_ahead_give_what_one_batch_gives(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small batches taken together (two runs, the first through the worker) apply the same ops
+    to the same views as one batch."""
+    monkeypatch.setattr(log_module, "VERIFY_AHEAD_OPS", verifier.PARALLEL_MIN_OPS)
+    ops = _ops(network, 2 * verifier.PARALLEL_MIN_OPS + 30)
+    whole, in_batches = network.fresh_log("whole"), network.fresh_log("batches")
+    whole.ingest(ops)
+    report = in_batches.ingest_batches(_in_batches(ops, 50))
+    assert report.applied == [op.op_id for op in ops]
+    assert report.held == report.rejected == []
+    assert snapshot(in_batches.store) == snapshot(whole.store)
+    assert verify_store(in_batches.store).ok
+
+
+def test_an_op_held_in_one_batch_and_applied_in_a_later_one_counts_as_applied(
+    network: Network,
+) -> None:
+    ops = _ops(network, 20)
+    first, rest = ops[:2], ops[2:]  # the grants, then the notices
+    batches = [first, rest[10:], rest[:10]]  # later notices arrive before earlier ones
+    report = network.fresh_log("hub").ingest_batches(batches)
+    assert sorted(report.applied) == sorted(op.op_id for op in ops)
+    assert report.held == []
+
+
+def test_a_failing_run_keeps_the_ones_before_and_frees_the_worker(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(log_module, "VERIFY_AHEAD_OPS", 300)
+    ops = _ops(network, 2 * 300)
+    hub = network.fresh_log("hub")
+    real_ingest = log_module._Applier.ingest
+    calls = []
+
+    def failing_second(applier: log_module._Applier, verdicts: Iterable[Any]) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            next(iter(verdicts))  # the worker has begun on this run
+            raise sqlite3.OperationalError("disk I/O error")
+        real_ingest(applier, verdicts)
+
+    monkeypatch.setattr(log_module._Applier, "ingest", failing_second)
+    with pytest.raises(sqlite3.OperationalError):
+        hub.ingest_batches(_in_batches(ops, 100))
+    assert sum(hub.version_vector().values()) == 300  # the first run of three batches
+    monkeypatch.setattr(log_module._Applier, "ingest", real_ingest)
+    assert _verdicts(ops) == ["ok"] * len(ops)  # the worker left mid-run was replaced
+    rest = hub.ingest(ops)
+    assert len(rest.applied) == len(ops) - 300
