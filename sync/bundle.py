@@ -3,8 +3,9 @@
     b"DHB1" | u32 meta length | meta JSON {net, count, for} | (u32 batch length | batch)*
 
 Import first reads the whole file (every batch whole, its zstd checksum right, as many ops as
-the header announces), so a truncated or damaged bundle changes nothing; then it applies each
-batch atomically through the same checks as a network push.
+the header announces), so a truncated or damaged bundle changes nothing; then it applies the
+batches through the same checks as a network push, in transactions of whole batches
+(`Log.ingest_batches`), so an import cut off by a power failure keeps whole batches only.
 """
 
 from __future__ import annotations
