@@ -10,8 +10,12 @@ store, and "Termin bestätigt" only then. Once the slip is out, what was typed i
 from __future__ import annotations
 
 import logging
+import threading
+from functools import partial
+from pathlib import Path
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from content import booking
@@ -47,6 +51,7 @@ class StatusScreen(BookingScreen):
     note_text = StringProperty("")
     slip_text = StringProperty("")
     can_print = BooleanProperty(False)
+    printing = BooleanProperty(False)  # the slip is being made: the button waits
     rejected = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -141,23 +146,46 @@ class StatusScreen(BookingScreen):
         app.go(Step.WHEN.value)
 
     def print_slip(self) -> None:
-        """Print the slip (or save it when there is no printer); then forget the entries."""
+        """Print the slip (or save it when there is no printer); then forget the entries.
+
+        The PDF is made and sent to the printer in a thread: the PDF library loads on the first
+        slip (half a second) and `lp` may take seconds, and the screen must go on answering."""
         app = running_app()
+        if self.printing:
+            return
         flow = self.flow
         try:
             found = booking.slip(app.data.conn, flow.request_id, app.lang)
-            pdf = slips.render_pdf(found, labels())
-            delivery = slips.deliver(
-                pdf,
-                app.home_dir,
-                slips.file_name(found, flow.request_id),
-                slips.find_printer(app.home_dir),
-            )
-        except (BookingError, OSError) as exc:
-            log.error("slip for %s failed: %s", flow.request_id, exc)
-            self.slip_text = tr("booking.slip_failed")
-            app.say(self.slip_text)
+        except BookingError as exc:
+            self._slip_failed(flow.request_id, exc)
             return
+        self.printing = True
+        self.slip_text = tr("booking.slip_printing")
+        name = slips.file_name(found, flow.request_id)
+        job = partial(self._make_slip, found, labels(), app.home_dir, name, flow.request_id)
+        threading.Thread(target=job, name="dorfhub-slip", daemon=True).start()
+
+    def _make_slip(
+        self, found: booking.Slip, texts: dict[str, str], home: Path, name: str, request: str
+    ) -> None:
+        """In the slip thread: no widget is touched here."""
+        try:
+            pdf = slips.render_pdf(found, texts)
+            delivery = slips.deliver(pdf, home, name, slips.find_printer(home))
+        except OSError as exc:
+            failure = exc  # `exc` itself is unbound after the block
+            Clock.schedule_once(lambda _dt: self._slip_failed(request, failure))
+            return
+        Clock.schedule_once(lambda _dt: self._slip_out(delivery))
+
+    def _slip_failed(self, request_id: str, exc: Exception) -> None:
+        self.printing = False
+        log.error("slip for %s failed: %s", request_id, exc)
+        self.slip_text = tr("booking.slip_failed")
+        running_app().say(self.slip_text)
+
+    def _slip_out(self, delivery: slips.Delivery) -> None:
+        self.printing = False
         if delivery.error:
             log.warning("printing failed, slip saved instead: %s", delivery.error)
         self.slip_path = str(delivery.path or "")
@@ -168,7 +196,7 @@ class StatusScreen(BookingScreen):
             self.slip_text = tr("booking.slip_saved", path=self.slip_path)
             spoken = tr("booking.slip_saved_spoken")
         self.forget_entries()
-        app.say(spoken)
+        running_app().say(spoken)
 
     def forget_entries(self) -> None:
         """The slip is out: the person's entries leave the kiosk's memory and every field."""

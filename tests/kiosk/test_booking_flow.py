@@ -57,6 +57,12 @@ SECOND = Person("Xaver Pfeilschifter", "1941-11-05", "", consent=True)
 ON_BEHALF = Person("Zenzi Obermaier", "1950-07-29", "0171445566", consent=True)
 COMPETITOR = Person("Anton Zweitbucher", "1944-04-04", "", consent=True)
 MODULE = "test_booking_flow"
+SLOW_FAILING_PRINTER = [
+    "sh",
+    "-c",
+    "sleep 1; echo 'lp: Drucker Kiosk nicht erreichbar' >&2; exit 1",
+    "lp",
+]
 
 
 # ---- the pure flow ---------------------------------------------------------------------------
@@ -299,6 +305,10 @@ def make_booking_home(tmp: Path) -> BookingHome:
             )
             booking.publish_slots(town_store, practice, series)
         _sync(town, hub_log)
+    # A printer that takes a second and then fails (no print server runs here): the slip is
+    # saved instead, and the kiosk must keep drawing while it waits.
+    with (base.path / "config.toml").open("a") as config:
+        config.write(f"\n[printer]\ncommand = {json.dumps(SLOW_FAILING_PRINTER)}\n")
     return BookingHome(tmp, base.path)
 
 
@@ -503,7 +513,18 @@ def resident(app: Any, ctx: Context) -> Iterator[WaitStep]:
     # Read aloud: the slip's text; with the name only as personal (headphones) speech.
     yield from _tap(app, "bar_read")
     out["read"] = ctx.speaker.said[-1]
+    from kiosk.screens.base import tr
+
+    drawn: list[str] = []
+
+    def record(_dt: float) -> None:
+        drawn.append(status.slip_text)
+
+    Clock.schedule_interval(record, 0)
     yield from _tap(app, "slip_print")
+    yield lambda: not status.printing
+    Clock.unschedule(record)
+    out["while_printing"] = [text for text in drawn if text == tr("booking.slip_printing")]
     out["slip"] = [status.slip_path, status.slip_text, flow.holds_person()]
     out["person_fields_after_slip"] = [
         app.screen("booking_person").ids.name_field.value,
@@ -761,6 +782,10 @@ def test_resident_books_sees_pending_then_confirmed_and_leaves_no_trace(
     assert code in read_text
     assert HUBER_PHONE in read_text
     assert read_personal
+    # The slow printer held the slip thread for a second; the screen went on drawing frames
+    # with "Einen Moment bitte" meanwhile (on the UI thread there would be none).
+    assert len(out["while_printing"]) >= 5
+    assert out["while_printing"][0].startswith("Einen Moment bitte")
     path, slip_text, holds = out["slip"]
     assert Path(path).parent == booking_home.hub / "slips"
     assert path in slip_text
