@@ -50,8 +50,15 @@ def test_enrollment_end_to_end(tmp_path: Path, town: Path) -> None:
             listed = run_dorfhub("enroll", "list", home=town).stdout
             assert re.search(rf"^{code}\s+hub\s+Ringelai\s+waiting", listed, re.MULTILINE)
 
+            before = server.hello()["digest"]
             approved = run_dorfhub("enroll", "approve", code, home=town).stdout
             assert approved.strip() == "approved Ringelai as hub"
+            # The CLI committed in its own process; the server sees it at its next poll of
+            # data_version (every 50 ms, later on a busy machine), and a sync before that is a
+            # no-op.
+            deadline = time.monotonic() + 10
+            while server.hello()["digest"] == before and time.monotonic() < deadline:
+                time.sleep(0.05)
             assert hub.sync().pulled >= 1
             key = hub.identity.key_id
             assert roles_of(hub.log.store.conn, hub.log.network_id, key) == ["hub"]
