@@ -130,7 +130,10 @@ class SyncLoop(threading.Thread):
                 if self.wake.is_set() or version != seen_version or retry:
                     self.wake.clear()
                     self._round(store, identity, network_id)
-                    seen_version = store.data_version()
+                    # The version from before the round: a commit by another process during
+                    # the round (the kiosk's help request) must start a round of its own. The
+                    # round's own commits do not move data_version on this connection.
+                    seen_version = version
                 self.wake.wait(LOCAL_POLL_S)
         for client in self.clients.values():
             client.close()

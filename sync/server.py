@@ -154,9 +154,11 @@ class PeerService:
             await asyncio.sleep(WATCH_INTERVAL)
             current = await self.run(lambda s: s.data_version())
             if current != version:
+                # Our own commits in the hook do not move data_version on this connection, so
+                # the version from before the hook is kept: a commit by another process while
+                # the hook runs gets a turn of its own.
+                version = current
                 await self.changed_here()
-                # Our own commits in the hook do not move data_version on this connection.
-                version = await self.run(lambda s: s.data_version())
                 await self.refresh_digest()
 
     async def refresh_digest(self) -> None:
