@@ -8,6 +8,7 @@ thread in the test process; `cut()` drops its connections and refuses new ones u
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -33,9 +34,18 @@ from node.home import Home
 from tests.node.cli import DORFHUB, REPO, run_dorfhub
 
 HOST = "127.0.0.1"
+# libfaketime (Debian's `faketime` package), preloaded directly. The `faketime` wrapper shares
+# its start time through a named semaphore named after its PID; one left behind by a killed
+# daemon makes a later wrapper with the same PID fail ("sem_open: File exists").
+LIBFAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))), "")
 # libfaketime 0.9.10 also shifts CLOCK_MONOTONIC, but not sem_clockwait(), which CPython's timed
 # lock waits use: every Event.wait(timeout) in a thread would sleep for decades. Wall clock only.
-FAKETIME_2001 = ("env", "FAKETIME_DONT_FAKE_MONOTONIC=1", "faketime", "2001-01-01 12:00:00")
+FAKETIME_2001 = (
+    "env",
+    f"LD_PRELOAD={LIBFAKETIME}",
+    "FAKETIME=@2001-01-01 12:00:00",
+    "FAKETIME_DONT_FAKE_MONOTONIC=1",
+)
 T = TypeVar("T")
 
 

@@ -4,7 +4,6 @@ order is Lamport, display windows use trusted time). The hub process runs under 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from content.clock import wall_clock_ms
 from tests.node.cli import run_dorfhub
 from tests.sync.procs import (
     FAKETIME_2001,
+    LIBFAKETIME,
     Cluster,
     Daemon,
     Network,
@@ -35,7 +35,7 @@ from tests.sync.procs import (
 )
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("faketime") is None, reason="needs faketime (make test installs it)"
+    not LIBFAKETIME, reason="needs libfaketime (the faketime package; make test installs it)"
 )
 DAY_MS = 24 * 3600 * 1000
 YEAR_S = 365 * 24 * 3600
