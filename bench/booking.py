@@ -30,7 +30,7 @@ from pathlib import Path
 
 import msgspec
 from oplog import Row, machine, percentile, table, verdict
-from repo_first import REPO  # first: it puts the packages before this directory
+from repo_first import REPO  # before any package: puts them ahead of this directory
 
 from content import booking, grants
 from content.booking_allocation import allocate

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from repo_first import REPO  # first: it puts the packages before this directory
+from repo_first import REPO  # before any package: puts them ahead of this directory
 
 
 def bare_main(multisamples: int) -> int:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cryptography
-import repo_first  # noqa: F401  (puts the packages before this directory)
+import repo_first  # noqa: F401  (before any package: puts them ahead of this directory)
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from content import grants, notices, verifier
@@ -668,8 +668,8 @@ def bundle_batches(ops: list[RawOp]) -> list[list[RawOp]]:
 
 
 def ingest_bundle(log: Log, batches: list[list[RawOp]]) -> None:
-    """What `dorfhub bundle import` does once the file is read: each batch its own
-    transaction, the signatures checked ahead across batches."""
+    """What `dorfhub bundle import` does once the file is read: whole batches in transactions
+    of at least `VERIFY_AHEAD_OPS` ops, each checked by the verify worker."""
     report = log.ingest_batches(batches)
     if len(report.applied) != sum(map(len, batches)):
         print(f"warning: ingest: {report.summary()}", file=sys.stderr)

@@ -33,7 +33,7 @@ import requests
 import zstandard
 from oplog import Row, make_notices, percentile, raw_verify_rate, table, verdict
 from oplog import machine as machine_line
-from repo_first import REPO  # first: it puts the packages before this directory
+from repo_first import REPO  # before any package: puts them ahead of this directory
 from requests.adapters import HTTPAdapter
 
 from content import notices

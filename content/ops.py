@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Annotated, Any, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, get_args, get_origin
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
@@ -66,21 +66,16 @@ def _unchecked(hint: Any) -> Any:
 
 
 def _unchecked_struct(checked: type[msgspec.Struct]) -> type[msgspec.Struct]:
-    hints = get_type_hints(checked, include_extras=True)
-    names = checked.__struct_fields__
-    defaults = dict(
-        zip(
-            names[len(names) - len(checked.__struct_defaults__) :],
-            checked.__struct_defaults__,
-            strict=True,
-        )
-    )
-    fields = [
-        (name, _unchecked(hints[name]), defaults[name])
-        if name in defaults
-        else (name, _unchecked(hints[name]))
-        for name in names
-    ]
+    """The same fields and defaults as `checked`, without their constraints."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for field in msgspec.structs.fields(checked):
+        if field.default_factory is not msgspec.NODEFAULT:
+            default = msgspec.field(default_factory=field.default_factory)
+            fields.append((field.name, _unchecked(field.type), default))
+        elif field.default is not msgspec.NODEFAULT:
+            fields.append((field.name, _unchecked(field.type), field.default))
+        else:
+            fields.append((field.name, _unchecked(field.type)))
     return msgspec.defstruct(f"Unchecked{checked.__name__}", fields, frozen=True)
 
 

@@ -264,8 +264,7 @@ class NoticesView(View):
 
     def after_batch(self, conn: sqlite3.Connection, entities: set[str]) -> None:
         """Bring the full-text index in step for the notices a batch touched: live notices
-        only, every language, with umlauts also spelt out (a search for "Gruengut" finds
-        "Grüngut")."""
+        only, every language (content/search.py)."""
         touched = canonical_json(sorted(entities))
         # A notice stored after the newest indexed one was never indexed: nothing to delete.
         newest = conn.execute("SELECT rowid FROM notices_fts ORDER BY rowid DESC LIMIT 1")

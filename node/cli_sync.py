@@ -59,7 +59,8 @@ def _listen_arguments(sub: argparse.ArgumentParser) -> None:
 def _port(args: argparse.Namespace) -> int:
     from sync.discovery import DEFAULT_PORT
 
-    return DEFAULT_PORT if args.port is None else int(args.port)
+    port: int = DEFAULT_PORT if args.port is None else args.port
+    return port
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
