@@ -179,6 +179,8 @@ _ORDER = (
     " ORDER BY CASE n.priority WHEN 'emergency' THEN 0 WHEN 'important' THEN 1 ELSE 2 END,"
     " n.published_at DESC, n.lamport DESC, n.id"
 )
+_UPCOMING = "n.event_start IS NOT NULL AND coalesce(n.event_end, n.event_start) >= :at"
+_UPCOMING_ORDER = " ORDER BY n.event_start, n.id"
 
 
 def active_notices(
@@ -189,12 +191,47 @@ def active_notices(
     search: str | None = None,
     limit: int | None = None,
     bodies: bool = True,
+    *,
+    offset: int = 0,
+    upcoming: bool = False,
 ) -> list[Notice]:
     """Live notices whose display window contains `at_ms` (default: trusted now), emergencies
     first, then newest first. With `hub`, only those targeted at that hub; with `search`, only
-    full-text matches (all languages). With `bodies=False` every body is left empty: for a
-    list of titles, which would otherwise hold every body in every language (the kiosk's
-    board of 7,000 notices: 15 MB)."""
+    full-text matches (all languages); with `upcoming`, only notices with an event that has not
+    ended, soonest first. `limit` and `offset` read one page of that order. With
+    `bodies=False` every body is left empty: for a list of titles, which would otherwise hold
+    every body in every language (the kiosk's board of 7,000 notices: 15 MB)."""
+    source, where, params = _selection(conn, hub, at_ms, category, search, upcoming)
+    columns = _COLUMNS.format(body="n.body" if bodies else "'{}'")
+    sql = columns + source + _AUTHOR + where + (_UPCOMING_ORDER if upcoming else _ORDER)
+    if limit is not None or offset:
+        sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
+    return [_notice(row) for row in conn.execute(sql, params)]
+
+
+def count_notices(
+    conn: sqlite3.Connection,
+    hub: str | None = None,
+    at_ms: int | None = None,
+    category: str | None = None,
+    search: str | None = None,
+    *,
+    upcoming: bool = False,
+) -> int:
+    """How many notices `active_notices` finds with the same filters."""
+    source, where, params = _selection(conn, hub, at_ms, category, search, upcoming)
+    return int(conn.execute("SELECT count(*) " + source + where, params).fetchone()[0])
+
+
+def _selection(
+    conn: sqlite3.Connection,
+    hub: str | None,
+    at_ms: int | None,
+    category: str | None,
+    search: str | None,
+    upcoming: bool,
+) -> tuple[str, str, dict[str, Any]]:
+    """The FROM and WHERE clauses of a notice list, and their parameters."""
     at = trusted_now(conn).now_ms if at_ms is None else at_ms
     clauses = [_LIVE, _IN_WINDOW]
     params: dict[str, Any] = {"at": at, "hub": hub, "category": category}
@@ -202,16 +239,14 @@ def active_notices(
         clauses.append(_FOR_HUB)
     if category is not None:
         clauses.append("n.category = :category")
+    if upcoming:
+        clauses.append(_UPCOMING)
     source = _FROM
     if search:
         source = _FROM_MATCHES
         clauses.append("notices_fts MATCH :q")
         params["q"] = fts_query(search)
-    columns = _COLUMNS.format(body="n.body" if bodies else "'{}'")
-    sql = columns + source + _AUTHOR + "WHERE " + " AND ".join(clauses) + _ORDER
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [_notice(row) for row in conn.execute(sql, params)]
+    return source, "WHERE " + " AND ".join(clauses), params
 
 
 def get_notice(conn: sqlite3.Connection, notice_id: str) -> Notice | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.recycleview import RecycleView
@@ -11,6 +12,7 @@ from kivy.uix.recycleview import RecycleView
 from content.bodies import CATEGORIES
 from content.notices import Notice
 from kiosk import qr
+from kiosk.data import LIST_CHUNK_ROWS
 from kiosk.screens.base import KioskScreen, running_app, tr
 
 
@@ -21,6 +23,23 @@ def page(view: RecycleView, direction: int) -> None:
         return
     step = 0.85 * view.height / (content.height - view.height)
     view.scroll_y = min(1.0, max(0.0, view.scroll_y + direction * step))
+
+
+def hidden_below(view: RecycleView) -> float:
+    """How far the list goes on below what is on screen, in pixels."""
+    content = view.children[0]
+    return float(view.scroll_y * max(0.0, content.height - view.height))
+
+
+def append_keeping_place(view: RecycleView, rows: list[dict[str, str]]) -> None:
+    """Add rows at the end of a list without moving the rows on screen: a scroll position is a
+    fraction of the list's height, so it is set again for the new height."""
+    content = view.children[0]
+    above = (1.0 - view.scroll_y) * max(0.0, content.height - view.height)
+    view.data.extend(rows)
+    view.refresh_views()  # lays out the new rows now, so the new height is known
+    scrollable = content.height - view.height
+    view.scroll_y = 1.0 - above / scrollable if scrollable > 0 else 1.0
 
 
 def meta_line(notice: Notice, events: bool) -> str:
@@ -36,7 +55,10 @@ def meta_line(notice: Notice, events: bool) -> str:
 
 
 class BoardScreen(KioskScreen):
-    """All notices of a category, newest first; `events` shows only events, soonest first."""
+    """All notices of a category, newest first; `events` shows only events, soonest first.
+
+    The list reads LIST_CHUNK_ROWS rows at a time: the next ones when the resident scrolls to
+    within a screenful of the end."""
 
     events = BooleanProperty(False)
     category = StringProperty("")  # "" means every category
@@ -46,16 +68,27 @@ class BoardScreen(KioskScreen):
         if self.events:  # events are sorted by date; a category choice would be a dead button
             button = self.ids.category_button
             button.parent.remove_widget(button)
+        self._more = Clock.create_trigger(self._load_more_if_near_end)
+        self.ids.rv.bind(scroll_y=self._more, height=self._more)
 
     def refresh(self) -> None:
+        """Read the list again. While the resident is on it (new data arrived) or coming back
+        to it from a notice, as many rows as before are read, so the place is kept."""
         app = running_app()
-        found = (
-            app.data.events()
-            if self.events
-            else app.data.notices(self.category or None, bodies=False)
+        keep_place = app.returning or app.sm.current == self.name
+        rows = max(LIST_CHUNK_ROWS, len(self.ids.rv.data)) if keep_place else LIST_CHUNK_ROWS
+        self.count = app.data.count(self._category(), events=self.events)
+        self.ids.rv.data = self._rows(0, rows)
+
+    def _category(self) -> str | None:
+        return None if self.events else self.category or None
+
+    def _rows(self, offset: int, limit: int) -> list[dict[str, str]]:
+        app = running_app()
+        found = app.data.notices(
+            self._category(), limit, bodies=False, offset=offset, events=self.events
         )
-        self.count = len(found)
-        self.ids.rv.data = [
+        return [
             {
                 "text": notice.text("title", app.lang) + "\n" + meta_line(notice, self.events),
                 "notice_id": notice.id,
@@ -63,11 +96,27 @@ class BoardScreen(KioskScreen):
             for notice in found
         ]
 
+    def _load_more_if_near_end(self, *_: object) -> None:
+        view = self.ids.rv
+        loaded = len(view.data)
+        if loaded >= self.count or not view.children or hidden_below(view) > view.height:
+            return
+        known = {row["notice_id"] for row in view.data}
+        # A notice published since the last read shifts the rows by one: no row twice.
+        fresh = [r for r in self._rows(loaded, LIST_CHUNK_ROWS) if r["notice_id"] not in known]
+        if fresh:
+            append_keeping_place(view, fresh)
+        else:
+            self.count = loaded  # the list shrank since it was counted: nothing more to read
+
     def on_pre_enter(self, *args: object) -> None:
         # Back from a notice keeps the resident's place in a long list; from anywhere else the
-        # list starts at the top.
+        # list starts at the top, with only its first rows read.
+        view = self.ids.rv
         if not running_app().returning:
-            self.ids.rv.scroll_y = 1.0
+            if len(view.data) > LIST_CHUNK_ROWS:  # even an empty cut makes the list lay out anew
+                del view.data[LIST_CHUNK_ROWS:]
+            view.scroll_y = 1.0
 
     def page(self, direction: int) -> None:
         page(self.ids.rv, direction)
@@ -85,6 +134,7 @@ class CategoryScreen(KioskScreen):
         board = app.screen("board")
         board.category = category
         board.refresh()
+        board.ids.rv.scroll_y = 1.0  # another category's list starts at its top
         app.back()
 
     def speech(self) -> str:

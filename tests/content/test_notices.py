@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from content import grants, notices
 from content import log as log_module
 from content import store as store_module
-from content.bodies import MAX_ATTACHMENT_BYTES, Attachment, encode_body
+from content.bodies import MAX_ATTACHMENT_BYTES, Attachment, Event, encode_body
 from content.clock import wall_clock_ms
 from content.identity import Identity, network_id_for
 from content.log import AppendRefused, Log
@@ -130,6 +130,61 @@ def test_a_list_without_bodies_is_the_same_list(searchable: Network) -> None:
         assert [n.body for n in titles_only] == [{} for _ in full]
         assert [dataclasses.replace(n, body={}) for n in full] == titles_only
         assert full[0].body["en"]  # the full list does carry them
+
+
+@pytest.fixture
+def mixed_board(network: Network) -> Network:
+    """Thirty notices: three priorities, two categories, some with past or coming events, some
+    published in the same millisecond (the order must still be total)."""
+    now = wall_clock_ms()
+    priorities = ("normal", "important", "normal", "emergency", "normal")
+    for number in range(30):
+        event = None
+        if number % 3 == 0:
+            start = now + (number - 10) * HOUR  # the first few have ended, the rest are coming
+            event = {"start": start, "end": start + HOUR, "place": "Pfarrheim"}
+        body = notice_bytes(
+            f"Aushang {number}",
+            priority=priorities[number % len(priorities)],
+            category=("verein", "gesundheit")[number % 2],
+            valid_from=now - DAY,
+            event=msgspec.convert(event, Event) if event else None,
+        )
+        network.log.append(
+            network.admin, "notice.put", f"n-{number:02}", body, time_ms=now - number // 2
+        )
+    return network
+
+
+@pytest.mark.parametrize("category", [None, "verein"])
+@pytest.mark.parametrize("upcoming", [False, True])
+def test_pages_put_together_are_the_whole_list(
+    mixed_board: Network, category: str | None, upcoming: bool
+) -> None:
+    conn = mixed_board.store.conn
+    whole = active_notices(conn, category=category, upcoming=upcoming)
+    pages = [
+        active_notices(conn, category=category, limit=7, offset=offset, upcoming=upcoming)
+        for offset in range(0, len(whole) + 7, 7)
+    ]
+    assert [n.id for page in pages for n in page] == [n.id for n in whole]
+    assert pages[-1] == []
+    found = notices.count_notices(conn, category=category, upcoming=upcoming)
+    assert found == len(whole) > 0
+
+
+def test_upcoming_events_are_the_unended_ones_soonest_first(mixed_board: Network) -> None:
+    conn = mixed_board.store.conn
+    now = wall_clock_ms()
+    unended = [
+        n
+        for n in active_notices(conn, at_ms=now)
+        if n.event_start is not None and (n.event_end or n.event_start) >= now
+    ]
+    expected = sorted(unended, key=lambda n: (n.event_start or 0, n.id))
+    upcoming = active_notices(conn, at_ms=now, upcoming=True)
+    assert [n.id for n in upcoming] == [n.id for n in expected]
+    assert 0 < len(upcoming) < len([n for n in active_notices(conn) if n.event_start])
 
 
 # ---- search ----------------------------------------------------------------------------------

@@ -189,6 +189,44 @@ def navigation(app: Any, ctx: Context) -> Iterator[Step]:
     out["stopped_by_touch"] = ctx.speaker.stops > stops
 
 
+def long_list(app: Any, ctx: Context) -> Iterator[Step]:
+    """A board longer than one read: paging down reads more rows and keeps the place; a notice
+    deep in the list and back; a reload in place; a fresh visit starts at the top again."""
+    out = ctx.results
+    yield settled(app)
+    yield from _tap(app, "tile_notices")
+    board = app.current
+    view = board.ids.rv
+    out["first_read"] = [len(view.data), board.count]
+
+    def top_index() -> int:
+        first = rows(app)[0].notice_id
+        return next(i for i, row in enumerate(view.data) if row["notice_id"] == first)
+
+    tops, loaded = [top_index()], [len(view.data)]
+    while len(tops) < 200:
+        yield from _tap(app, "page_down")
+        tops.append(top_index())
+        loaded.append(len(view.data))
+        if tops[-1] == tops[-2]:  # the end of the list
+            break
+    out["tops"], out["loaded"] = tops, loaded
+    out["ids"] = [row["notice_id"] for row in view.data]
+    yield from _tap(app, "page_up")
+    deep = rows(app)[0].notice_id
+    tap(rows(app)[0])
+    yield settled(app)
+    out["opened"] = [app.sm.current, app.current.notice_id == deep]
+    yield from _tap(app, "bar_back")
+    out["back"] = [rows(app)[0].notice_id == deep, len(view.data)]
+    board.refresh()  # as when new data arrives while the resident reads
+    yield settled(app)
+    out["refreshed"] = [rows(app)[0].notice_id == deep, len(view.data)]
+    yield from _tap(app, "bar_home")
+    yield from _tap(app, "tile_notices")
+    out["again"] = [len(view.data), view.scroll_y, top_index()]
+
+
 def idle(app: Any, ctx: Context) -> Iterator[Step]:
     """The 2-minute warning, "Weiter", and the reset that wipes the help fields."""
     out = ctx.results

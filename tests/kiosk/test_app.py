@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,11 @@ import pytest
 
 from content.help import help_requests_for_hub
 from content.identity import Identity
+from content.notices import active_notices
 from content.sealing import SealError, open_sealed
 from content.store import Store
-from tests.kiosk.hubhome import HubHome
+from kiosk.data import LIST_CHUNK_ROWS as CHUNK_ROWS
+from tests.kiosk.hubhome import HubHome, make_hub_home
 from tests.kiosk.run import REPO, finish_scenario, run_scenario, start_scenario
 
 pytestmark = pytest.mark.usefixtures("display")
@@ -115,6 +118,32 @@ def test_every_screen_keeps_the_size_gap_and_contrast_rules(
     assert all(found["targets"] >= 6 for state, found in out.items() if state not in overlays)
     assert out["help_name"]["targets"] > 40  # the QWERTZ keyboard
     assert (shots / "home.png").stat().st_size > 10_000
+
+
+def test_a_long_board_is_read_in_chunks_as_the_resident_pages_down(tmp_path: Path) -> None:
+    home = make_hub_home(tmp_path, extra_notices=CHUNK_ROWS * 2 + 30)
+    out = run_scenario("long_list", home.path, tmp_path)["results"]
+    with Store(home.path / "dorfhub.db") as store:
+        shown = [n.id for n in active_notices(store.conn, hub=home.hub.key_id)]
+    assert len(shown) > CHUNK_ROWS * 2
+    assert out["first_read"] == [CHUNK_ROWS, len(shown)]
+    # Paged down to the end: every notice once, in the board's order, read chunk by chunk.
+    assert out["ids"] == shown
+    assert sorted(set(out["loaded"])) == [CHUNK_ROWS, CHUNK_ROWS * 2, len(shown)]
+    # Every tap moved the list on by about a screenful, also when rows were read below it:
+    # the rows on screen stayed where they were while the list grew. (The last two taps: the
+    # rest of the list, then nothing.)
+    tops = out["tops"]
+    steps = [after - before for before, after in pairwise(tops)][:-2]
+    assert len(steps) > 10
+    assert min(steps) >= 3
+    assert max(steps) - min(steps) <= 1
+    assert out["tops"][-1] > len(shown) - 15  # the last screenful
+    assert out["opened"] == ["detail", True]
+    assert out["back"] == [True, len(shown)]
+    assert out["refreshed"] == [True, len(shown)]
+    # Back from anywhere else: the top of the list, with only the first rows read.
+    assert out["again"] == [CHUNK_ROWS, 1.0, 0]
 
 
 def test_idle_warning_continue_and_privacy_reset(hub_home: HubHome, tmp_path: Path) -> None:
