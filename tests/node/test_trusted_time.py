@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.node.cli import carry, notices_json, run_dorfhub
+from tests.sync.procs import LIBFAKETIME
 
-TEN_DAYS_BEHIND = ("faketime", "-f", "-10d")
+# libfaketime preloaded, not the `faketime` wrapper: the wrapper names a semaphore after its
+# PID, and one left behind by a killed process fails a later run ("sem_open: File exists").
+TEN_DAYS_BEHIND = (
+    "env",
+    f"LD_PRELOAD={LIBFAKETIME}",
+    "FAKETIME=-10d",
+    "FAKETIME_DONT_FAKE_MONOTONIC=1",
+)
 
 
 def iso(delta: timedelta) -> str:
     return (datetime.now(UTC) + delta).isoformat()
 
 
-@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs faketime (make test installs)")
+@pytest.mark.skipif(
+    not LIBFAKETIME, reason="needs libfaketime (the faketime package; make test installs it)"
+)
 def test_hub_with_clock_ten_days_behind_hides_expired_notices(
     town: Path, hub: tuple[Path, str]
 ) -> None:
