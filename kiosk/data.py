@@ -61,14 +61,15 @@ class KioskData:
         *,
         offset: int = 0,
         events: bool = False,
+        at_ms: int | None = None,
     ) -> list[Notice]:
-        """The notices showing at this hub now: emergencies first, then newest first; with
-        `events`, only those with an event that has not ended, soonest first. A list asks
-        without `bodies`; `notice()` then reads the one opened."""
+        """The notices showing at this hub now (or at `at_ms`): emergencies first, then newest
+        first; with `events`, only those with an event that has not ended, soonest first. A
+        list asks without `bodies`; `notice()` then reads the one opened."""
         return active_notices(
             self.store.conn,
             hub=self.hub.key_id,
-            at_ms=self.now_ms(),
+            at_ms=self.now_ms() if at_ms is None else at_ms,
             category=category,
             limit=limit,
             bodies=bodies,
@@ -76,12 +77,14 @@ class KioskData:
             upcoming=events,
         )
 
-    def count(self, category: str | None = None, *, events: bool = False) -> int:
+    def count(
+        self, category: str | None = None, *, events: bool = False, at_ms: int | None = None
+    ) -> int:
         """How many notices `notices` finds with the same filters."""
         return count_notices(
             self.store.conn,
             hub=self.hub.key_id,
-            at_ms=self.now_ms(),
+            at_ms=self.now_ms() if at_ms is None else at_ms,
             category=category,
             upcoming=events,
         )

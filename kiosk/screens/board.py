@@ -63,6 +63,7 @@ class BoardScreen(KioskScreen):
     events = BooleanProperty(False)
     category = StringProperty("")  # "" means every category
     count = NumericProperty(0)
+    as_of_ms = 0  # the time the list was read for (wall clock, ms)
 
     def on_kv_post(self, base_widget: object) -> None:
         if self.events:  # events are sorted by date; a category choice would be a dead button
@@ -77,7 +78,10 @@ class BoardScreen(KioskScreen):
         app = running_app()
         keep_place = app.returning or app.sm.current == self.name
         rows = max(LIST_CHUNK_ROWS, len(self.ids.rv.data)) if keep_place else LIST_CHUNK_ROWS
-        self.count = app.data.count(self._category(), events=self.events)
+        # Every chunk is read as of this moment: a notice expiring between two reads would
+        # otherwise shift the later rows by one, and one would never be shown.
+        self.as_of_ms = app.data.now_ms()
+        self.count = app.data.count(self._category(), events=self.events, at_ms=self.as_of_ms)
         self.ids.rv.data = self._rows(0, rows)
 
     def _category(self) -> str | None:
@@ -86,7 +90,12 @@ class BoardScreen(KioskScreen):
     def _rows(self, offset: int, limit: int) -> list[dict[str, str]]:
         app = running_app()
         found = app.data.notices(
-            self._category(), limit, bodies=False, offset=offset, events=self.events
+            self._category(),
+            limit,
+            bodies=False,
+            offset=offset,
+            events=self.events,
+            at_ms=self.as_of_ms,
         )
         return [
             {
