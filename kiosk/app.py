@@ -443,6 +443,7 @@ class KioskApp(App):
         self.board_category = ""
         if self.sm.has_screen("board"):
             self.screen("board").category = ""
+            self.dirty.add("board")  # its rows are still those of the category chosen before
         self.home()
         if self.lang != DEFAULT_LANGUAGE or self.accessible:
             self.lang = DEFAULT_LANGUAGE

@@ -40,6 +40,10 @@ def append_keeping_place(view: RecycleView, rows: list[dict[str, str]]) -> None:
     view.refresh_views()  # lays out the new rows now, so the new height is known
     scrollable = content.height - view.height
     view.scroll_y = 1.0 - above / scrollable if scrollable > 0 else 1.0
+    # A swipe still moving carries its own position (ScrollView's scroll effect), which the new
+    # height reset to the old fraction; as ScrollView._update_effect_y_bounds does, it is set
+    # from scroll_y, or the next frame of the swipe would jump back to that fraction.
+    view.effect_y.value = view.effect_y.max * view.scroll_y
 
 
 def meta_line(notice: Notice, events: bool) -> str:
@@ -63,7 +67,9 @@ class BoardScreen(KioskScreen):
     events = BooleanProperty(False)
     category = StringProperty("")  # "" means every category
     count = NumericProperty(0)
-    as_of_ms = 0  # the time the list was read for (wall clock, ms)
+    # What the rows read so far were read for: later chunks must be read the same way.
+    as_of_ms = 0  # wall clock, ms
+    read_category: str | None = None
 
     def on_kv_post(self, base_widget: object) -> None:
         if self.events:  # events are sorted by date; a category choice would be a dead button
@@ -81,16 +87,15 @@ class BoardScreen(KioskScreen):
         # Every chunk is read as of this moment: a notice expiring between two reads would
         # otherwise shift the later rows by one, and one would never be shown.
         self.as_of_ms = app.data.now_ms()
-        self.count = app.data.count(self._category(), events=self.events, at_ms=self.as_of_ms)
+        self.read_category = None if self.events else self.category or None
+        self.count = app.data.count(self.read_category, events=self.events, at_ms=self.as_of_ms)
         self.ids.rv.data = self._rows(0, rows)
-
-    def _category(self) -> str | None:
-        return None if self.events else self.category or None
+        self._more()  # a list read at its very end: rows that came since are below it
 
     def _rows(self, offset: int, limit: int) -> list[dict[str, str]]:
         app = running_app()
         found = app.data.notices(
-            self._category(),
+            self.read_category,
             limit,
             bodies=False,
             offset=offset,
@@ -126,6 +131,7 @@ class BoardScreen(KioskScreen):
             if len(view.data) > LIST_CHUNK_ROWS:  # even an empty cut makes the list lay out anew
                 del view.data[LIST_CHUNK_ROWS:]
             view.scroll_y = 1.0
+        self._more()
 
     def page(self, direction: int) -> None:
         page(self.ids.rv, direction)

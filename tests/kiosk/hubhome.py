@@ -153,6 +153,13 @@ def _put(
     )
 
 
+def publish_notice(home: Path, admin_key: Path, title: str) -> str:
+    """A normal notice for the hub's group, published as a sync would bring it in."""
+    with Store(home / "dorfhub.db") as store:
+        admin = load_identity(admin_key)
+        return _put(Log(store), admin, title, "Neu.", wall_clock_ms(), "allgemein")
+
+
 def publish_emergency(home: Path, admin_key: Path) -> str:
     admin = load_identity(admin_key)
     with Store(home / "dorfhub.db") as store:

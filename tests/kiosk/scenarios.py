@@ -191,32 +191,59 @@ def navigation(app: Any, ctx: Context) -> Iterator[Step]:
 
 def long_list(app: Any, ctx: Context) -> Iterator[Step]:
     """A board longer than one read: paging down reads more rows and keeps the place; a notice
-    deep in the list and back; a reload in place; a fresh visit starts at the top again."""
+    arriving while the resident is at the end; a notice deep in the list and back; a reload in
+    place; a fresh visit starts at the top again; a swipe across the end of a chunk; a category
+    forgotten by the idle reset."""
     out = ctx.results
     yield settled(app)
     yield from _tap(app, "tile_notices")
     board = app.current
-    view = board.ids.rv
-    out["first_read"] = [len(view.data), board.count]
+    out["first_read"] = [len(board.ids.rv.data), board.count]
+    yield from _page_to_the_end(app, board, out)
+    yield from _new_notice_at_the_end(app, board, ctx)
+    yield from _deep_notice_and_back(app, board, out)
+    yield from _swipe_across_a_chunk(app, board, out)
+    yield from _category_then_idle_reset(app, board, out)
+
+
+def _top_index(app: Any) -> int:
+    """The place in the list's data of the top row on screen."""
+    first = rows(app)[0].notice_id
+    data = app.current.ids.rv.data
+    return next(i for i, row in enumerate(data) if row["notice_id"] == first)
+
+
+def _page_to_the_end(app: Any, board: Any, out: dict[str, Any]) -> Iterator[Step]:
     # Every notice ends while the resident reads: the rows read later still belong to the list
     # as it was when read (a clock read per chunk would find nothing more).
     real_clock = app.data.wall_ms
     app.data.wall_ms = lambda: real_clock() + 31 * 24 * 3600 * 1000
-
-    def top_index() -> int:
-        first = rows(app)[0].notice_id
-        return next(i for i, row in enumerate(view.data) if row["notice_id"] == first)
-
-    tops, loaded = [top_index()], [len(view.data)]
+    tops, loaded = [_top_index(app)], [len(board.ids.rv.data)]
     while len(tops) < 200:
         yield from _tap(app, "page_down")
-        tops.append(top_index())
-        loaded.append(len(view.data))
+        tops.append(_top_index(app))
+        loaded.append(len(board.ids.rv.data))
         if tops[-1] == tops[-2]:  # the end of the list
             break
     out["tops"], out["loaded"] = tops, loaded
-    out["ids"] = [row["notice_id"] for row in view.data]
+    out["ids"] = [row["notice_id"] for row in board.ids.rv.data]
     app.data.wall_ms = real_clock
+
+
+def _new_notice_at_the_end(app: Any, board: Any, ctx: Context) -> Iterator[Step]:
+    """A new notice goes on top and pushes the last row out of what was read: it must still
+    be reached, though the list is already scrolled to its end and cannot move further."""
+    from tests.kiosk.hubhome import publish_notice
+
+    before = board.count
+    ctx.results["new_id"] = publish_notice(ctx.home, Path(ctx.params["admin_key"]), "Chorprobe")
+    yield lambda: board.count == before + 1  # the kiosk's watch on the database read it again
+    yield settled(app, 5)
+    ctx.results["new_at_end"] = [len(board.ids.rv.data), board.count]
+
+
+def _deep_notice_and_back(app: Any, board: Any, out: dict[str, Any]) -> Iterator[Step]:
+    view = board.ids.rv
     yield from _tap(app, "page_up")
     deep = rows(app)[0].notice_id
     tap(rows(app)[0])
@@ -229,7 +256,42 @@ def long_list(app: Any, ctx: Context) -> Iterator[Step]:
     out["refreshed"] = [rows(app)[0].notice_id == deep, len(view.data)]
     yield from _tap(app, "bar_home")
     yield from _tap(app, "tile_notices")
-    out["again"] = [len(view.data), view.scroll_y, top_index()]
+    out["again"] = [len(view.data), view.scroll_y, _top_index(app)]
+
+
+def _swipe_across_a_chunk(app: Any, board: Any, out: dict[str, Any]) -> Iterator[Step]:
+    """A fast swipe from a little more than a screenful above the end of the first 100 rows:
+    the next rows are read while the list is still moving, and it must move on smoothly."""
+    import time
+
+    view = board.ids.rv
+    view.scroll_y = 1.2 * view.height / (view.children[0].height - view.height)
+    yield settled(app, 2)
+    # What ScrollView does for a finger moving fast (its on_touch_down, _move and up): start,
+    # update and let go of the scroll effect, which then moves the list on by itself.
+    view._update_effect_bounds()
+    view._effect_y_start_height = view.height
+    effect, now = view.effect_y, time.time()
+    effect.start(100, now)
+    effect.update(300, now + 0.02)
+    effect.update(500, now + 0.04)
+    effect.stop(700, now + 0.06)
+    tops = [_top_index(app)]
+    for _ in range(40):
+        yield settled(app, 1)
+        tops.append(_top_index(app))
+    out["swipe"] = [tops, len(view.data)]
+
+
+def _category_then_idle_reset(app: Any, board: Any, out: dict[str, Any]) -> Iterator[Step]:
+    yield from _tap(app, "category_button")
+    yield from _tap(app, "cat_allgemein")
+    out["category"] = [board.category, board.count]
+    app.privacy_reset()
+    yield settled(app)
+    yield from _tap(app, "tile_notices")
+    first = [row["notice_id"] for row in board.ids.rv.data[:5]]
+    out["after_reset"] = [board.category, board.count, first]
 
 
 def idle(app: Any, ctx: Context) -> Iterator[Step]:

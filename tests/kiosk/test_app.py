@@ -122,14 +122,17 @@ def test_every_screen_keeps_the_size_gap_and_contrast_rules(
 
 def test_a_long_board_is_read_in_chunks_as_the_resident_pages_down(tmp_path: Path) -> None:
     home = make_hub_home(tmp_path, extra_notices=CHUNK_ROWS * 2 + 30)
-    out = run_scenario("long_list", home.path, tmp_path)["results"]
+    params = {"admin_key": str(home.admin_key)}
+    out = run_scenario("long_list", home.path, tmp_path, params)["results"]
     with Store(home.path / "dorfhub.db") as store:
         shown = [n.id for n in active_notices(store.conn, hub=home.hub.key_id)]
-    assert len(shown) > CHUNK_ROWS * 2
-    assert out["first_read"] == [CHUNK_ROWS, len(shown)]
+        general = len(active_notices(store.conn, hub=home.hub.key_id, category="allgemein"))
+    before = [notice_id for notice_id in shown if notice_id != out["new_id"]]
+    assert len(before) == len(shown) - 1 > CHUNK_ROWS * 2
+    assert out["first_read"] == [CHUNK_ROWS, len(before)]
     # Paged down to the end: every notice once, in the board's order, read chunk by chunk.
-    assert out["ids"] == shown
-    assert sorted(set(out["loaded"])) == [CHUNK_ROWS, CHUNK_ROWS * 2, len(shown)]
+    assert out["ids"] == before
+    assert sorted(set(out["loaded"])) == [CHUNK_ROWS, CHUNK_ROWS * 2, len(before)]
     # Every tap moved the list on by about a screenful, also when rows were read below it:
     # the rows on screen stayed where they were while the list grew. (The last two taps: the
     # rest of the list, then nothing.)
@@ -138,12 +141,25 @@ def test_a_long_board_is_read_in_chunks_as_the_resident_pages_down(tmp_path: Pat
     assert len(steps) > 10
     assert min(steps) >= 3
     assert max(steps) - min(steps) <= 1
-    assert out["tops"][-1] > len(shown) - 15  # the last screenful
+    assert tops[-1] > len(before) - 15  # the last screenful
+    # The notice that came while the list stood at its end pushed the last row down: read too.
+    assert out["new_at_end"] == [len(shown), len(shown)]
     assert out["opened"] == ["detail", True]
     assert out["back"] == [True, len(shown)]
     assert out["refreshed"] == [True, len(shown)]
     # Back from anywhere else: the top of the list, with only the first rows read.
     assert out["again"] == [CHUNK_ROWS, 1.0, 0]
+    # A swipe across the end of the first chunk reads the next one and glides on without a jump.
+    swipe, read = out["swipe"]
+    assert read == CHUNK_ROWS * 2
+    moves = [after - before for before, after in pairwise(swipe)]
+    assert min(moves) >= 0
+    assert max(moves) <= 10
+    assert swipe[-1] - swipe[0] >= 5
+    # The idle reset forgets the category: the next visit shows every notice again.
+    assert out["category"] == ["allgemein", general]
+    assert general < len(shown)
+    assert out["after_reset"] == ["", len(shown), shown[:5]]
 
 
 def test_idle_warning_continue_and_privacy_reset(hub_home: HubHome, tmp_path: Path) -> None:
