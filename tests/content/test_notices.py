@@ -4,6 +4,7 @@ windows and attachments (ARCHITECTURE.md section 2, rule 5)."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 import msgspec
@@ -142,7 +143,10 @@ def mixed_board(network: Network) -> Network:
         event = None
         if number % 3 == 0:
             start = now + (number - 10) * HOUR  # the first few have ended, the rest are coming
-            event = {"start": start, "end": start + HOUR, "place": "Pfarrheim"}
+            end = None if number % 9 == 0 else start + HOUR  # an event may have no end
+            event = {"start": start, "end": end, "place": "Pfarrheim"}
+        elif number == 1:  # running now
+            event = {"start": now - HOUR, "end": now + HOUR, "place": "Kirche"}
         body = notice_bytes(
             f"Aushang {number}",
             priority=priorities[number % len(priorities)],
@@ -173,18 +177,33 @@ def test_pages_put_together_are_the_whole_list(
     assert found == len(whole) > 0
 
 
+def _unended(conn: sqlite3.Connection, at: int) -> list[str]:
+    """The events not ended at `at`, soonest first, filtered and sorted here."""
+    unended = [
+        n
+        for n in active_notices(conn, at_ms=at)
+        if n.event_start is not None and (n.event_end or n.event_start) >= at
+    ]
+    return [n.id for n in sorted(unended, key=lambda n: (n.event_start or 0, n.id))]
+
+
 def test_upcoming_events_are_the_unended_ones_soonest_first(mixed_board: Network) -> None:
     conn = mixed_board.store.conn
     now = wall_clock_ms()
-    unended = [
-        n
-        for n in active_notices(conn, at_ms=now)
-        if n.event_start is not None and (n.event_end or n.event_start) >= now
-    ]
-    expected = sorted(unended, key=lambda n: (n.event_start or 0, n.id))
-    upcoming = active_notices(conn, at_ms=now, upcoming=True)
-    assert [n.id for n in upcoming] == [n.id for n in expected]
+    upcoming = [n.id for n in active_notices(conn, at_ms=now, upcoming=True)]
+    assert upcoming == _unended(conn, now)
+    assert "n-01" in upcoming  # running now
+    assert "n-18" in upcoming  # no end, starts in eight hours
+    assert "n-09" not in upcoming  # no end, started an hour ago
     assert 0 < len(upcoming) < len([n for n in active_notices(conn) if n.event_start])
+    # An event is upcoming up to the very millisecond it ends.
+    ends = get_notice(conn, "n-01")
+    assert ends is not None
+    assert ends.event_end is not None
+    for at in (ends.event_end, ends.event_end + 1):
+        found = [n.id for n in active_notices(conn, at_ms=at, upcoming=True)]
+        assert found == _unended(conn, at)
+        assert ("n-01" in found) == (at == ends.event_end)
 
 
 # ---- search ----------------------------------------------------------------------------------
