@@ -6,6 +6,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 
 
 def running_app() -> Any:
@@ -36,3 +37,12 @@ def tr(key: str, **values: object) -> str:
     """A catalog string in the language the kiosk shows now."""
     app = running_app()
     return str(app.t(key, app.lang, **values))
+
+
+def page(view: ScrollView, direction: int) -> None:
+    """Scroll a list or text by most of a screenful: one tap, no swipe needed."""
+    content = view.children[0] if view.children else None
+    if content is None or content.height <= view.height:
+        return
+    step = 0.85 * view.height / (content.height - view.height)
+    view.scroll_y = min(1.0, max(0.0, view.scroll_y + direction * step))

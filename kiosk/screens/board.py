@@ -13,16 +13,7 @@ from content.bodies import CATEGORIES
 from content.notices import Notice
 from kiosk import qr
 from kiosk.data import LIST_CHUNK_ROWS
-from kiosk.screens.base import KioskScreen, running_app, tr
-
-
-def page(view: RecycleView, direction: int) -> None:
-    """Scroll a list or text by most of a screenful: one tap, no swipe needed."""
-    content = view.children[0] if view.children else None
-    if content is None or content.height <= view.height:
-        return
-    step = 0.85 * view.height / (content.height - view.height)
-    view.scroll_y = min(1.0, max(0.0, view.scroll_y + direction * step))
+from kiosk.screens.base import KioskScreen, page, running_app, tr
 
 
 def hidden_below(view: RecycleView) -> float:

@@ -6,11 +6,11 @@ import math
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.keyboard import DELETE
 from kiosk.pin import MAX_DIGITS
-from kiosk.screens.base import KioskScreen, running_app, tr
+from kiosk.screens.base import KioskScreen, page, running_app, tr
 
 STATUS_REFRESH_S = 5.0  # the hub daemon rewrites sensor-status.json every 5 s
 
@@ -62,10 +62,22 @@ class PinScreen(KioskScreen):
 class GuideScreen(KioskScreen):
     requests = ListProperty([])  # rows for the list: text, request id, done
     status_text = StringProperty("")
+    status_overflows = BooleanProperty(False)  # longer than its panel: page buttons shown
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._status_timer: Any = None
+
+    def on_kv_post(self, base_widget: object) -> None:
+        self.ids.status.bind(height=self._fit_status)
+        self.ids.status_view.bind(height=self._fit_status)
+
+    def _fit_status(self, *_: object) -> None:
+        # Stable either way: shown buttons only make the panel shorter, hidden ones taller.
+        self.status_overflows = self.ids.status.height > self.ids.status_view.height + 1
+
+    def page_status(self, direction: int) -> None:
+        page(self.ids.status_view, direction)
 
     def refresh(self) -> None:
         app = running_app()

@@ -86,13 +86,21 @@ def put_current(
         insert_readings(conn, rows)
 
 
-def write_sensor_status(home: Path, updated_ms: int) -> None:
-    """sensor-status.json as node.sensing.write_status writes it."""
+def write_sensor_status(home: Path, updated_ms: int, more_sensors: int = 0) -> None:
+    """sensor-status.json as node.sensing.write_status writes it (three sensors, and
+    `more_sensors` further climate sensors)."""
     counters: dict[str, dict[str, Any]] = {
         "co2-saal": {"frames_ok": 1234, "checksum_errors": 3, "resyncs": 3, "timeouts": 0},
         "feinstaub": {"frames_ok": 56, "checksum_errors": 0, "resyncs": 0, "timeouts": 4},
         "klima": {"frames_ok": 789, "checksum_errors": 0, "resyncs": 1, "timeouts": 0},
     }
+    for number in range(more_sensors):
+        counters[f"klima-raum-{number + 2}"] = {
+            "frames_ok": 100 + number,
+            "checksum_errors": 0,
+            "resyncs": 0,
+            "timeouts": 0,
+        }
     for values in counters.values():
         values.update({"reconnects": 0, "connected": True, "last_error": "", "bytes_skipped": 0})
     counters["feinstaub"].update(

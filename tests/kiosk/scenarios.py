@@ -22,6 +22,23 @@ def settled(app: Any, frames: int = 3) -> Step:
     return done
 
 
+def still(target: Any, frames: int = 2) -> Step:
+    """A wait until `target` has stayed in place for `frames` frames. After a screen change a
+    layout can take several frames to settle (a text wraps, then its parents follow): a tap
+    computed before that lands where the widget was (seen: a field 29 px off)."""
+    from kivy.clock import Clock
+
+    seen: dict[str, Any] = {}
+
+    def done() -> bool:
+        where = (*target.to_window(*target.pos), *target.size)
+        if seen.get("where") != where:
+            seen.update(where=where, frame=Clock.frames)
+        return bool(Clock.frames >= seen["frame"] + frames)
+
+    return done
+
+
 def tour(app: Any, ctx: Context) -> Iterator[Step]:
     """Visit every screen and write a screenshot of each."""
     shots = Path(ctx.params["shots"])
@@ -124,7 +141,9 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
 
 
 def _tap(app: Any, widget_id: str) -> Iterator[Step]:
-    tap(widget(app, widget_id))
+    target = widget(app, widget_id)
+    yield still(target)
+    tap(target)
     yield settled(app)
 
 
@@ -292,6 +311,39 @@ def _category_then_idle_reset(app: Any, board: Any, out: dict[str, Any]) -> Iter
     yield from _tap(app, "tile_notices")
     first = [row["notice_id"] for row in board.ids.rv.data[:5]]
     out["after_reset"] = [board.category, board.count, first]
+
+
+def guide_status_pages(app: Any, ctx: Context) -> Iterator[Step]:
+    """A hub with many sensors in large text: the guide's status is longer than its panel and
+    gets page buttons; with three sensors in normal text it fits and has none."""
+    from content.clock import wall_clock_ms
+    from tests.kiosk.climate_scenarios import write_sensor_status
+    from tests.kiosk.ui import check_layout
+
+    out = ctx.results
+    write_sensor_status(ctx.home, wall_clock_ms())
+    yield from _go_and_settle(app, app.open_guide)
+    guide = app.current
+    out["three_sensors"] = guide.status_overflows
+    write_sensor_status(ctx.home, wall_clock_ms(), more_sensors=6)
+    app.set_theme("default", True)
+    yield settled(app)
+    guide.refresh()
+    yield settled(app, 5)
+    view = guide.ids.status_view
+    out["nine_sensors"] = [
+        guide.status_overflows,
+        view.scroll_y,
+        "klima-raum-7" in guide.status_text,
+    ]
+    out["layout"] = check_layout(app)["problems"]
+    yield from _tap(app, "status_down")
+    out["after_down"] = view.scroll_y
+    for _ in range(5):
+        yield from _tap(app, "status_down")
+    out["at_end"] = view.scroll_y
+    yield from _tap(app, "status_up")
+    out["after_up"] = view.scroll_y
 
 
 def idle(app: Any, ctx: Context) -> Iterator[Step]:

@@ -162,6 +162,16 @@ def test_a_long_board_is_read_in_chunks_as_the_resident_pages_down(tmp_path: Pat
     assert out["after_reset"] == ["", len(shown), shown[:5]]
 
 
+def test_a_long_guide_status_gets_page_buttons(hub_home: HubHome, tmp_path: Path) -> None:
+    out = run_scenario("guide_status_pages", hub_home.path, tmp_path)["results"]
+    assert out["three_sensors"] is False
+    assert out["nine_sensors"] == [True, 1.0, True]
+    assert out["layout"] == []  # the page buttons keep the size, gap and contrast rules
+    assert 0.0 < out["after_down"] < 1.0
+    assert out["at_end"] == 0.0
+    assert out["after_up"] > out["at_end"]
+
+
 def test_idle_warning_continue_and_privacy_reset(hub_home: HubHome, tmp_path: Path) -> None:
     out = run_scenario("idle", hub_home.path, tmp_path)["results"]
     assert out["typed"] == ["Anna", "0170"]

@@ -386,9 +386,12 @@ def _settled(app: Any, frames: int = 2) -> WaitStep:
 
 
 def _tap(app: Any, target: Any) -> Iterator[WaitStep]:
+    from tests.kiosk.scenarios import still
     from tests.kiosk.ui import tap, widget
 
-    tap(widget(app, target) if isinstance(target, str) else target)
+    found = widget(app, target) if isinstance(target, str) else target
+    yield still(found)
+    tap(found)
     yield _settled(app)
 
 
