@@ -33,6 +33,7 @@ from kiosk.data import KioskData
 from kiosk.hub_status import hub_status, sensor_service
 from kiosk.i18n import DEFAULT_LANGUAGE, Translator
 from kiosk.idle import Event, IdleTimer
+from kiosk.keyboard import Keyboard
 from kiosk.overlays import (
     EmergencyOverlay,
     IdleOverlay,
@@ -155,6 +156,7 @@ class KioskApp(App):
         self.signage_index = 0
         self.rotated_at = 0.0
         self.emergency_checked_at = -1e9
+        self._keyboard: Keyboard | None = None
 
     # ---- building --------------------------------------------------------------------------
 
@@ -188,6 +190,8 @@ class KioskApp(App):
         if missing:
             self.screen(missing[0])
             Clock.schedule_once(self._build_next_screen, 0)
+        elif self._keyboard is None:
+            self._keyboard = Keyboard()  # now, not when the first screen with fields opens
 
     def on_start(self) -> None:
         if os.environ.get(FIRST_FRAME_ENV):
@@ -211,6 +215,13 @@ class KioskApp(App):
         if not self.sm.has_screen(name):
             self.sm.add_widget(SCREENS[name]())
         return self.sm.get_screen(name)
+
+    @property
+    def keyboard(self) -> Keyboard:
+        """The kiosk's one on-screen keyboard; the screen shown takes it into its slot."""
+        if self._keyboard is None:
+            self._keyboard = Keyboard()
+        return self._keyboard
 
     @property
     def current(self) -> KioskScreen:
@@ -317,9 +328,8 @@ class KioskApp(App):
 
     def _language_or_theme_changed(self) -> None:
         self.dirty = set(DATA_SCREENS)
-        for name in ("help", "pin", "help_done"):
-            if self.sm.has_screen(name):  # one not built yet is built in the new look
-                self.screen(name).refresh()
+        if self._keyboard is not None:  # not made yet: it is made in the new look
+            self._keyboard.build()
         if self.sm.current in self.dirty:
             self.dirty.discard(self.sm.current)
             self.current.refresh()

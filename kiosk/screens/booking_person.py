@@ -67,18 +67,13 @@ class PersonScreen(BookingScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(name=Step.PERSON.value, **kwargs)
-        self._built_for: tuple[object, str] | None = None
-
-    def on_kv_post(self, base_widget: object) -> None:
-        self.ids.keyboard.on_key = self.key
 
     def field(self, name: str) -> Any:
         return self.ids[f"{name}_field"]
 
     def choose(self, name: str) -> None:
         self.focus = name
-        self.ids.keyboard.digits = name in DIGIT_FIELDS
-        self._auto_shift()
+        self._show_keys()
 
     def key(self, value: str) -> None:
         flow = self.flow
@@ -98,7 +93,7 @@ class PersonScreen(BookingScreen):
         if self.focus == "birth_date" and len(current) == BIRTH_DIGITS:
             # The date is complete: the phone comes next, without a tap on its field.
             self.choose("phone")
-        self._auto_shift()
+        self._show_keys()
 
     def _show_entries(self) -> None:
         flow = self.flow
@@ -107,23 +102,21 @@ class PersonScreen(BookingScreen):
         self.ids.phone_field.value = flow.phone
         self.ids.guide_field.value = flow.guide
 
-    def _auto_shift(self) -> None:
+    def _show_keys(self) -> None:
         # Names start with capitals: shift is on at the start of each word.
         value = getattr(self.flow, ATTRIBUTES[self.focus])
-        self.ids.keyboard.shift = not value or value[-1] in " -"
+        shift = not value or value[-1] in " -"
+        self.ids.keyboard_slot.show(digits=self.focus in DIGIT_FIELDS, shift=shift)
 
     def on_pre_enter(self, *args: object) -> None:
         super().on_pre_enter(*args)
+        self.ids.keyboard_slot.hold(running_app().keyboard, self.key)
+        self._show_keys()
         self.refresh()
         self._show_entries()
 
     def refresh(self) -> None:
-        app = running_app()
         self.appointment_text = appointment_line()
-        # The keys are sized for the theme and named in the language they were built in.
-        if self._built_for != (app.th, app.lang):
-            self._built_for = (app.th, app.lang)
-            self.ids.keyboard.build()
 
     def next_step(self) -> None:
         app = running_app()

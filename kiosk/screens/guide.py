@@ -19,9 +19,9 @@ class PinScreen(KioskScreen):
     entered = StringProperty("")
     message = StringProperty("")
 
-    def on_kv_post(self, base_widget: object) -> None:
-        self.ids.pad.digits = True
-        self.ids.pad.on_key = self.key
+    def on_pre_enter(self, *args: object) -> None:
+        self.ids.keyboard_slot.hold(running_app().keyboard, self.key)
+        self.ids.keyboard_slot.show(digits=True, shift=False)
 
     def key(self, value: str) -> None:
         if value == DELETE:
@@ -47,9 +47,6 @@ class PinScreen(KioskScreen):
         app = running_app()
         self.message = tr(key, **values)
         app.say(self.message)
-
-    def refresh(self) -> None:
-        self.ids.pad.build()
 
     def wipe(self) -> None:
         self.entered = ""

@@ -15,16 +15,16 @@ class HelpScreen(KioskScreen):
     focus = StringProperty("name")  # which field the keyboard types into
     error_text = StringProperty("")
 
-    def on_kv_post(self, base_widget: object) -> None:
-        self.ids.keyboard.on_key = self.key
+    def on_pre_enter(self, *args: object) -> None:
+        self.ids.keyboard_slot.hold(running_app().keyboard, self.key)
+        self._show_keys()
 
     def field(self, name: str):  # type: ignore[no-untyped-def]
         return self.ids.name_field if name == "name" else self.ids.phone_field
 
     def choose(self, name: str) -> None:
         self.focus = name
-        self.ids.keyboard.digits = name == "phone"
-        self._auto_shift()
+        self._show_keys()
 
     def key(self, value: str) -> None:
         field = self.field(self.focus)
@@ -36,15 +36,13 @@ class HelpScreen(KioskScreen):
         elif len(field.value) < (NAME_LIMIT if self.focus == "name" else PHONE_LIMIT):
             field.value += value
         self.error_text = ""
-        self._auto_shift()
+        self._show_keys()
 
-    def _auto_shift(self) -> None:
+    def _show_keys(self) -> None:
         # Names start with capitals: shift is on at the start of each word.
         value = self.ids.name_field.value
-        self.ids.keyboard.shift = not value or value[-1] in " -"
-
-    def refresh(self) -> None:
-        self.ids.keyboard.build()
+        shift = not value or value[-1] in " -"
+        self.ids.keyboard_slot.show(digits=self.focus == "phone", shift=shift)
 
     def send(self) -> None:
         app = running_app()

@@ -147,9 +147,16 @@ def _tap(app: Any, widget_id: str) -> Iterator[Step]:
     yield settled(app)
 
 
-def _type(app: Any, keyboard: Any, text: str) -> Iterator[Step]:
+def held_keyboard(app: Any) -> Any:
+    """The kiosk's one keyboard, which the screen shown must hold."""
+    keyboard = app.current.ids.keyboard_slot.keyboard
+    assert keyboard is app.keyboard, f"{app.sm.current} shows no keyboard"
+    return keyboard
+
+
+def _type(app: Any, text: str) -> Iterator[Step]:
     for char in text:
-        tap(keyboard.keys["space" if char == " " else char.lower()])
+        tap(held_keyboard(app).keys["space" if char == " " else char.lower()])
         yield settled(app, 1)
 
 
@@ -346,16 +353,67 @@ def guide_status_pages(app: Any, ctx: Context) -> Iterator[Step]:
     out["after_up"] = view.scroll_y
 
 
+def one_keyboard(app: Any, ctx: Context) -> Iterator[Step]:
+    """The help, PIN and booking screens share one keyboard: switching fields keeps its keys,
+    it moves to the screen shown, a wipe in the background leaves it alone, and a new language
+    and theme rename and resize its keys."""
+    from kiosk.pin import set_pin
+
+    out = ctx.results
+    set_pin(ctx.home, "4711")
+    yield settled(app)
+    yield from _tap(app, "tile_help")
+    help_screen = app.current
+    keyboard = held_keyboard(app)
+    letter_a = keyboard.keys["a"]
+    tap(help_screen.ids.phone_field)
+    yield settled(app)
+    on_phone = keyboard.digits
+    digit_1 = keyboard.keys["1"]
+    tap(help_screen.ids.name_field)
+    yield settled(app)
+    out["fields"] = [on_phone, keyboard.digits, keyboard.keys["a"] is letter_a]
+    yield from _type(app, "Anna")
+    out["typed"] = help_screen.ids.name_field.value
+    app.home()
+    yield settled(app)
+    yield from _tap(app, "guide_login")
+    slot = help_screen.ids.keyboard_slot
+    out["on_pin"] = [
+        held_keyboard(app) is keyboard,
+        keyboard.digits,
+        keyboard.keys["1"] is digit_1,
+        slot.keyboard is None,
+        slot.height,
+    ]
+    help_screen.wipe()  # as the idle reset wipes every screen
+    yield settled(app, 1)
+    out["after_background_wipe"] = [keyboard.digits, help_screen.ids.name_field.value]
+    before = [keyboard.keys["delete"].text, keyboard.keys["1"].height]
+    app.home()
+    yield settled(app)
+    yield from _tap(app, "lang_en")
+    yield from _tap(app, "access_toggle")
+    yield lambda: app.accessible
+    yield settled(app, 3)
+    yield from _tap(app, "guide_login")
+    after = [keyboard.keys["delete"].text, keyboard.keys["1"].height]
+    out["rebuilt"] = [before, after, held_keyboard(app) is keyboard]
+    yield from _type(app, "4711")
+    yield from _tap(app, "pin_ok")
+    out["pin_entered"] = app.sm.current
+
+
 def idle(app: Any, ctx: Context) -> Iterator[Step]:
     """The 2-minute warning, "Weiter", and the reset that wipes the help fields."""
     out = ctx.results
     yield settled(app)
     yield from _tap(app, "tile_help")
     screen = app.current
-    yield from _type(app, screen.ids.keyboard, "Anna")
+    yield from _type(app, "Anna")
     tap(screen.ids.phone_field)
     yield settled(app)
-    yield from _type(app, screen.ids.keyboard, "0170")
+    yield from _type(app, "0170")
     out["typed"] = [screen.ids.name_field.value, screen.ids.phone_field.value]
     ctx.clock.advance(119)
     yield settled(app, 3)
@@ -449,20 +507,19 @@ def help_and_guide(app: Any, ctx: Context) -> Iterator[Step]:
     yield settled(app)
     yield from _tap(app, "bar_help")
     screen = app.current
-    yield from _type(app, screen.ids.keyboard, ctx.params["name"])
+    yield from _type(app, ctx.params["name"])
     tap(screen.ids.phone_field)
     yield settled(app)
-    yield from _type(app, screen.ids.keyboard, ctx.params["phone"])
+    yield from _type(app, ctx.params["phone"])
     yield from _tap(app, "send")
     out["after_send"] = [app.sm.current, screen.ids.name_field.value, app.current.hours_text]
     out["confirmation_spoken"] = list(ctx.speaker.said[-1])
     yield from _tap(app, "done")
     yield from _tap(app, "guide_login")
-    pad = app.current.ids.pad
-    yield from _type(app, pad, "0000")
+    yield from _type(app, "0000")
     yield from _tap(app, "pin_ok")
     out["wrong"] = [app.sm.current, app.current.message, ctx.speaker.said[-1][0]]
-    yield from _type(app, pad, ctx.params["pin"])
+    yield from _type(app, ctx.params["pin"])
     yield from _tap(app, "pin_ok")
     guide = app.current
     out["guide"] = [app.sm.current, [dict(row) for row in guide.requests], guide.status_text]
@@ -477,8 +534,8 @@ def help_and_guide(app: Any, ctx: Context) -> Iterator[Step]:
     out["after_logout"] = [app.sm.current, app.screen("guide").requests]
     yield from _tap(app, "guide_login")
     for _ in range(5):
-        yield from _type(app, pad, "9999")
+        yield from _type(app, "9999")
         yield from _tap(app, "pin_ok")
-    yield from _type(app, pad, ctx.params["pin"])
+    yield from _type(app, ctx.params["pin"])
     yield from _tap(app, "pin_ok")
     out["locked"] = [app.sm.current, app.current.message]

@@ -172,6 +172,24 @@ def test_a_long_guide_status_gets_page_buttons(hub_home: HubHome, tmp_path: Path
     assert out["after_up"] > out["at_end"]
 
 
+def test_one_keyboard_moves_between_screens_and_keeps_its_keys(
+    hub_home: HubHome, tmp_path: Path
+) -> None:
+    out = run_scenario("one_keyboard", hub_home.path, tmp_path)["results"]
+    # The phone field shows the digit pad, the name field the same letter keys as before.
+    assert out["fields"] == [True, False, True]
+    assert out["typed"] == "Anna"
+    # On the PIN screen: the same keyboard and digit keys; the help screen's slot is empty.
+    assert out["on_pin"] == [True, True, True, True, 0]
+    # Wiping the help screen in the background resets its field, not the PIN screen's keys.
+    assert out["after_background_wipe"] == [True, ""]
+    (delete_de, height_before), (delete_en, height_after), held = out["rebuilt"]
+    assert (delete_de, delete_en) == ("Löschen", "Delete")
+    assert height_after > height_before
+    assert held is True
+    assert out["pin_entered"] == "guide"
+
+
 def test_idle_warning_continue_and_privacy_reset(hub_home: HubHome, tmp_path: Path) -> None:
     out = run_scenario("idle", hub_home.path, tmp_path)["results"]
     assert out["typed"] == ["Anna", "0170"]

@@ -396,21 +396,21 @@ def _tap(app: Any, target: Any) -> Iterator[WaitStep]:
 
 
 def _type(app: Any, text: str) -> Iterator[WaitStep]:
+    from tests.kiosk.scenarios import held_keyboard
     from tests.kiosk.ui import tap
 
-    ids = app.current.ids
-    keyboard = ids["keyboard"] if "keyboard" in ids else ids["pad"]
     # Touches go through Kivy's input pipeline at once: no frame is needed between keys.
     for char in text:
-        tap(keyboard.keys["space" if char == " " else char.lower()])
+        tap(held_keyboard(app).keys["space" if char == " " else char.lower()])
     yield _settled(app, 1)
 
 
 def _clear(app: Any, count: int) -> Iterator[WaitStep]:
+    from tests.kiosk.scenarios import held_keyboard
     from tests.kiosk.ui import tap
 
     for _ in range(count):
-        tap(app.current.ids.keyboard.keys["delete"])
+        tap(held_keyboard(app).keys["delete"])
     yield _settled(app, 1)
 
 

@@ -205,10 +205,9 @@ def personal(app: Any, ctx: Any) -> Iterator[Any]:
         (Path(directory) / "release").write_text("")  # players end at once
     yield settled(app)
     yield from _tap(app, "bar_help")
-    screen = app.current
-    yield from _type(app, screen.ids.keyboard, ctx.params["name"])
+    yield from _type(app, ctx.params["name"])
     yield from _tap(app, "phone_field")
-    yield from _type(app, screen.ids.keyboard, ctx.params["phone"])
+    yield from _type(app, ctx.params["phone"])
     yield from _tap(app, "send")
     out["after_send"] = [app.sm.current, speaker.calls[-1][:3]]
     yield lambda: _wav_count(speakers_dir) == 1 and not speaker.is_speaking
@@ -247,7 +246,7 @@ def personal(app: Any, ctx: Any) -> Iterator[Any]:
     app.home()
     yield settled(app)
     yield from _tap(app, "guide_login")
-    yield from _type(app, app.current.ids.pad, "4711")
+    yield from _type(app, "4711")
     yield from _tap(app, "pin_ok")
     calls = len(speaker.calls)
     yield from _tap(app, "bar_read")
