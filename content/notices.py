@@ -249,6 +249,39 @@ def _selection(
     return source, "WHERE " + " AND ".join(clauses), params
 
 
+# Each moment's first candidate in time order, by an index seek (migration 8); the hub's
+# targeting is checked only on the rows the seek visits.
+# The planner, seeing `retract_op IS NULL`, would pick notices_active and sort every live notice.
+_NEXT = (
+    "SELECT {moment} FROM notices n INDEXED BY {index}"
+    " WHERE {live} AND {moment} {after} :at{target} ORDER BY {moment} LIMIT 1"
+)
+_EVENT_END = "coalesce(n.event_end, n.event_start)"
+
+
+def next_list_change(conn: sqlite3.Connection, hub: str | None, at_ms: int) -> int | None:
+    """The first moment after `at_ms` at which a notice list shown at `hub` changes with no new
+    op: a notice starts or stops showing (valid_from, valid_until), or an event ends and leaves
+    the events list. None when no such moment lies ahead."""
+    target = f" AND {_FOR_HUB}" if hub is not None else ""
+    params = {"at": at_ms, "hub": hub}
+    moments: list[int] = []
+    # An event is upcoming up to and including its end (_UPCOMING): it leaves a millisecond
+    # later. Only a notice on show counts: one shown later is caught by its valid_from.
+    for moment, index, after, offset, shown in (
+        ("n.valid_from", "notices_active", ">", 0, ""),
+        ("n.valid_until", "notices_ends", ">", 0, ""),
+        (_EVENT_END, "notices_event_ends", ">=", 1, f" AND {_IN_WINDOW}"),
+    ):
+        query = _NEXT.format(
+            moment=moment, index=index, live=_LIVE, after=after, target=shown + target
+        )
+        row = conn.execute(query, params).fetchone()
+        if row is not None:
+            moments.append(int(row[0]) + offset)
+    return min(moments, default=None)
+
+
 def get_notice(conn: sqlite3.Connection, notice_id: str) -> Notice | None:
     row = conn.execute(_SELECT + "WHERE n.id = ? AND n.op_id IS NOT NULL", (notice_id,)).fetchone()
     return None if row is None else _notice(row)

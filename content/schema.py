@@ -331,4 +331,11 @@ MIGRATIONS: list[str] = [
     """
     DROP INDEX ops_lamport;
     """,
+    # 8: the moments a notice list changes with no op to tell (a notice starts or stops showing,
+    # an event ends), found by an index seek: the kiosk reads its lists again then.
+    """
+    CREATE INDEX notices_ends ON notices (valid_until) WHERE retract_op IS NULL;
+    CREATE INDEX notices_event_ends ON notices (coalesce(event_end, event_start))
+        WHERE retract_op IS NULL;
+    """,
 ]

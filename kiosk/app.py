@@ -157,6 +157,7 @@ class KioskApp(App):
         self.rotated_at = 0.0
         self.emergency_checked_at = -1e9
         self._keyboard: Keyboard | None = None
+        self.lists_change_at: int | None = None  # when a notice starts or ends with no commit
 
     # ---- building --------------------------------------------------------------------------
 
@@ -179,6 +180,7 @@ class KioskApp(App):
         self.root_widget = root
         self._apply_theme()
         self.dirty = set(DATA_SCREENS)
+        self.lists_change_at = self.data.lists_change_at(self.data.now_ms())
         self.tick(0)
         Clock.schedule_interval(self.tick, self.poll_s)
         Clock.schedule_once(self._build_next_screen, 0)
@@ -463,14 +465,19 @@ class KioskApp(App):
     def start_signage(self) -> None:
         if self.emergency_id:
             return
+        self._read_signage()
+        self.signage_index = -1
+        self._rotate()
+        self._cover(self.signage_overlay)
+
+    def _read_signage(self) -> None:
         # Only the first few: the whole list builds every notice (15 MB kept with 7,000).
         notices = self.data.notices(limit=SIGNAGE_NOTICES)
         self.signage_items = [
             (n.text("title", self.lang), n.text("body", self.lang)) for n in notices
         ] or [(self.village, self.t("signage.welcome", self.lang))]
-        self.signage_index = -1
-        self._rotate()
-        self._cover(self.signage_overlay)
+        # The notice on show stays until its turn is over; the rotation goes on from there.
+        self.signage_index = min(self.signage_index, len(self.signage_items) - 1)
 
     def _rotate(self) -> None:
         self.signage_index = (self.signage_index + 1) % len(self.signage_items)
@@ -496,13 +503,9 @@ class KioskApp(App):
 
     def tick(self, dt: float) -> None:
         now = self.monotonic()
-        self._update_clock()
-        if self.data.changed():
-            self.dirty = set(DATA_SCREENS)
-            if self.sm.current in self.dirty:
-                self.dirty.discard(self.sm.current)
-                self.current.refresh()
-            self.check_emergency(force=True)
+        now_ms = self._update_clock()
+        if self.data.changed() or self._lists_due(now_ms):
+            self._read_again(now_ms)
         elif now - self.emergency_checked_at >= EMERGENCY_CHECK_S:
             self.check_emergency(force=True)
         if self.emergency_overlay.parent is not None:
@@ -521,10 +524,28 @@ class KioskApp(App):
         if self.signage_overlay.parent is not None and now - self.rotated_at >= self.rotate_s:
             self._rotate()
 
-    def _update_clock(self) -> None:
+    def _lists_due(self, now_ms: int) -> bool:
+        # A notice starts or stops showing, or an event ends: the lists change, and no commit
+        # tells (an offline hub may see none for days).
+        return self.lists_change_at is not None and now_ms >= self.lists_change_at
+
+    def _read_again(self, now_ms: int) -> None:
+        """After a commit or a scheduled change: the screen shown and the signage read now,
+        the other data screens when next shown."""
+        self.lists_change_at = self.data.lists_change_at(now_ms)
+        self.dirty = set(DATA_SCREENS)
+        if self.sm.current in self.dirty:
+            self.dirty.discard(self.sm.current)
+            self.current.refresh()
+        if self.signage_overlay.parent is not None:
+            self._read_signage()
+        self.check_emergency(force=True)
+
+    def _update_clock(self) -> int:
         now_ms = self.data.now_ms()
         self.date_text = self.translator.date(self.lang, now_ms)
         self.time_text = self.translator.time(self.lang, now_ms)
+        return now_ms
 
     def check_emergency(self, force: bool = False, announce: bool = True) -> None:
         self.emergency_checked_at = self.monotonic()

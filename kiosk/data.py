@@ -13,7 +13,13 @@ from collections.abc import Callable
 from content.clock import trusted_now
 from content.identity import Identity
 from content.log import Log
-from content.notices import Notice, active_notices, count_notices, get_notice
+from content.notices import (
+    Notice,
+    active_notices,
+    count_notices,
+    get_notice,
+    next_list_change,
+)
 from content.store import Store
 
 # A list reads this many rows at a time (about eight screenfuls), the next ones as the resident
@@ -88,6 +94,11 @@ class KioskData:
             category=category,
             upcoming=events,
         )
+
+    def lists_change_at(self, at_ms: int) -> int | None:
+        """When the notice lists at this hub change next with no commit (a notice starts or stops
+        showing, an event ends); None when nothing is due."""
+        return next_list_change(self.store.conn, self.hub.key_id, at_ms)
 
     def emergency(self) -> Notice | None:
         """The newest active emergency for this hub; the notice order puts emergencies first."""

@@ -4,6 +4,7 @@ windows and attachments (ARCHITECTURE.md section 2, rule 5)."""
 from __future__ import annotations
 
 import dataclasses
+import random
 import sqlite3
 from pathlib import Path
 
@@ -447,6 +448,79 @@ def test_expired_and_not_yet_valid_notices_are_hidden(network: Network) -> None:
     # for n-expired), gone from the millisecond of valid_until.
     assert "n-expired" in _shown(network.log, at_ms=now - DAY - 1)
     assert "n-expired" not in _shown(network.log, at_ms=now - DAY)
+
+
+def _lists(conn: sqlite3.Connection, hub: str, at: int) -> tuple[list[str], list[str]]:
+    """The board and the events list at `hub` at `at`, as the kiosk reads them."""
+    return (
+        [n.id for n in active_notices(conn, hub, at)],
+        [n.id for n in active_notices(conn, hub, at, upcoming=True)],
+    )
+
+
+@pytest.fixture
+def timed_board(network: Network) -> tuple[Network, Identity, int]:
+    """Forty notices starting and ending over half a day, with and without events, for this
+    hub's group, for another hub or for every hub; a few retracted. Seeded: the same each run."""
+    rng = random.Random(20261126)
+    other = Identity.generate("Sonnenwald")
+    grants.grant(network.log, network.admin, other.public, "hub", "S", groups=["Sonnenwald"])
+    start = wall_clock_ms()
+    minute = 60_000
+    for number in range(40):
+        valid_from = start + rng.randrange(-60, 600) * minute
+        valid_until = valid_from + rng.randrange(1, 240) * minute if rng.random() < 0.8 else None
+        event = None
+        if rng.random() < 0.5:
+            event_start = valid_from + rng.randrange(-60, 300) * minute
+            event_end = event_start + rng.randrange(0, 120) * minute if rng.random() < 0.7 else None
+            event = Event(start=event_start, end=event_end, place="Pfarrheim")
+        targets = rng.choice([{"groups": [GROUP]}, {"hubs": [other.key_id]}, {}])
+        body = notice(
+            f"Aushang {number}",
+            valid_from=valid_from,
+            valid_until=valid_until,
+            event=event,
+            **targets,
+        )
+        notice_id = notices.publish(network.log, network.admin, body, f"t-{number:02}")
+        if number % 13 == 5:
+            notices.retract(network.log, network.admin, notice_id)
+    return network, other, start - 2 * HOUR
+
+
+@pytest.mark.parametrize("for_other_hub", [False, True])
+def test_the_lists_change_exactly_at_the_moments_announced(
+    timed_board: tuple[Network, Identity, int], for_other_hub: bool
+) -> None:
+    """Walk the day from moment to moment: between two announced moments neither list changes
+    (checked at both ends and at random points), and at each moment one of them does."""
+    network, other, at = timed_board
+    conn = network.store.conn
+    hub = other.key_id if for_other_hub else network.hub.key_id
+    rng = random.Random(7)
+    moments = 0
+    while (moment := notices.next_list_change(conn, hub, at)) is not None:
+        assert moment > at
+        before = _lists(conn, hub, at)
+        for probe in (moment - 1, *(rng.randrange(at, moment) for _ in range(3))):
+            assert _lists(conn, hub, probe) == before, (at, probe, moment)
+        assert _lists(conn, hub, moment) != before, moment
+        at, moments = moment, moments + 1
+    assert moments >= 10
+    # Nothing announced after the last moment: ten years on, the lists are the same.
+    assert _lists(conn, hub, at + 10 * 365 * DAY) == _lists(conn, hub, at)
+
+
+def test_a_retracted_or_expired_notice_announces_nothing(network: Network) -> None:
+    now = wall_clock_ms()
+    publish = notices.publish
+    publish(network.log, network.admin, notice(valid_from=now - DAY, valid_until=now - HOUR))
+    gone = publish(network.log, network.admin, notice(valid_from=now + HOUR))
+    notices.retract(network.log, network.admin, gone)
+    assert notices.next_list_change(network.store.conn, network.hub.key_id, now) is None
+    publish(network.log, network.admin, notice(valid_from=now + 2 * HOUR))
+    assert notices.next_list_change(network.store.conn, network.hub.key_id, now) == now + 2 * HOUR
 
 
 def test_a_window_that_ends_before_it_starts_is_refused(network: Network) -> None:

@@ -53,6 +53,12 @@ def main() -> int:
     speaker = RecordingSpeaker()
     ctx = Context(Path(home_arg), params, clock, speaker)
     app_options: dict[str, Any] = {"monotonic": clock}
+    if params.get("wall_follows_clock"):
+        # Notices start and end by the wall clock: advancing the fake clock moves it too.
+        from content.clock import wall_clock_ms
+
+        started = clock.now
+        app_options["wall_ms"] = lambda: wall_clock_ms() + round((clock.now - started) * 1000)
     app_options.update(params.get("app_options", {}))
     options = KioskOptions(
         db_path=home.db_path,

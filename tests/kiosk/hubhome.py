@@ -160,6 +160,16 @@ def publish_notice(home: Path, admin_key: Path, title: str) -> str:
         return _put(Log(store), admin, title, "Neu.", wall_clock_ms(), "allgemein")
 
 
+def publish_window(home: Path, admin_key: Path, title: str, shown: tuple[int, int | None]) -> str:
+    """A notice for the hub's group shown from `shown[0]` until `shown[1]` (wall-clock ms)."""
+    valid_from, valid_until = shown
+    body = notices.notice_body(
+        title, "Nur für kurze Zeit.", valid_from=valid_from, valid_until=valid_until, groups=[GROUP]
+    )
+    with Store(home / "dorfhub.db") as store:
+        return notices.publish(Log(store), load_identity(admin_key), body)
+
+
 def publish_emergency(home: Path, admin_key: Path) -> str:
     admin = load_identity(admin_key)
     with Store(home / "dorfhub.db") as store:

@@ -404,6 +404,35 @@ def one_keyboard(app: Any, ctx: Context) -> Iterator[Step]:
     out["pin_entered"] = app.sm.current
 
 
+def time_changes(app: Any, ctx: Context) -> Iterator[Step]:
+    """No commit tells the kiosk when a notice's time begins or ends (an offline hub sees none
+    for days): the board drops a notice whose time is over and shows one whose time has come,
+    while it is on screen; the signage takes up a notice that begins while it runs."""
+    out, params = ctx.results, ctx.params
+    yield settled(app)
+    yield from _tap(app, "tile_notices")
+    rows = app.current.ids.rv
+
+    def titles() -> list[str]:
+        return [row["text"].split("\n")[0] for row in rows.data]
+
+    def signage_titles() -> list[str]:
+        return [title for title, _ in app.signage_items]
+
+    out["before"] = [params["ending"] in titles(), params["starting"] in titles()]
+    ctx.clock.advance(params["change_after_s"])
+    yield lambda: params["ending"] not in titles()
+    out["after"] = [params["ending"] in titles(), params["starting"] in titles()]
+    app.home()
+    yield settled(app)
+    ctx.clock.advance(app.idle.signage_s + 1)
+    yield lambda: app.signage_overlay.parent is not None
+    out["signage_before"] = params["later"] in signage_titles()
+    ctx.clock.advance(params["later_after_s"] - params["change_after_s"] - app.idle.signage_s)
+    yield lambda: params["later"] in signage_titles()
+    out["signage_after"] = [app.signage_overlay.parent is not None, signage_titles()]
+
+
 def idle(app: Any, ctx: Context) -> Iterator[Step]:
     """The 2-minute warning, "Weiter", and the reset that wipes the help fields."""
     out = ctx.results

@@ -190,6 +190,33 @@ def test_one_keyboard_moves_between_screens_and_keeps_its_keys(
     assert out["pin_entered"] == "guide"
 
 
+def test_notices_come_and_go_on_time_with_no_commit(hub_home: HubHome, tmp_path: Path) -> None:
+    from content.clock import wall_clock_ms
+    from tests.kiosk.hubhome import publish_window
+
+    now = wall_clock_ms()
+    change_after_s, later_after_s = 100, 500
+    change, later = now + 90_000, now + 400_000  # reached by the fake clock only
+    titles = {"ending": "Nur noch kurz", "starting": "Gleich geht es los", "later": "Spät dran"}
+    publish_window(hub_home.path, hub_home.admin_key, titles["ending"], (now - 1000, change))
+    publish_window(hub_home.path, hub_home.admin_key, titles["starting"], (change, None))
+    publish_window(hub_home.path, hub_home.admin_key, titles["later"], (later, None))
+    params = {
+        **titles,
+        "wall_follows_clock": True,
+        "change_after_s": change_after_s,
+        "later_after_s": later_after_s,
+    }
+    out = run_scenario("time_changes", hub_home.path, tmp_path, params)["results"]
+    assert out["before"] == [True, False]
+    assert out["after"] == [False, True]
+    assert out["signage_before"] is False
+    running, rotation = out["signage_after"]
+    assert running is True
+    assert titles["later"] in rotation
+    assert titles["ending"] not in rotation
+
+
 def test_idle_warning_continue_and_privacy_reset(hub_home: HubHome, tmp_path: Path) -> None:
     out = run_scenario("idle", hub_home.path, tmp_path)["results"]
     assert out["typed"] == ["Anna", "0170"]
