@@ -338,4 +338,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX notices_event_ends ON notices (coalesce(event_end, event_start))
         WHERE retract_op IS NULL;
     """,
+    # 9: a count of ops stored and taken out, kept by triggers whatever the code path. Every view
+    # is folded from the log, so a reader that sees a commit can tell a new op from the hub's
+    # own bookkeeping (sensor readings every few seconds, sync cursors) without re-reading.
+    """
+    CREATE TABLE log_changes (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        count INTEGER NOT NULL
+    );
+    INSERT INTO log_changes VALUES (1, 0);
+    CREATE TRIGGER ops_stored AFTER INSERT ON ops
+    BEGIN
+        UPDATE log_changes SET count = count + 1;
+    END;
+    CREATE TRIGGER ops_taken_out AFTER DELETE ON ops
+    BEGIN
+        UPDATE log_changes SET count = count + 1;
+    END;
+    """,
 ]

@@ -80,6 +80,11 @@ class Store:
         """Changes whenever another connection commits; cheap enough to poll."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
+    def log_version(self) -> int:
+        """Changes whenever an op is stored in or taken out of the log (and only then): the
+        views, folded from the log, are the same while it is."""
+        return int(self.conn.execute("SELECT count FROM log_changes").fetchone()[0])
+
     @property
     def network_id(self) -> str | None:
         row = self.conn.execute("SELECT id FROM network").fetchone()

@@ -29,7 +29,7 @@ from content.sealing import SealError
 from content.store import StoreError
 from kiosk import idle as idle_rules
 from kiosk.climate_data import format_number
-from kiosk.data import KioskData
+from kiosk.data import Change, KioskData
 from kiosk.hub_status import hub_status, sensor_service
 from kiosk.i18n import DEFAULT_LANGUAGE, Translator
 from kiosk.idle import Event, IdleTimer
@@ -60,6 +60,9 @@ SIGNAGE_NOTICES = 20
 FIRST_FRAME_ENV = "DORFHUB_KIOSK_FIRST_FRAME"  # set: print the time of the first frame drawn
 # Screens that show data from the store and are reloaded when it changes.
 DATA_SCREENS = ("board", "events", "detail", "guide", "climate", *BOOKING_SCREENS)
+# Of those, the ones that also show the hub's own tables (sensor readings, sync state): only
+# they are read again when a commit brought no op, as the sensors' every five seconds.
+LOCAL_SCREENS = ("guide", "climate")
 # Help requests failing to be stored: the resident is told, the reason goes to the log.
 HELP_ERRORS = (
     helpdesk.HelpError,
@@ -329,12 +332,9 @@ class KioskApp(App):
         self._language_or_theme_changed()
 
     def _language_or_theme_changed(self) -> None:
-        self.dirty = set(DATA_SCREENS)
         if self._keyboard is not None:  # not made yet: it is made in the new look
             self._keyboard.build()
-        if self.sm.current in self.dirty:
-            self.dirty.discard(self.sm.current)
-            self.current.refresh()
+        self._read_screens(DATA_SCREENS)
         self._update_clock()
         self.check_emergency(force=True, announce=False)
 
@@ -504,10 +504,14 @@ class KioskApp(App):
     def tick(self, dt: float) -> None:
         now = self.monotonic()
         now_ms = self._update_clock()
-        if self.data.changed() or self._lists_due(now_ms):
+        change = self.data.changes()
+        if change is Change.LOG or self._lists_due(now_ms):
             self._read_again(now_ms)
-        elif now - self.emergency_checked_at >= EMERGENCY_CHECK_S:
-            self.check_emergency(force=True)
+        else:
+            if change is Change.LOCAL:
+                self._read_screens(LOCAL_SCREENS)
+            if now - self.emergency_checked_at >= EMERGENCY_CHECK_S:
+                self.check_emergency(force=True)
         if self.emergency_overlay.parent is not None:
             self._cover(self.emergency_overlay, self.content)
         event = self.idle.tick(now, self.at_rest())
@@ -524,19 +528,22 @@ class KioskApp(App):
         if self.signage_overlay.parent is not None and now - self.rotated_at >= self.rotate_s:
             self._rotate()
 
+    def _read_screens(self, names: tuple[str, ...]) -> None:
+        """The screen shown reads again now; the others when next shown."""
+        self.dirty |= set(names)
+        if self.sm.current in self.dirty:
+            self.dirty.discard(self.sm.current)
+            self.current.refresh()
+
     def _lists_due(self, now_ms: int) -> bool:
         # A notice starts or stops showing, or an event ends: the lists change, and no commit
         # tells (an offline hub may see none for days).
         return self.lists_change_at is not None and now_ms >= self.lists_change_at
 
     def _read_again(self, now_ms: int) -> None:
-        """After a commit or a scheduled change: the screen shown and the signage read now,
-        the other data screens when next shown."""
+        """After a new op or a scheduled change: every data screen and the signage."""
         self.lists_change_at = self.data.lists_change_at(now_ms)
-        self.dirty = set(DATA_SCREENS)
-        if self.sm.current in self.dirty:
-            self.dirty.discard(self.sm.current)
-            self.current.refresh()
+        self._read_screens(DATA_SCREENS)
         if self.signage_overlay.parent is not None:
             self._read_signage()
         self.check_emergency(force=True)

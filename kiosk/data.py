@@ -2,13 +2,15 @@
 
 One connection stays open for the kiosk's life. `PRAGMA data_version` on it changes whenever
 another connection (the hub daemon, an admin's CLI) commits, which is how the kiosk notices new
-notices and emergencies without sleeping blindly.
+notices and emergencies without sleeping blindly; `Store.log_version` then tells a new op from
+the hub's own bookkeeping (sensor readings every five seconds), which no list shows.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from enum import Enum
 
 from content.clock import trusted_now
 from content.identity import Identity
@@ -29,6 +31,12 @@ from content.store import Store
 LIST_CHUNK_ROWS = 100
 
 
+class Change(Enum):
+    NONE = "none"
+    LOCAL = "local"  # only the hub's own tables: sensor readings, sync bookkeeping
+    LOG = "log"  # an op came or went: any view may differ
+
+
 class KioskData:
     def __init__(
         self, store: Store, hub: Identity, hub_name: str, wall_ms: Callable[[], int]
@@ -38,6 +46,7 @@ class KioskData:
         self.hub_name = hub_name
         self.wall_ms = wall_ms
         self._version = store.data_version()
+        self._log_version = store.log_version()
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -51,13 +60,17 @@ class KioskData:
         """Trusted now: never earlier than the newest signed time this hub has seen."""
         return trusted_now(self.store.conn, self.wall_ms()).now_ms
 
-    def changed(self) -> bool:
-        """True once after every commit by another connection."""
+    def changes(self) -> Change:
+        """What another connection's commits since the last call changed."""
         version = self.store.data_version()
         if version == self._version:
-            return False
+            return Change.NONE
         self._version = version
-        return True
+        log_version = self.store.log_version()
+        if log_version == self._log_version:
+            return Change.LOCAL
+        self._log_version = log_version
+        return Change.LOG
 
     def notices(
         self,

@@ -154,9 +154,12 @@ def test_a_revoke_voids_later_ops_in_either_arrival_order(network: Network) -> N
 
     revoke_last = network.fresh_log("revoke-last")
     assert revoke_last.ingest([*before_late, *late]).applied[-2:] == [op.op_id for op in late]
+    version = revoke_last.store.log_version()
     purging = revoke_last.ingest([revoke_op])
     assert purging.applied == [revoke_op.op_id]
     assert purging.purged == [op.op_id for op in late]
+    # Ops taken out move the log version too: the views they fed have changed.
+    assert revoke_last.store.log_version() == version + 1 + len(late)
 
     for log in (revoke_first, revoke_last):
         assert log.version_vector()[network.hub.key_id] == 1

@@ -433,6 +433,34 @@ def time_changes(app: Any, ctx: Context) -> Iterator[Step]:
     out["signage_after"] = [app.signage_overlay.parent is not None, signage_titles()]
 
 
+def local_commits(app: Any, ctx: Context) -> Iterator[Step]:
+    """A commit that brings no op (the sensors write readings every five seconds) marks only
+    the climate and guide screens for reading again and leaves the list on screen alone; a
+    new op reads the list again."""
+    from content import sensors
+    from content.clock import wall_clock_ms
+    from content.store import Store
+    from tests.kiosk.hubhome import publish_notice
+
+    out = ctx.results
+    yield settled(app)
+    yield from _tap(app, "tile_climate")
+    app.home()
+    yield settled(app)
+    yield from _tap(app, "tile_notices")
+    board = app.current
+    read_at = board.as_of_ms
+    out["climate_read"] = "climate" not in app.dirty
+    reading = (wall_clock_ms(), "sds011-1", "pm2_5", 4.0, "µg/m³", "ok")
+    with Store(ctx.home / "dorfhub.db") as other, other.write() as conn:
+        sensors.insert_readings(conn, [reading])
+    yield lambda: "climate" in app.dirty
+    out["list_kept"] = board.as_of_ms == read_at
+    publish_notice(ctx.home, Path(ctx.params["admin_key"]), "Chorprobe")
+    yield lambda: board.as_of_ms != read_at
+    out["after_op"] = [row["text"].split("\n")[0] for row in board.ids.rv.data[:3]]
+
+
 def idle(app: Any, ctx: Context) -> Iterator[Step]:
     """The 2-minute warning, "Weiter", and the reset that wipes the help fields."""
     out = ctx.results

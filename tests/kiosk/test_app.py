@@ -217,6 +217,15 @@ def test_notices_come_and_go_on_time_with_no_commit(hub_home: HubHome, tmp_path:
     assert titles["ending"] not in rotation
 
 
+def test_a_commit_without_an_op_leaves_the_list_alone(hub_home: HubHome, tmp_path: Path) -> None:
+    params = {"admin_key": str(hub_home.admin_key)}
+    out = run_scenario("local_commits", hub_home.path, tmp_path, params)["results"]
+    assert out["climate_read"] is True
+    # The readings mark the climate screen for reading again; the list is not read again.
+    assert out["list_kept"] is True
+    assert "Chorprobe" in out["after_op"]
+
+
 def test_idle_warning_continue_and_privacy_reset(hub_home: HubHome, tmp_path: Path) -> None:
     out = run_scenario("idle", hub_home.path, tmp_path)["results"]
     assert out["typed"] == ["Anna", "0170"]
