@@ -241,9 +241,12 @@ def _top_index(app: Any) -> int:
 
 def _page_to_the_end(app: Any, board: Any, out: dict[str, Any]) -> Iterator[Step]:
     # Every notice ends while the resident reads: the rows read later still belong to the list
-    # as it was when read (a clock read per chunk would find nothing more).
+    # as it was when read (a clock read per chunk would find nothing more). The kiosk reads the
+    # list again at the next tick after a notice ends (time_changes); that read is held off
+    # here, so every chunk is read in the gap before it.
     real_clock = app.data.wall_ms
     app.data.wall_ms = lambda: real_clock() + 31 * 24 * 3600 * 1000
+    app.lists_change_at = None
     tops, loaded = [_top_index(app)], [len(board.ids.rv.data)]
     while len(tops) < 200:
         yield from _tap(app, "page_down")
@@ -254,6 +257,7 @@ def _page_to_the_end(app: Any, board: Any, out: dict[str, Any]) -> Iterator[Step
     out["tops"], out["loaded"] = tops, loaded
     out["ids"] = [row["notice_id"] for row in board.ids.rv.data]
     app.data.wall_ms = real_clock
+    app.lists_change_at = app.data.lists_change_at(app.data.now_ms())
 
 
 def _new_notice_at_the_end(app: Any, board: Any, ctx: Context) -> Iterator[Step]:
