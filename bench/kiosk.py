@@ -930,14 +930,14 @@ def bench(size: Size) -> list[Row]:
         env.pop("KIVY_HOME")  # `dorfhub kiosk` keeps Kivy's files in the hub's home
         dorfhub = str(Path(sys.executable).parent / "dorfhub")
         kiosk = measure_starts([dorfhub, "kiosk", "--home", str(home)], env, size.starts)
-        from kiosk.launch import MULTISAMPLES  # not at the top: the bare app would load it
+        # Not at the top: the bare app would load it.
+        from kiosk.launch import IMAGE_PROVIDERS, MULTISAMPLES
 
         bare_command = [sys.executable, str(Path(__file__).resolve()), "--bare"]
-        bare = measure_starts([*bare_command, str(MULTISAMPLES)], kivy_env(directory), size.starts)
+        bare_env = {**kivy_env(directory), "KIVY_IMAGE": IMAGE_PROVIDERS}  # as the kiosk's
+        bare = measure_starts([*bare_command, str(MULTISAMPLES)], bare_env, size.starts)
         # Kivy's default, for what multisampling costs with this renderer (memory only).
-        bare_msaa = measure_starts(
-            [*bare_command, str(KIVY_DEFAULT_MULTISAMPLES)], kivy_env(directory), 2
-        )
+        bare_msaa = measure_starts([*bare_command, str(KIVY_DEFAULT_MULTISAMPLES)], bare_env, 2)
         parser_s = import_seconds("from node.cli import build_parser; build_parser()")
         rows += start_rows(kiosk, bare, bare_msaa, parser_s, shown)
         print("cold starts done", flush=True)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 from kivy.clock import Clock
-from kivy.core.image import Image as CoreImage
+from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.recycleview import RecycleView
 
@@ -148,6 +146,16 @@ class CategoryScreen(KioskScreen):
         return ". ".join([tr("categories.heading"), *names])
 
 
+def qr_texture(text: str) -> Texture:
+    """One texel per module, magnified without smoothing so every module stays a sharp square."""
+    side, pixels = qr.luminance(text)
+    texture = Texture.create(size=(side, side), colorfmt="luminance")
+    texture.mag_filter = texture.min_filter = "nearest"
+    texture.blit_buffer(pixels, colorfmt="luminance", bufferfmt="ubyte")
+    texture.flip_vertical()  # the rows come top first; a texture's first row is its bottom
+    return texture
+
+
 class DetailScreen(KioskScreen):
     notice_id = StringProperty("")
     title_text = StringProperty("")
@@ -156,6 +164,7 @@ class DetailScreen(KioskScreen):
     where_text = StringProperty("")
     body_text = StringProperty("")
     qr_caption = StringProperty("")
+    qr_payload = ""  # what the code on screen holds
 
     def show(self, notice_id: str) -> None:
         self.notice_id = notice_id
@@ -185,8 +194,8 @@ class DetailScreen(KioskScreen):
             self.where_text = app.t("detail.where", lang, place=notice.place)
         key = "detail.qr_event" if notice.event_start is not None else "detail.qr_text"
         self.qr_caption = app.t(key, lang)
-        picture = qr.png(qr.payload(notice, lang, app.data.now_ms()))
-        self.ids.qr.texture = CoreImage(io.BytesIO(picture), ext="png").texture
+        self.qr_payload = qr.payload(notice, lang, app.data.now_ms())
+        self.ids.qr.texture = qr_texture(self.qr_payload)
         self.ids.body_scroll.scroll_y = 1.0
 
     def page(self, direction: int) -> None:

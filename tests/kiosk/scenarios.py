@@ -184,6 +184,10 @@ def navigation(app: Any, ctx: Context) -> Iterator[Step]:
     tap(first)
     yield settled(app)
     out["detail"] = [app.sm.current, app.current.title_text, app.current.ids.qr.texture is not None]
+    # The code as drawn on screen, for the test to read back module by module.
+    shot = ctx.home.parent / "detail-qr.png"
+    app.current.ids.qr.export_to_png(str(shot))
+    out["qr"] = [str(shot), app.current.qr_payload, list(app.current.ids.qr.size)]
     yield from _tap(app, "bar_back")
     out["back_from_detail"] = app.sm.current
     yield from _tap(app, "category_button")

@@ -19,6 +19,7 @@ from content.sealing import SealError, open_sealed
 from content.store import Store
 from kiosk.data import LIST_CHUNK_ROWS as CHUNK_ROWS
 from tests.kiosk.hubhome import HubHome, make_hub_home
+from tests.kiosk.qrcheck import expected_modules, modules, on_white
 from tests.kiosk.run import REPO, finish_scenario, run_scenario, start_scenario
 
 pytestmark = pytest.mark.usefixtures("display")
@@ -39,6 +40,11 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
     # Newest first, but the important heat warning outranks newer normal notices.
     assert out["first_row"].startswith("Hitze: Bitte viel trinken\nWichtig")
     assert out["detail"] == ["detail", "Hitze: Bitte viel trinken", True]
+    # The code on screen reads back, module by module, as the notice's text: a phone can scan it.
+    shot, payload, (width, height) = out["qr"]
+    assert payload.startswith("Hitze: Bitte viel trinken\n")
+    assert on_white(shot).size == (round(width), round(height))
+    assert modules(on_white(shot)) == expected_modules(payload)
     assert out["back_from_detail"] == "board"
     assert out["categories_screen"] == "categories"
     assert out["filtered"][0] == "board"

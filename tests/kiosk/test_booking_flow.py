@@ -44,6 +44,7 @@ from tests.booking.privacy import needles
 from tests.kiosk.driver import Context
 from tests.kiosk.driver import Step as WaitStep
 from tests.kiosk.hubhome import make_hub_home
+from tests.kiosk.qrcheck import expected_modules, modules
 from tests.kiosk.run import REPO, run_scenario
 
 HUBER = "Hausarztpraxis Dr. Huber"
@@ -169,30 +170,7 @@ def pdf_facts(data: bytes) -> dict[str, Any]:
     assert data[:5] == b"%PDF-"
     page = PdfReader(io.BytesIO(data)).pages[0]
     images = [image.image for image in page.images]
-    return {"text": page.extract_text(), "qr": [_modules(image) for image in images]}
-
-
-def _modules(image: Any) -> list[list[bool]]:
-    """The dark/light modules of a QR code image drawn with a 4-module quiet zone."""
-    from PIL import ImageOps
-
-    grey = image.convert("L")
-    left, top, right, _ = ImageOps.invert(grey).getbbox()
-    scale = left / 4
-    count = round((right - left) / scale)
-    return [
-        [
-            grey.getpixel((int(left + (col + 0.5) * scale), int(top + (row + 0.5) * scale))) < 128
-            for col in range(count)
-        ]
-        for row in range(count)
-    ]
-
-
-def _expected_modules(text: str) -> list[list[bool]]:
-    import segno
-
-    return [[bool(cell) for cell in row] for row in segno.make(text, error="m", micro=False).matrix]
+    return {"text": page.extract_text(), "qr": [modules(image) for image in images]}
 
 
 def test_slip_pdf_has_the_facts_and_a_qr_code_of_the_booking_code() -> None:
@@ -201,7 +179,7 @@ def test_slip_pdf_has_the_facts_and_a_qr_code_of_the_booking_code() -> None:
     confirmed = pdf_facts(render_pdf(_slip("KM4T-7QXA"), _labels()))
     for fact in ("Di 02.12.2026", "09:30", "KM4T-7QXA", HUBER_PHONE, "Versichertenkarte"):
         assert fact in confirmed["text"], fact
-    assert confirmed["qr"] == [_expected_modules("KM4T-7QXA")]
+    assert confirmed["qr"] == [expected_modules("KM4T-7QXA")]
     pending = pdf_facts(render_pdf(_slip(None), _labels()))
     assert "Anfrage gespeichert – Bestätigung folgt" in pending["text"]
     assert "folgt mit der Bestätigung" in pending["text"]
@@ -798,7 +776,7 @@ def test_resident_books_sees_pending_then_confirmed_and_leaves_no_trace(
     slip = _slip_of(booking_home, request_id)
     for fact in (slip.date, slip.time, code, HUBER_PHONE, "Versichertenkarte"):
         assert fact in facts["text"], fact
-    assert facts["qr"] == [_expected_modules(code)]
+    assert facts["qr"] == [expected_modules(code)]
     assert out["after_done"] == ["home", "", False]
 
     heading, note, offered, alternatives, can_print = out["rejected"]
