@@ -419,6 +419,22 @@ def bookable_days(conn: sqlite3.Connection, practice: str, now_ms: int) -> list[
     return sorted(days)
 
 
+def next_bookable_change(conn: sqlite3.Connection, now_ms: int) -> int | None:
+    """The first moment after `now_ms` at which a slot with a free place becomes bookable (it
+    enters its service's horizon) or stops being bookable (the minimum notice begins), with no
+    op to tell: the kiosk's booking screens read their days and times again then."""
+    moments = [
+        moment
+        for slot in list_slots(conn, free_only=True)
+        for moment in (
+            slot.start - slot.service.horizon_days * DAY,
+            slot.start - slot.service.min_notice_min * MINUTE + 1,
+        )
+        if moment > now_ms
+    ]
+    return min(moments, default=None)
+
+
 def _slot(row: tuple[Any, ...]) -> Slot:
     return Slot(
         id=row[0],

@@ -160,7 +160,10 @@ class KioskApp(App):
         self.rotated_at = 0.0
         self.emergency_checked_at = -1e9
         self._keyboard: Keyboard | None = None
-        self.lists_change_at: int | None = None  # when a notice starts or ends with no commit
+        # The trusted clock at the last tick, and when what the screens show changes next with
+        # no commit to tell (a notice starts or ends, a slot can no longer be booked).
+        self.clock_seen_ms = 0
+        self.next_change_at: int | None = None
 
     # ---- building --------------------------------------------------------------------------
 
@@ -183,7 +186,7 @@ class KioskApp(App):
         self.root_widget = root
         self._apply_theme()
         self.dirty = set(DATA_SCREENS)
-        self.lists_change_at = self.data.lists_change_at(self.data.now_ms())
+        self.next_change_at = self.data.next_change(self.data.now_ms())
         self.tick(0)
         Clock.schedule_interval(self.tick, self.poll_s)
         Clock.schedule_once(self._build_next_screen, 0)
@@ -505,7 +508,8 @@ class KioskApp(App):
         now = self.monotonic()
         now_ms = self._update_clock()
         change = self.data.changes()
-        if change is Change.LOG or self._lists_due(now_ms):
+        time_says_read = self._time_says_read(now_ms)  # every tick: it watches the clock too
+        if change is Change.LOG or time_says_read:
             self._read_again(now_ms)
         else:
             if change is Change.LOCAL:
@@ -535,14 +539,18 @@ class KioskApp(App):
             self.dirty.discard(self.sm.current)
             self.current.refresh()
 
-    def _lists_due(self, now_ms: int) -> bool:
-        # A notice starts or stops showing, or an event ends: the lists change, and no commit
-        # tells (an offline hub may see none for days).
-        return self.lists_change_at is not None and now_ms >= self.lists_change_at
+    def _time_says_read(self, now_ms: int) -> bool:
+        # No commit tells when a notice starts or ends or a slot's booking closes (an offline
+        # hub may see none for days). A clock set back (an NTP step after running fast) may
+        # have shown notices whose time has not come: read again then too.
+        stepped_back, self.clock_seen_ms = now_ms < self.clock_seen_ms, now_ms
+        if stepped_back:
+            return True
+        return self.next_change_at is not None and now_ms >= self.next_change_at
 
     def _read_again(self, now_ms: int) -> None:
-        """After a new op or a scheduled change: every data screen and the signage."""
-        self.lists_change_at = self.data.lists_change_at(now_ms)
+        """After a new op or a change in time: every data screen and the signage."""
+        self.next_change_at = self.data.next_change(now_ms)
         self._read_screens(DATA_SCREENS)
         if self.signage_overlay.parent is not None:
             self._read_signage()

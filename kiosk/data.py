@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from enum import Enum
 
+from content.booking import next_bookable_change
 from content.clock import trusted_now
 from content.identity import Identity
 from content.log import Log
@@ -64,6 +65,10 @@ class KioskData:
         """What another connection's commits since the last call changed."""
         version = self.store.data_version()
         if version == self._version:
+            # Ops the kiosk wrote itself (a help request, a booking) move the log but not
+            # data_version: taken in here, so the next commit by another connection is not
+            # mistaken for a new op.
+            self._log_version = self.store.log_version()
             return Change.NONE
         self._version = version
         log_version = self.store.log_version()
@@ -108,10 +113,14 @@ class KioskData:
             upcoming=events,
         )
 
-    def lists_change_at(self, at_ms: int) -> int | None:
-        """When the notice lists at this hub change next with no commit (a notice starts or stops
-        showing, an event ends); None when nothing is due."""
-        return next_list_change(self.store.conn, self.hub.key_id, at_ms)
+    def next_change(self, at_ms: int) -> int | None:
+        """When what the screens show changes next with no commit: a notice starts or stops
+        showing, an event ends, a free slot becomes bookable or no longer is. None: nothing."""
+        moments = (
+            next_list_change(self.store.conn, self.hub.key_id, at_ms),
+            next_bookable_change(self.store.conn, at_ms),
+        )
+        return min((moment for moment in moments if moment is not None), default=None)
 
     def emergency(self) -> Notice | None:
         """The newest active emergency for this hub; the notice order puts emergencies first."""

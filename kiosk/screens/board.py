@@ -151,7 +151,12 @@ def qr_texture(text: str) -> Texture:
     side, pixels = qr.luminance(text)
     texture = Texture.create(size=(side, side), colorfmt="luminance")
     texture.mag_filter = texture.min_filter = "nearest"
-    texture.blit_buffer(pixels, colorfmt="luminance", bufferfmt="ubyte")
+
+    def upload(texture: Texture) -> None:  # again after a lost GL context, as Kivy asks
+        texture.blit_buffer(pixels, colorfmt="luminance", bufferfmt="ubyte")
+
+    upload(texture)
+    texture.add_reload_observer(upload)
     texture.flip_vertical()  # the rows come top first; a texture's first row is its bottom
     return texture
 
@@ -165,10 +170,15 @@ class DetailScreen(KioskScreen):
     body_text = StringProperty("")
     qr_caption = StringProperty("")
     qr_payload = ""  # what the code on screen holds
+    qr_for: tuple[str, int, str] | None = None  # the notice version and language it was made for
 
     def show(self, notice_id: str) -> None:
         self.notice_id = notice_id
         self.refresh()
+        self.ids.body_scroll.scroll_y = 1.0
+
+    # A refresh comes with any new op or a notice starting or ending anywhere: the resident
+    # keeps their place in the text, and the code is made again only if the notice changed.
 
     def refresh(self) -> None:
         app = running_app()
@@ -194,9 +204,10 @@ class DetailScreen(KioskScreen):
             self.where_text = app.t("detail.where", lang, place=notice.place)
         key = "detail.qr_event" if notice.event_start is not None else "detail.qr_text"
         self.qr_caption = app.t(key, lang)
-        self.qr_payload = qr.payload(notice, lang, app.data.now_ms())
-        self.ids.qr.texture = qr_texture(self.qr_payload)
-        self.ids.body_scroll.scroll_y = 1.0
+        if self.qr_for != (notice.id, notice.updated_at, lang):
+            self.qr_for = (notice.id, notice.updated_at, lang)
+            self.qr_payload = qr.payload(notice, lang, app.data.now_ms())
+            self.ids.qr.texture = qr_texture(self.qr_payload)
 
     def page(self, direction: int) -> None:
         page(self.ids.body_scroll, direction)

@@ -4,6 +4,7 @@ and views that do not depend on the order ops arrive in."""
 from __future__ import annotations
 
 import random
+import sqlite3
 
 import msgspec
 import pytest
@@ -277,3 +278,25 @@ def test_views_do_not_depend_on_arrival_order(net: BookingNet) -> None:
             fresh.ingest([op])
         assert _state(fresh) == expected
     assert verify_store(net.town.store).ok
+
+
+def _bookable(conn: sqlite3.Connection, at: int) -> list[str]:
+    return [slot.id for slot in booking.list_slots(conn, bookable_at=at)]
+
+
+def test_the_bookable_slots_change_exactly_at_the_moments_announced(net: BookingNet) -> None:
+    """Walk from a month before the slots to after the last: between two announced moments the
+    bookable slots stay the same (checked at both ends and in the middle); at each they change."""
+    publish_days(net, net.practice_a, days=3)  # video: 2 h notice, 28-day horizon
+    publish_days(net, net.practice_b, days=2, times=("11:00",), service="phone")
+    conn = net.hub_log("hub").store.conn
+    at, moments = wall_clock_ms() - 40 * DAY, 0
+    while (moment := booking.next_bookable_change(conn, at)) is not None:
+        assert moment > at
+        before = _bookable(conn, at)
+        for probe in (moment - 1, (at + moment) // 2):
+            assert _bookable(conn, probe) == before, (at, probe, moment)
+        assert _bookable(conn, moment) != before
+        at, moments = moment, moments + 1
+    assert moments == 2 * (3 * 3 + 2)  # each slot enters its horizon and leaves at its notice
+    assert _bookable(conn, at) == []

@@ -250,7 +250,7 @@ def _page_to_the_end(app: Any, board: Any, out: dict[str, Any]) -> Iterator[Step
     # here, so every chunk is read in the gap before it.
     real_clock = app.data.wall_ms
     app.data.wall_ms = lambda: real_clock() + 31 * 24 * 3600 * 1000
-    app.lists_change_at = None
+    app.next_change_at = None
     tops, loaded = [_top_index(app)], [len(board.ids.rv.data)]
     while len(tops) < 200:
         yield from _tap(app, "page_down")
@@ -261,7 +261,7 @@ def _page_to_the_end(app: Any, board: Any, out: dict[str, Any]) -> Iterator[Step
     out["tops"], out["loaded"] = tops, loaded
     out["ids"] = [row["notice_id"] for row in board.ids.rv.data]
     app.data.wall_ms = real_clock
-    app.lists_change_at = app.data.lists_change_at(app.data.now_ms())
+    app.next_change_at = app.data.next_change(app.data.now_ms())
 
 
 def _new_notice_at_the_end(app: Any, board: Any, ctx: Context) -> Iterator[Step]:
@@ -439,6 +439,49 @@ def time_changes(app: Any, ctx: Context) -> Iterator[Step]:
     ctx.clock.advance(params["later_after_s"] - params["change_after_s"] - app.idle.signage_s)
     yield lambda: params["later"] in signage_titles()
     out["signage_after"] = [app.signage_overlay.parent is not None, signage_titles()]
+
+
+def detail_keeps_place(app: Any, ctx: Context) -> Iterator[Step]:
+    """A resident reads a long notice, scrolled down, when another notice's time ends (no
+    commit): the screens are read again, and the text stays where the resident had it, with the
+    same QR code."""
+    out, params = ctx.results, ctx.params
+    yield settled(app)
+    yield from _tap(app, "tile_notices")
+    app.open_notice(params["long_id"])
+    yield settled(app)
+    detail = app.current
+    detail.ids.body_scroll.scroll_y = 0.0
+    code = detail.ids.qr.texture
+    yield settled(app)
+    changes_at = app.next_change_at
+    ctx.clock.advance(params["advance_s"])  # the other notice ends meanwhile
+    yield lambda: app.next_change_at != changes_at
+    yield settled(app, 3)
+    out["after"] = [app.sm.current, detail.ids.body_scroll.scroll_y, detail.ids.qr.texture is code]
+    yield from _tap(app, "bar_back")
+    app.open_notice(params["long_id"])  # opened anew: from the top
+    yield settled(app)
+    out["opened_again"] = detail.ids.body_scroll.scroll_y
+
+
+def clock_back(app: Any, ctx: Context) -> Iterator[Step]:
+    """The hub's clock ran an hour fast and is set back (an NTP step): a notice that starts in
+    half an hour, shown while the clock was fast, leaves the board again."""
+    out, params = ctx.results, ctx.params
+    real = app.data.wall_ms
+    app.data.wall_ms = lambda: real() + 3_600_000
+    yield settled(app)
+    yield from _tap(app, "tile_notices")
+    board = app.current
+
+    def titles() -> list[str]:
+        return [row["text"].split("\n")[0] for row in board.ids.rv.data]
+
+    out["while_fast"] = params["title"] in titles()
+    app.data.wall_ms = real
+    yield lambda: params["title"] not in titles()
+    out["after_step_back"] = params["title"] in titles()
 
 
 def local_commits(app: Any, ctx: Context) -> Iterator[Step]:

@@ -223,6 +223,40 @@ def test_notices_come_and_go_on_time_with_no_commit(hub_home: HubHome, tmp_path:
     assert titles["ending"] not in rotation
 
 
+def test_a_notice_being_read_keeps_its_place_when_the_screens_are_read_again(
+    hub_home: HubHome, tmp_path: Path
+) -> None:
+    from content import notices
+    from content.clock import wall_clock_ms
+    from content.identity import load_identity
+    from content.log import Log
+    from tests.kiosk.hubhome import GROUP, publish_window
+
+    now = wall_clock_ms()
+    text = "\n\n".join(f"Absatz {n}: " + "Bitte lesen Sie weiter. " * 12 for n in range(30))
+    body = notices.notice_body("Sehr langer Aushang", text, valid_from=now - 1000, groups=[GROUP])
+    with Store(hub_home.path / "dorfhub.db") as store:
+        long_id = notices.publish(Log(store), load_identity(hub_home.admin_key), body)
+    publish_window(hub_home.path, hub_home.admin_key, "Gleich vorbei", (now - 1000, now + 60_000))
+    params = {"long_id": long_id, "advance_s": 120, "wall_follows_clock": True}
+    out = run_scenario("detail_keeps_place", hub_home.path, tmp_path, params)["results"]
+    assert out["after"] == ["detail", 0.0, True]
+    assert out["opened_again"] == 1.0
+
+
+def test_a_clock_set_back_takes_early_notices_off_the_board(
+    hub_home: HubHome, tmp_path: Path
+) -> None:
+    from content.clock import wall_clock_ms
+    from tests.kiosk.hubhome import publish_window
+
+    title = "Erst in einer halben Stunde"
+    publish_window(hub_home.path, hub_home.admin_key, title, (wall_clock_ms() + 1_800_000, None))
+    out = run_scenario("clock_back", hub_home.path, tmp_path, {"title": title})["results"]
+    assert out["while_fast"] is True
+    assert out["after_step_back"] is False
+
+
 def test_a_commit_without_an_op_leaves_the_list_alone(hub_home: HubHome, tmp_path: Path) -> None:
     params = {"admin_key": str(hub_home.admin_key)}
     out = run_scenario("local_commits", hub_home.path, tmp_path, params)["results"]
