@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from content import booking, grants
 from content.booking import LOCAL_TIME, Person, Practice
@@ -96,3 +96,28 @@ def publish_days(
     )
     booking.publish_slots(net.town.store, practice, slots)
     return [slot_id for slot_id, _ in slots]
+
+
+def practice_with_slots(
+    log: Log,
+    admin: Identity,
+    name: str,
+    address: str,
+    phone: str,
+    days: tuple[date, date],
+    times: tuple[str, ...],
+) -> Identity:
+    """A practice granted by `admin`, its record, and a daily series of one-place video slots
+    from days[0] to days[1] at `times`, all in `log`'s store; returns the practice's key."""
+    practice = Identity.generate(name)
+    grants.grant(log, admin, practice.public, "practice", name)
+    meta = booking.practice_meta(name, address, phone, "Allgemeinmedizin")
+    booking.publish_practice(log, practice, practice.key_id, meta)
+    found = booking.get_practice(log.store.conn, practice.key_id)
+    assert found is not None
+    every_day = ["mo", "di", "mi", "do", "fr", "sa", "so"]
+    series = booking.expand_series(
+        found, "video", every_day, *days, times, 1, "Dorfhub – Beratungsraum"
+    )
+    booking.publish_slots(log.store, practice, series)
+    return practice

@@ -40,6 +40,7 @@ from kiosk.booking_flow import (
     calendar_page,
     calendar_pages,
 )
+from tests.booking.helpers import practice_with_slots
 from tests.booking.privacy import needles
 from tests.kiosk.driver import Context
 from tests.kiosk.driver import Step as WaitStep
@@ -263,25 +264,9 @@ def make_booking_home(tmp: Path) -> BookingHome:
             (HUBER, HUBER_PHONE, "94078 Freyung", 3),
             (AYDIN, AYDIN_PHONE, "94481 Grafenau", 2),
         ):
-            practice = Identity.generate(name)
-            grants.grant(town, admin, practice.public, "practice", name)
-            meta = booking.practice_meta(
-                name, f"Stadtplatz 1, {town_name}", phone, "Allgemeinmedizin"
-            )
-            booking.publish_practice(town, practice, practice.key_id, meta)
-            found = booking.get_practice(town_store.conn, practice.key_id)
-            assert found is not None
-            series = booking.expand_series(
-                found,
-                "video",
-                ["mo", "di", "mi", "do", "fr", "sa", "so"],
-                first,
-                first + timedelta(days=days - 1),
-                ["09:00", "09:30", "10:00"],
-                1,
-                "Dorfhub – Beratungsraum",
-            )
-            booking.publish_slots(town_store, practice, series)
+            address, last = f"Stadtplatz 1, {town_name}", first + timedelta(days=days - 1)
+            times = ("09:00", "09:30", "10:00")
+            practice_with_slots(town, admin, name, address, phone, (first, last), times)
         _sync(town, hub_log)
     # A printer that takes a second and then fails (no print server runs here): the slip is
     # saved instead, and the kiosk must keep drawing while it waits.

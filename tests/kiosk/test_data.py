@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from content import booking, grants, sensors
+from content import booking, sensors
 from content import help as helpdesk
 from content.booking import LOCAL_TIME
 from content.clock import wall_clock_ms
-from content.identity import Identity, load_identity
+from content.identity import load_identity
 from content.log import Log
 from content.notices import next_list_change
 from content.store import Store
 from kiosk.data import Change, KioskData
 from node.home import Home
+from tests.booking.helpers import practice_with_slots
 from tests.kiosk.hubhome import HubHome, publish_notice, publish_window
 
 MINUTE = 60_000
@@ -44,26 +45,20 @@ def test_commits_are_told_apart_and_the_kiosks_own_ops_are_no_news(hub_home: Hub
 
 def _one_slot(hub_home: HubHome, day: date) -> int:
     """A practice with one video slot at 09:00 on `day`, in the hub's store; its start (ms)."""
-    practice = Identity.generate("Hausarztpraxis Dr. Huber, Freyung")
     with Store(hub_home.path / "dorfhub.db") as store:
-        log = Log(store)
-        grants.grant(log, load_identity(hub_home.admin_key), practice.public, "practice", "Huber")
-        meta = booking.practice_meta(practice.name, "Stadtplatz 1", "08551 9876", "Allgemein")
-        booking.publish_practice(log, practice, practice.key_id, meta)
-        found = booking.get_practice(store.conn, practice.key_id)
-        assert found is not None
-        slots = booking.expand_series(
-            found,
-            "video",
-            ["mo", "di", "mi", "do", "fr", "sa", "so"],
-            day,
-            day,
-            ["09:00"],
-            1,
-            "Dorfhub",
+        admin = load_identity(hub_home.admin_key)
+        practice = practice_with_slots(
+            Log(store),
+            admin,
+            "Praxis Dr. Huber",
+            "Stadtplatz 1",
+            "08551 9876",
+            (day, day),
+            ("09:00",),
         )
-        booking.publish_slots(store, practice, slots)
-        return slots[0][1].start
+        slots = booking.list_slots(store.conn, practice.key_id)
+        assert len(slots) == 1
+        return slots[0].start
 
 
 def test_the_next_change_is_the_earliest_of_notices_and_slots(hub_home: HubHome) -> None:
