@@ -37,8 +37,10 @@ from node.setup import init_network, init_node, join_server
 from sync import enrollment
 
 MARKER = ".dorfhub-demo"
-HOUR = 3_600_000
+MINUTE = 60_000
+HOUR = 60 * MINUTE
 DAY = 24 * HOUR
+BAKERY_MINUTES = 10  # the bakery van's notice ends this long after the demo publishes it
 NETWORK = "Ilzer Land"
 HUBS = ("Ringelai", "Perlesreut")
 GROUP = "Ilzer Land"
@@ -277,10 +279,20 @@ def _publish_notices(log: Log, admin: Identity, hub_keys: dict[str, str]) -> Non
     put(HEAT, "warnung", priority="important", ends=3 * DAY)
     put(WATER, "warnung", priority="emergency", hubs=("Perlesreut",), ends=2 * DAY)
     put(FLU, "gesundheit", ends=14 * DAY)
+    # Ends while the demo runs: the kiosk takes it down by itself, with no op and no network.
+    put(
+        _bakery(_local_time(now + BAKERY_MINUTES * MINUTE)),
+        "allgemein",
+        ends=BAKERY_MINUTES * MINUTE,
+    )
     put(BULKY_WASTE, "verwaltung", starts=-10 * DAY, ends=-DAY)  # expired: not shown
     put(CHRISTMAS_MARKET, "veranstaltung", starts=3 * DAY)  # not shown yet
     closed = put(ROAD, "verwaltung", hubs=("Ringelai",))
     notices.retract(log, admin, closed, "Sperrung aufgehoben")
+
+
+def _local_time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, LOCAL_TIME).strftime("%H:%M")
 
 
 def _next(now: int, days: int, start_hour: int, end_hour: int, place: str) -> Event:
@@ -303,7 +315,14 @@ def _show(town: DemoNode, hubs: list[DemoNode]) -> None:
     print("\n" + render_board(f"{hubs[0].name} (English)", found, "en"))
     with town.home.store() as store:
         hits = notices.active_notices(store.conn, search="bus")
+        bakery = notices.active_notices(store.conn, search="Bäckerwagen")
     print(f"\nSuche »bus« auf dem Stadtserver: {', '.join(n.title['de'] for n in hits)}")
+    for notice in bakery:
+        if notice.valid_until is not None:
+            print(
+                f"»{notice.title['de']}« endet um {_local_time(notice.valid_until)}: dann nimmt "
+                "jeder Kiosk den Aushang von selbst ab, auch ohne Netz."
+            )
     print("\nPrüfung (log verify) und Stand der Knoten:")
     for node in (town, *hubs):
         with node.home.store() as store:
@@ -429,6 +448,28 @@ CHRISTMAS_MARKET = {
     "en": ("Christmas market at the town hall square", "Mulled wine, sausages, children's choir."),
     "de-LS": ("Weihnachts·markt am Rat·haus", "Es gibt Glüh·wein und Brat·würste."),
 }
+
+
+def _bakery(until: str) -> dict[str, tuple[str, str]]:
+    return {
+        "de": (
+            "Bäckerwagen am Dorfplatz",
+            f"Der Bäckerwagen steht heute bis {until} Uhr am Dorfplatz: frische Semmeln, Brot "
+            "und Kuchen.",
+        ),
+        "en": (
+            "Bakery van at the village square",
+            f"The bakery van is at the village square until {until} today: fresh rolls, bread "
+            "and cake.",
+        ),
+        "de-LS": (
+            "Der Bäcker·wagen ist da",
+            f"Der Bäcker·wagen steht am Dorf·platz. Er bleibt bis {until} Uhr. Es gibt Semmeln, "
+            "Brot und Kuchen.",
+        ),
+    }
+
+
 ROAD = {
     "de": ("Sperrung Kirchweg", "Der Kirchweg ist wegen Bauarbeiten gesperrt."),
     "en": ("Kirchweg closed", "Kirchweg is closed for roadworks."),

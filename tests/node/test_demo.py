@@ -20,6 +20,8 @@ def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
     assert "Sperrmüll" not in out  # expired
     assert "Christkindlmarkt" not in out  # not yet shown
     assert "Kirchweg" not in out  # retracted
+    assert "Bäckerwagen am Dorfplatz" in ringelai  # shown for the demo's first ten minutes
+    assert re.search(r"»Bäckerwagen am Dorfplatz« endet um \d\d:\d\d", out)
     assert "15:00–18:00" in perlesreut  # the updated time of the seniors' afternoon wins
     digests = re.findall(r"Digest ([0-9a-f]{32})\s+ok", out)
     assert len(digests) == 3
