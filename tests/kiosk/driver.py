@@ -32,6 +32,17 @@ class Context:
     clock: FakeClock
     speaker: RecordingSpeaker
     results: dict[str, Any] = field(default_factory=dict)
+    # The kiosk's wall clock: the real one, moved by `wall_shift_ms`, and with the param
+    # "wall_follows_clock" also by every advance of the fake monotonic clock (notices start
+    # and end by the wall clock; the idle timer runs on the monotonic one).
+    wall_shift_ms: int = 0
+    clock_start: float = 0.0
+
+    def wall_ms(self) -> int:
+        from content.clock import wall_clock_ms
+
+        followed = self.clock.now - self.clock_start if self.params.get("wall_follows_clock") else 0
+        return wall_clock_ms() + self.wall_shift_ms + round(followed * 1000)
 
 
 Step = float | Callable[[], bool]
@@ -51,14 +62,8 @@ def main() -> int:
 
     clock = FakeClock()
     speaker = RecordingSpeaker()
-    ctx = Context(Path(home_arg), params, clock, speaker)
-    app_options: dict[str, Any] = {"monotonic": clock}
-    if params.get("wall_follows_clock"):
-        # Notices start and end by the wall clock: advancing the fake clock moves it too.
-        from content.clock import wall_clock_ms
-
-        started = clock.now
-        app_options["wall_ms"] = lambda: wall_clock_ms() + round((clock.now - started) * 1000)
+    ctx = Context(Path(home_arg), params, clock, speaker, clock_start=clock.now)
+    app_options: dict[str, Any] = {"monotonic": clock, "wall_ms": ctx.wall_ms}
     app_options.update(params.get("app_options", {}))
     options = KioskOptions(
         db_path=home.db_path,

@@ -565,6 +565,27 @@ def resident(app: Any, ctx: Context) -> Iterator[WaitStep]:
     ]
 
 
+def deadline(app: Any, ctx: Context) -> Iterator[WaitStep]:
+    """The times of a day on screen while the first one's minimum notice begins: it goes
+    without a commit or a touch, and the others stay."""
+    from content.clock import wall_clock_ms
+
+    out = ctx.results
+    yield _settled(app)
+    yield from _tap(app, "tile_doctor")
+    yield from _tap(app, next(t for t in app.current.tiles.values() if HUBER in t.text))
+    when = app.current
+    yield from _tap(app, when.day_buttons[min(when.day_buttons)])
+    before = [slot.id for slot in when.slots]
+    first = when.slots[0]
+    out["before"] = [len(before), app.sm.current]
+    # Just past the first time's booking deadline (two hours' notice for a video consultation).
+    closes = first.start - first.service.min_notice_min * 60_000 + 1
+    ctx.wall_shift_ms = closes - wall_clock_ms()
+    yield lambda: first.id not in [slot.id for slot in when.slots]
+    out["after"] = [[slot.id for slot in when.slots] == before[1:], app.sm.current]
+
+
 def layout(app: Any, ctx: Context) -> Iterator[WaitStep]:
     """Every step of the flow in every theme: sizes, gaps and contrast (tests/kiosk/ui.py)."""
     from tests.kiosk.ui import check_layout
@@ -824,6 +845,14 @@ def _slip_of(home: BookingHome, request_id: str) -> booking.Slip:
 
 
 @pytest.mark.usefixtures("display")
+def test_a_time_whose_booking_closes_leaves_the_screen_by_itself(
+    booking_home: BookingHome, tmp_path: Path
+) -> None:
+    out = run_scenario(f"{MODULE}:deadline", booking_home.hub, tmp_path, booking_home.params)
+    assert out["results"]["before"] == [3, "booking_when"]
+    assert out["results"]["after"] == [True, "booking_when"]
+
+
 def test_every_booking_screen_keeps_the_size_gap_and_contrast_rules(
     booking_home: BookingHome, tmp_path: Path
 ) -> None:
