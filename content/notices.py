@@ -249,9 +249,9 @@ def _selection(
     return source, "WHERE " + " AND ".join(clauses), params
 
 
-# Each moment's first candidate in time order, by an index seek (migration 8); the hub's
-# targeting is checked only on the rows the seek visits.
-# The planner, seeing `retract_op IS NULL`, would pick notices_active and sort every live notice.
+# Each moment's first candidate in time order, by an index seek (migration 8), named because the
+# planner, seeing `retract_op IS NULL`, would pick notices_active and sort every live notice. The
+# hub's targeting is checked only on the rows the seek visits.
 _NEXT = (
     "SELECT {moment} FROM notices n INDEXED BY {index}"
     " WHERE {live} AND {moment} {after} :at{target} ORDER BY {moment} LIMIT 1"

@@ -133,7 +133,11 @@ class KeyboardSlot(BoxLayout):
         """The keyboard while this slot holds it."""
         return next((child for child in self.children if isinstance(child, Keyboard)), None)
 
-    def hold(self, keyboard: Keyboard, on_key: KeyHandler) -> None:
+    def take(self, on_key: KeyHandler) -> None:
+        """The app's keyboard, from whichever screen had it; its keys now type into `on_key`."""
+        from kivy.app import App
+
+        keyboard: Keyboard = App.get_running_app().keyboard
         if keyboard.parent is not self:
             if keyboard.parent is not None:
                 keyboard.parent.remove_widget(keyboard)

@@ -7,6 +7,7 @@ kept to a few hundred bytes: long texts are cut with an ellipsis.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from content.ical import CRLF, escape_text, fold, utc
 from content.notices import Notice
@@ -53,13 +54,17 @@ def payload(notice: Notice, language: str, stamp_ms: int) -> str:
 QUIET_ZONE = 4  # modules of light border around the code, as the standard asks
 
 
+def _code(text: str) -> Any:
+    import segno  # loaded with the first QR code, not before the kiosk's first frame
+
+    return segno.make(text, error="m", micro=False)
+
+
 def luminance(text: str) -> tuple[int, bytes]:
     """The QR code as one byte per module (0 dark, 255 light), the quiet zone included, rows
     from the top; and its side in modules. The screen draws it scaled up without smoothing:
     sharp edges, and a texture of a few kilobytes instead of a picture of 350 KB."""
-    import segno  # loaded with the first QR code, not before the kiosk's first frame
-
-    code = segno.make(text, error="m", micro=False)
+    code = _code(text)
     rows = code.matrix_iter(scale=1, border=QUIET_ZONE)
     pixels = b"".join(bytes(0 if dark else 255 for dark in row) for row in rows)
     side = int(code.symbol_size(scale=1, border=QUIET_ZONE)[0])
@@ -69,10 +74,8 @@ def luminance(text: str) -> tuple[int, bytes]:
 def png(text: str, scale: int = 6) -> bytes:
     """The QR code as PNG bytes (for the printed slip): dark modules on white with the quiet
     zone."""
-    import segno
-
     buffer = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(
+    _code(text).save(
         buffer, kind="png", scale=scale, border=QUIET_ZONE, dark="#000000", light="#FFFFFF"
     )
     return buffer.getvalue()

@@ -177,10 +177,10 @@ class DetailScreen(KioskScreen):
         self.refresh()
         self.ids.body_scroll.scroll_y = 1.0
 
-    # A refresh comes with any new op or a notice starting or ending anywhere: the resident
-    # keeps their place in the text, and the code is made again only if the notice changed.
-
     def refresh(self) -> None:
+        """Read the notice again. This comes with any new op or a notice starting or ending
+        anywhere: the resident keeps their place in the text (`show` starts at the top), and
+        the code is made again only if the notice or the language changed."""
         app = running_app()
         notice = app.data.notice(self.notice_id) if self.notice_id else None
         if notice is None:

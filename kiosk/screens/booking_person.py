@@ -110,7 +110,7 @@ class PersonScreen(BookingScreen):
 
     def on_pre_enter(self, *args: object) -> None:
         super().on_pre_enter(*args)
-        self.ids.keyboard_slot.hold(running_app().keyboard, self.key)
+        self.ids.keyboard_slot.take(self.key)
         self._show_keys()
         self.refresh()
         self._show_entries()

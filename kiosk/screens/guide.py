@@ -20,7 +20,7 @@ class PinScreen(KioskScreen):
     message = StringProperty("")
 
     def on_pre_enter(self, *args: object) -> None:
-        self.ids.keyboard_slot.hold(running_app().keyboard, self.key)
+        self.ids.keyboard_slot.take(self.key)
         self.ids.keyboard_slot.show(digits=True, shift=False)
 
     def key(self, value: str) -> None:

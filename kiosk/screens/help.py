@@ -16,7 +16,7 @@ class HelpScreen(KioskScreen):
     error_text = StringProperty("")
 
     def on_pre_enter(self, *args: object) -> None:
-        self.ids.keyboard_slot.hold(running_app().keyboard, self.key)
+        self.ids.keyboard_slot.take(self.key)
         self._show_keys()
 
     def field(self, name: str):  # type: ignore[no-untyped-def]
