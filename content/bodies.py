@@ -21,6 +21,8 @@ from content.booking_bodies import (
     check_booking_op,
     check_request_header,
 )
+from content.limits import MAX_ATTACHMENT_BYTES as MAX_ATTACHMENT_BYTES
+from content.limits import MAX_JSON_BODY_BYTES as MAX_JSON_BODY_BYTES
 from content.ops import Header, Hex32, NonNegativeInt, OpError
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
 from content.sealing import SealError, recipients_of
@@ -50,9 +52,7 @@ Category = Literal[
     "digitales",
     "verein",
 ]
-MAX_ATTACHMENT_BYTES = 512 * 1024
 MAX_ATTACHMENTS = 8
-MAX_JSON_BODY_BYTES = 64 * 1024
 # Kinds whose superseded bodies a node may prune locally. Ops always travel with their body.
 PRUNABLE_KINDS = frozenset({"notice.put", "hub.status", "server.status"})
 # Kinds that a node reports about itself: the entity must be the author.

@@ -18,9 +18,10 @@ import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from content.limits import MAX_BODY_BYTES as MAX_BODY_BYTES
+from content.limits import MAX_HEADER_BYTES as MAX_HEADER_BYTES
+
 FORMAT_VERSION = 1
-MAX_HEADER_BYTES = 4096
-MAX_BODY_BYTES = 1 << 20
 SIGNATURE_BYTES = 64
 
 Hex32 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]

@@ -356,4 +356,13 @@ MIGRATIONS: list[str] = [
         UPDATE log_changes SET count = count + 1;
     END;
     """,
+    # 10: what the limits of content/limits.py made a node drop (held ops, enrollment requests,
+    # nonces, connections), counted so that `dorfhub status` shows a node under attack.
+    """
+    CREATE TABLE dropped (
+        what TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        last_at INTEGER NOT NULL
+    );
+    """,
 ]

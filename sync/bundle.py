@@ -16,8 +16,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
+from content.limits import MAX_REQUEST_BYTES
 from content.log import IngestReport, Log
-from sync.protocol import MAX_REQUEST_BYTES, ProtocolError, decode_batch, make_batches
+from sync.protocol import ProtocolError, decode_batch, make_batches
 
 MAGIC = b"DHB1"
 _LENGTH = struct.Struct(">I")

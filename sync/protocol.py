@@ -18,9 +18,13 @@ import msgspec
 import zstandard
 
 from content.identity import Identity
+from content.limits import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_RAW_BYTES,
+    MAX_CLOCK_SKEW_MS,
+    MAX_REQUEST_BYTES,
+)
 from content.ops import (
-    MAX_BODY_BYTES,
-    MAX_HEADER_BYTES,
     OpError,
     RawOp,
     author_public_key,
@@ -30,12 +34,6 @@ from content.ops import (
 
 PROTOCOL_VERSION = 1
 API = f"/v{PROTOCOL_VERSION}"
-MAX_BATCH_BYTES = 64 * 1024
-# Decompressed size cap: a zip bomb stops here. One op can be 1 MiB body + header.
-MAX_BATCH_RAW_BYTES = 4 * 1024 * 1024
-# A request body is a batch (one oversize op at most) or a version vector.
-MAX_REQUEST_BYTES = MAX_BODY_BYTES + MAX_HEADER_BYTES + 64 * 1024
-MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 ZSTD_LEVEL = 6
 
 NODE_HEADER = "x-dorfhub-node"

@@ -30,13 +30,13 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from content.grants import roles_of
+from content.limits import MAX_REQUEST_BYTES
 from content.log import Log
 from content.ops import RawOp, decode_header
 from content.store import Store
 from sync import enrollment
 from sync.protocol import (
     API,
-    MAX_REQUEST_BYTES,
     MORE_HEADER,
     NET_HEADER,
     PROTO_HEADER,

@@ -15,13 +15,12 @@ import requests
 
 from content import grants
 from content.identity import Identity
+from content.limits import MAX_CLOCK_SKEW_MS, MAX_REQUEST_BYTES
 from content.log import Log
 from content.ops import RawOp
 from node.home import Home
 from sync import enrollment
 from sync.protocol import (
-    MAX_CLOCK_SKEW_MS,
-    MAX_REQUEST_BYTES,
     NET_HEADER,
     NODE_HEADER,
     PROTO_HEADER,

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from content.clock import trusted_now
+from content.limits import MAX_BATCH_BYTES
 from content.log import Log
 from content.notices import notice_body, publish
-from sync.protocol import MAX_BATCH_BYTES, Batch, encode_batch, make_batches
+from sync.protocol import Batch, encode_batch, make_batches
 from tests.node.cli import run_dorfhub
 from tests.sync.procs import (
     Cluster,

@@ -1,0 +1,212 @@
+"""Every limit a stranger meets, in one place (ARCHITECTURE.md section 7).
+
+A public town server and a hub in a community centre both face peers that may be broken or
+hostile. Each limit below bounds the work or the memory one request, one op or one stranger can
+cost. `LIMITS` lists them with what they bound and what happens beyond, and docs/protocol.md's
+table "Limits" is generated from it (`python -m content.limits`; a test keeps the two equal).
+
+This module imports nothing from the project, so every part may use it.
+"""
+
+from __future__ import annotations
+
+import resource
+from dataclasses import dataclass
+
+KIB = 1024
+MIB = 1024 * KIB
+
+# ---- ops -------------------------------------------------------------------------------------
+
+MAX_HEADER_BYTES = 4 * KIB
+MAX_BODY_BYTES = 1 * MIB
+MAX_JSON_BODY_BYTES = 64 * KIB
+MAX_ATTACHMENT_BYTES = 512 * KIB
+# An op's Lamport clock may exceed the highest the receiver holds by at most this much. Honest
+# clocks rise by one per op, so no honest op comes near it; a hostile author that sets 2^53 (the
+# header's ceiling) would otherwise stop every node from writing (docs/protocol.md "Lamport").
+MAX_LAMPORT_JUMP = 1_000_000
+
+# ---- sync batches and requests ---------------------------------------------------------------
+
+MAX_BATCH_BYTES = 64 * KIB
+# What one batch, one version vector or one bundle batch may expand to. A single op (1 MiB body
+# and its header) fits several times over.
+MAX_BATCH_RAW_BYTES = 4 * MIB
+MAX_OPS_PER_BATCH = 4096
+# A request body is one batch (a single oversize op at most) or a version vector.
+MAX_REQUEST_BYTES = MAX_BODY_BYTES + MAX_HEADER_BYTES + 64 * KIB
+MAX_VECTOR_BYTES = 256 * KIB
+MAX_VECTOR_AUTHORS = 50_000
+# zstd window a peer's frame may ask the decompressor to allocate (ours use 2 MiB at level 6).
+MAX_ZSTD_WINDOW_BYTES = 8 * MIB
+MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+WAIT_SECONDS = 25.0
+
+# ---- what strangers can grow -----------------------------------------------------------------
+
+NONCE_TTL_MS = 11 * 60 * 1000
+MAX_NONCES = 100_000
+MAX_RATE_BUCKETS = 10_000
+REQUESTS_PER_SECOND = 50.0
+REQUEST_BURST = 200.0
+MAX_HELD_OPS = 10_000
+MAX_HELD_BYTES = 64 * MIB
+MAX_PENDING_ENROLLMENTS = 100
+
+# ---- connections -----------------------------------------------------------------------------
+
+# File descriptors kept back for SQLite (database, WAL, SHM per connection), logs, zeroconf and
+# outgoing sync connections; the rest may be client connections. A Raspberry Pi's default soft
+# limit of 1,024 leaves 824.
+FD_RESERVE = 200
+MAX_CONNECTIONS = 4000
+MAX_CONNECTIONS_PER_ADDRESS = 100
+HEADER_TIMEOUT_S = 10.0
+BODY_IDLE_TIMEOUT_S = 20.0
+BODY_TIMEOUT_S = 300.0
+KEEP_ALIVE_S = 5
+
+
+def connection_limit() -> int:
+    """Client connections this process may hold: MAX_CONNECTIONS, or fewer where the file
+    descriptor limit is lower (a Raspberry Pi's 1,024)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(16, min(MAX_CONNECTIONS, soft - FD_RESERVE))
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    value: int | float
+    unit: str
+    bounds: str
+    beyond: str
+
+
+LIMITS: tuple[Limit, ...] = (
+    Limit("MAX_HEADER_BYTES", MAX_HEADER_BYTES, "bytes", "an op's header", "op rejected"),
+    Limit("MAX_BODY_BYTES", MAX_BODY_BYTES, "bytes", "an op's body", "op rejected"),
+    Limit("MAX_JSON_BODY_BYTES", MAX_JSON_BODY_BYTES, "bytes", "a JSON body", "op rejected"),
+    Limit(
+        "MAX_ATTACHMENT_BYTES", MAX_ATTACHMENT_BYTES, "bytes", "one attachment", "refused locally"
+    ),
+    Limit(
+        "MAX_LAMPORT_JUMP",
+        MAX_LAMPORT_JUMP,
+        "ticks",
+        "an op's Lamport clock above the highest the receiver holds",
+        "op held until the receiver's clock catches up",
+    ),
+    Limit("MAX_BATCH_BYTES", MAX_BATCH_BYTES, "bytes", "a compressed batch we send", "split"),
+    Limit(
+        "MAX_BATCH_RAW_BYTES",
+        MAX_BATCH_RAW_BYTES,
+        "bytes",
+        "a batch, vector or bundle batch decompressed (declared size checked first)",
+        "400 / import refused",
+    ),
+    Limit("MAX_OPS_PER_BATCH", MAX_OPS_PER_BATCH, "ops", "ops in one batch", "400"),
+    Limit("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES, "bytes", "a request body", "413"),
+    Limit("MAX_VECTOR_BYTES", MAX_VECTOR_BYTES, "bytes", "a compressed version vector", "413"),
+    Limit("MAX_VECTOR_AUTHORS", MAX_VECTOR_AUTHORS, "authors", "a version vector", "400"),
+    Limit(
+        "MAX_ZSTD_WINDOW_BYTES",
+        MAX_ZSTD_WINDOW_BYTES,
+        "bytes",
+        "the zstd window a frame may ask for",
+        "400",
+    ),
+    Limit(
+        "MAX_CLOCK_SKEW_MS",
+        MAX_CLOCK_SKEW_MS,
+        "ms",
+        "a signed request's time against the server's clock",
+        "401",
+    ),
+    Limit("WAIT_SECONDS", WAIT_SECONDS, "s", "one long-poll", "answered unchanged"),
+    Limit("NONCE_TTL_MS", NONCE_TTL_MS, "ms", "how long a nonce is remembered", "forgotten"),
+    Limit(
+        "MAX_NONCES",
+        MAX_NONCES,
+        "nonces",
+        "nonces remembered",
+        "oldest forgotten; requests signed before it refused (401); counted",
+    ),
+    Limit(
+        "MAX_RATE_BUCKETS",
+        MAX_RATE_BUCKETS,
+        "keys",
+        "request-rate buckets",
+        "least recently used forgotten; counted",
+    ),
+    Limit("REQUESTS_PER_SECOND", REQUESTS_PER_SECOND, "/s", "requests per key", "429"),
+    Limit("REQUEST_BURST", REQUEST_BURST, "requests", "a burst per key", "429"),
+    Limit(
+        "MAX_HELD_OPS",
+        MAX_HELD_OPS,
+        "ops",
+        "ops held for an unknown author or a missing seq",
+        "oldest dropped; counted",
+    ),
+    Limit("MAX_HELD_BYTES", MAX_HELD_BYTES, "bytes", "held ops' bodies", "oldest dropped; counted"),
+    Limit(
+        "MAX_PENDING_ENROLLMENTS",
+        MAX_PENDING_ENROLLMENTS,
+        "requests",
+        "enrollment requests waiting for an admin",
+        "oldest dropped; counted",
+    ),
+    Limit(
+        "MAX_CONNECTIONS",
+        MAX_CONNECTIONS,
+        "connections",
+        "open client connections (at most the fd limit minus FD_RESERVE)",
+        "closed at once; counted",
+    ),
+    Limit("FD_RESERVE", FD_RESERVE, "fds", "descriptors kept back from clients", "-"),
+    Limit(
+        "MAX_CONNECTIONS_PER_ADDRESS",
+        MAX_CONNECTIONS_PER_ADDRESS,
+        "connections",
+        "open connections from one client address",
+        "closed at once; counted",
+    ),
+    Limit(
+        "HEADER_TIMEOUT_S",
+        HEADER_TIMEOUT_S,
+        "s",
+        "from connect (or the last answer) to a request's complete headers",
+        "connection closed",
+    ),
+    Limit(
+        "BODY_IDLE_TIMEOUT_S",
+        BODY_IDLE_TIMEOUT_S,
+        "s",
+        "a request body's silence between two chunks",
+        "connection closed",
+    ),
+    Limit("BODY_TIMEOUT_S", BODY_TIMEOUT_S, "s", "a request body in all", "connection closed"),
+    Limit("KEEP_ALIVE_S", KEEP_ALIVE_S, "s", "an idle kept-alive connection", "closed"),
+)
+
+
+def _number(value: int | float) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:g}"
+    return f"{int(value):,}"
+
+
+def markdown_table() -> str:
+    """The table of docs/protocol.md's section "Limits"."""
+    lines = ["| limit | value | bounds | beyond it |", "|---|---|---|---|"]
+    for limit in LIMITS:
+        value = f"{_number(limit.value)} {limit.unit}".rstrip()
+        lines.append(f"| `{limit.name}` | {value} | {limit.bounds} | {limit.beyond} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
