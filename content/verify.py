@@ -2,6 +2,9 @@
 
 The database passes when every signature and body hash holds, each author's chain is dense and
 linked, V matches the ops, and views rebuilt into a scratch database equal the stored ones.
+
+Every read happens in one read transaction: the daemon or the kiosk may append while this runs,
+and ops, V and views read at different moments would disagree on a healthy database.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,16 +45,32 @@ class VerifyReport:
 
 def verify_store(store: Store) -> VerifyReport:
     report = VerifyReport()
-    report.problems.extend(_check_ops(store, report))
-    if report.problems:
-        return report
-    with tempfile.TemporaryDirectory(prefix="dorfhub-verify-") as scratch_dir:
-        scratch = Store(Path(scratch_dir) / "rebuilt.db")
-        try:
-            report.problems.extend(_rebuild_and_compare(store, scratch))
-        finally:
-            scratch.close()
+    with _snapshot(store.conn):
+        report.problems.extend(_check_ops(store, report))
+        if report.problems:
+            return report
+        with tempfile.TemporaryDirectory(prefix="dorfhub-verify-") as scratch_dir:
+            scratch = Store(Path(scratch_dir) / "rebuilt.db")
+            try:
+                report.problems.extend(_rebuild_and_compare(store, scratch))
+            finally:
+                scratch.close()
     return report
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction over the block. In WAL mode it sees the database as of its first
+    read, whatever other connections commit meanwhile."""
+    if conn.in_transaction:
+        # The caller's transaction already gives one view of the database.
+        yield
+        return
+    conn.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
 
 
 def _check_ops(store: Store, report: VerifyReport) -> Iterator[str]:
