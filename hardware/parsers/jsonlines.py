@@ -4,7 +4,9 @@ Two shapes are understood: the airrohr firmware's
 `{"sensordatavalues": [{"value_type": "BME280_temperature", "value": "23.4"}, …]}` and flat
 objects such as `{"temperature": 21.5, "humidity": 40}`. Lines are decoded with
 `errors="replace"` (serial noise is not UTF-8), capped at MAX_LINE bytes, and whatever does not
-parse or carries no known quantity is skipped and counted.
+parse or carries no known quantity is skipped and counted. A line that breaks the decoder in any
+way (nesting deeper than the recursion limit, an integer too large for a float) is one garbled
+line: the lines after it are parsed as usual.
 """
 
 from __future__ import annotations
@@ -56,14 +58,11 @@ def quantity_for(name: str) -> str | None:
 def _number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if not isinstance(value, int | float | str):
+        return None
+    try:
         number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-    else:
+    except (ValueError, OverflowError):  # OverflowError: an integer of 310 digits
         return None
     return number if math.isfinite(number) else None
 
@@ -83,8 +82,10 @@ def measurements_of(obj: object) -> tuple[Measurement, ...]:
         if not isinstance(name, str):
             continue
         quantity = quantity_for(name)
+        if quantity is None or quantity in found:
+            continue
         number = _number(raw)
-        if quantity is not None and number is not None and quantity not in found:
+        if number is not None:
             found[quantity] = number
     return tuple(Measurement(q, v) for q, v in found.items())
 
@@ -132,7 +133,7 @@ class JSONLinesParser:
             if len(line) > MAX_LINE:
                 skipped += len(line) + 1
                 continue
-            frame = self._line(line)
+            frame = self._contained(line, events)
             if frame is None:
                 if line.strip():
                     skipped += len(line) + 1
@@ -145,6 +146,14 @@ class JSONLinesParser:
             self.counters.bytes_skipped += skipped
             events.append(Garbage(PROTOCOL, skipped))
 
+    def _contained(self, line: bytes, events: list[Event]) -> Frame | None:
+        """`_line`, but whatever goes wrong costs this line only, not the lines after it."""
+        try:
+            return self._line(line)
+        except Exception as exc:
+            events.append(Resync(PROTOCOL, f"internal error {type(exc).__name__}"))
+            return None
+
     def _line(self, line: bytes) -> Frame | None:
         text = line.decode("utf-8", errors="replace").rstrip()
         # Noise glued to the front of a line: resynchronise at each "{" in turn.
@@ -154,7 +163,7 @@ class JSONLinesParser:
                 return None
             try:
                 obj, end = _DECODER.raw_decode(text, start)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nesting 2,000 deep
                 start = text.find("{", start + 1)
                 continue
             if end != len(text):
