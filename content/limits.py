@@ -148,10 +148,16 @@ LIMITS: tuple[Limit, ...] = (
         "MAX_HELD_OPS",
         MAX_HELD_OPS,
         "ops",
-        "ops held for an unknown author or a missing seq",
+        "parked ops: held (unknown author, missing seq, Lamport jump) or kept for a later grant",
         "oldest dropped; counted",
     ),
-    Limit("MAX_HELD_BYTES", MAX_HELD_BYTES, "bytes", "held ops' bodies", "oldest dropped; counted"),
+    Limit(
+        "MAX_HELD_BYTES",
+        MAX_HELD_BYTES,
+        "bytes",
+        "parked ops' headers and bodies",
+        "oldest dropped; counted",
+    ),
     Limit(
         "MAX_PENDING_ENROLLMENTS",
         MAX_PENDING_ENROLLMENTS,

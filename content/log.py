@@ -6,6 +6,10 @@ author) is *held*; one that may not apply yet (its author lacks the role) is *re
 so that a later grant can admit it. Both wait in `parked_ops` and are retried when what they wait
 for arrives. A revoke purges the revoked author's ops beyond the revoke's `after_seq`, whatever
 order things came in, so every node converges on the same log.
+
+No op may run the receiver's Lamport clock more than MAX_LAMPORT_JUMP ahead: it is held until the
+clock catches up (docs/protocol.md "Lamport"). Parked ops are capped by count and bytes, oldest
+evicted first; a parked op is not in V, so a peer offers an evicted one again.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ from dataclasses import dataclass, field
 from content.authority import KeyRecord, Verdict, authorize
 from content.bodies import check_kind_body
 from content.clock import trusted_now
+from content.dropped import count_dropped
 from content.identity import Identity, network_id_for
+from content.limits import MAX_HELD_BYTES, MAX_HELD_OPS, MAX_LAMPORT_JUMP
 from content.ops import (
     FORMAT_VERSION,
+    MAX_HEADER_INT,
     STORED_OP_COLUMNS,
     Header,
     OpError,
@@ -123,7 +130,7 @@ class Log:
 
         `replaying_own_log` (for `log verify`) admits ops whose bodies this node pruned."""
         report = IngestReport()
-        self._apply_batch(checked(list(ops)), report, pruned_ok=replaying_own_log)
+        self._apply_batch(checked(list(ops)), report, replaying_own_log)
         return report
 
     def ingest_batches(self, batches: Iterable[Sequence[RawOp]]) -> IngestReport:
@@ -139,10 +146,10 @@ class Log:
         return total
 
     def _apply_batch(
-        self, verdicts: Iterable[Checked], report: IngestReport, pruned_ok: bool = False
+        self, verdicts: Iterable[Checked], report: IngestReport, replaying_own_log: bool = False
     ) -> None:
         with self.store.write() as conn:
-            _Applier(conn, self.network_id, report, pruned_ok=pruned_ok).ingest(verdicts)
+            _Applier(conn, self.network_id, report, replaying_own_log).ingest(verdicts)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -226,6 +233,31 @@ class Log:
 # Ops applied between two rounds of per-batch view work (a verifier chunk's worth).
 FLUSH_VIEWS_EVERY = 32
 
+PARK = (
+    "INSERT INTO parked_ops (id, author, seq, status, reason, header, signature, body, size, "
+    "arrived, jump_lamport) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "(SELECT coalesce(max(arrived), 0) + 1 FROM parked_ops), ?) "
+    # An op parked again (retried, or now with its body) keeps its place in the eviction order.
+    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, "
+    "body = excluded.body, size = excluded.size, jump_lamport = excluded.jump_lamport"
+)
+EVICT_PARKED = (
+    "DELETE FROM parked_ops WHERE arrived IN (SELECT arrived FROM ("
+    " SELECT arrived, row_number() OVER newest_first AS place,"
+    " sum(size) OVER newest_first AS bytes"
+    " FROM parked_ops WINDOW newest_first AS (ORDER BY arrived DESC))"
+    " WHERE place > ? OR bytes > ?)"
+)
+
+
+def highest_lamport(conn: sqlite3.Connection) -> int:
+    """The highest Lamport clock in the log. Each author's clock rises with its seq, so it is at
+    some author's head: one lookup per author, not a scan of the ops."""
+    row = conn.execute(
+        "SELECT max(o.lamport) FROM versions v JOIN ops o ON o.id = v.head"
+    ).fetchone()
+    return int(row[0] or 0)
+
 
 class _Applier:
     """One ingest pass inside one write transaction."""
@@ -235,10 +267,11 @@ class _Applier:
         conn: sqlite3.Connection,
         network_id: str,
         report: IngestReport,
-        pruned_ok: bool = False,
+        replaying_own_log: bool = False,
+        clock: int | None = None,
     ) -> None:
         self.conn = conn
-        self.pruned_ok = pruned_ok
+        self.replaying_own_log = replaying_own_log
         self.network_id = network_id
         self.report = report
         self.retry: deque[str] = deque()  # authors whose parked ops may now apply
@@ -254,6 +287,15 @@ class _Applier:
         self.dirty_heads: set[str] = set()
         self.verdicts: dict[tuple[str, str], Verdict] = {}
         self.touched: dict[View, set[str]] = {}
+        self.clock = clock  # the highest Lamport clock held, read when first needed
+        # The lowest clock an op held for its jump carries: the node's clock rising to within
+        # MAX_LAMPORT_JUMP of it releases that op.
+        self.jump_release: int | None = None
+        if self.parked_authors:
+            self.jump_release = conn.execute(
+                "SELECT min(jump_lamport) FROM parked_ops WHERE jump_lamport IS NOT NULL"
+            ).fetchone()[0]
+        self.parked_now = 0
 
     def ingest(self, ops: Iterable[Checked]) -> None:
         for count, (raw, header) in enumerate(ops, start=1):
@@ -263,6 +305,7 @@ class _Applier:
                 self._flush_views()
         self._flush_heads()
         self._flush_views()
+        self._evict_parked()
         self.report.settle()
 
     def _flush_views(self) -> None:
@@ -289,7 +332,7 @@ class _Applier:
                 raise header
             if header.net != self.network_id:
                 raise OpError(f"op belongs to network {header.net}")
-            parsed = check_kind_body(header, raw.body, self.pruned_ok)
+            parsed = check_kind_body(header, raw.body, self.replaying_own_log)
         except OpError as exc:
             self.report.rejected.append((op_id, str(exc)))
             return
@@ -299,7 +342,7 @@ class _Applier:
         if header.author in self.quarantined:
             self.report.rejected.append((op_id, "author is quarantined (forked log)"))
             return
-        if not self._in_sequence(raw, header):
+        if not self._in_sequence(raw, header) or not self._within_reach(raw, header):
             return
         verdict = self._authorize(header)
         if not verdict.ok:
@@ -353,6 +396,47 @@ class _Applier:
             self.report.rejected.append((raw.op_id, "Lamport clock does not increase"))
             return False
         return True
+
+    def _within_reach(self, raw: RawOp, header: Header) -> bool:
+        """Hold an op whose Lamport clock runs more than MAX_LAMPORT_JUMP past this node's.
+
+        Not when replaying the node's own log: it admitted each op already, and a revoke may
+        since have purged the op whose clock made a later jump acceptable."""
+        if self.replaying_own_log or header.lamport <= MAX_LAMPORT_JUMP:
+            return True
+        clock = self._clock()
+        if header.lamport - clock <= MAX_LAMPORT_JUMP:
+            return True
+        reason = (
+            f"Lamport clock jumps too far ahead ({header.lamport}; this node's is {clock}, "
+            f"and at most {MAX_LAMPORT_JUMP} more is accepted)"
+        )
+        self._park(raw, header, "held", reason, jump_lamport=header.lamport)
+        return False
+
+    def _clock(self) -> int:
+        if self.clock is None:
+            # Heads applied in this pass are not written to `versions` until its end.
+            in_pass = [lamport for _, _, lamport in self.heads.values()]
+            self.clock = max([highest_lamport(self.conn), *in_pass])
+        return self.clock
+
+    def _clock_rises_to(self, lamport: int) -> None:
+        if self.clock is not None:
+            self.clock = max(self.clock, lamport)
+        if self.jump_release is not None and self.jump_release - self._clock() <= MAX_LAMPORT_JUMP:
+            self._release_jumps()
+
+    def _release_jumps(self) -> None:
+        """Retry the ops held for a jump that the risen clock now reaches (an index range)."""
+        reach = self._clock() + MAX_LAMPORT_JUMP
+        rows = self.conn.execute(
+            "SELECT DISTINCT author FROM parked_ops WHERE jump_lamport <= ?", (reach,)
+        )
+        self.retry.extend(author for (author,) in rows)
+        self.jump_release = self.conn.execute(
+            "SELECT min(jump_lamport) FROM parked_ops WHERE jump_lamport > ?", (reach,)
+        ).fetchone()[0]
 
     def _flush_heads(self) -> None:
         for author in sorted(self.dirty_heads):
@@ -417,6 +501,7 @@ class _Applier:
         # V is written once per author at the end of the batch, in the same transaction.
         self.heads[header.author] = (header.seq, op_id, header.lamport)
         self.dirty_heads.add(header.author)
+        self._clock_rises_to(header.lamport)
         if from_parking or header.author in self.parked_authors:
             self.conn.execute("DELETE FROM parked_ops WHERE id = ?", (op_id,))
         stored = StoredOp(
@@ -441,17 +526,51 @@ class _Applier:
         elif header.kind == "key.grant":
             self.retry.append(header.entity)
 
-    def _park(self, raw: RawOp, header: Header, status: str, reason: str) -> None:
-        self.parked_authors.add(header.author)
-        self.conn.execute(
-            "INSERT OR REPLACE INTO parked_ops VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                *(raw.op_id, header.author, header.seq, status, reason),
-                *(raw.header, raw.signature, raw.body),
-            ),
-        )
+    def _park(
+        self,
+        raw: RawOp,
+        header: Header,
+        status: str,
+        reason: str,
+        jump_lamport: int | None = None,
+    ) -> None:
+        self._keep_parked(raw, header.author, header.seq, status, reason, jump_lamport)
+        if jump_lamport is not None and (
+            self.jump_release is None or jump_lamport < self.jump_release
+        ):
+            self.jump_release = jump_lamport
         target = self.report.held if status == "held" else self.report.rejected
         target.append((raw.op_id, reason))
+
+    def _keep_parked(
+        self,
+        raw: RawOp,
+        author: str,
+        seq: int,
+        status: str,
+        reason: str,
+        jump_lamport: int | None = None,
+    ) -> None:
+        self.parked_authors.add(author)
+        self.parked_now += 1
+        size = len(raw.header) + len(raw.body or b"")
+        self.conn.execute(
+            PARK,
+            (
+                *(raw.op_id, author, seq, status, reason),
+                *(raw.header, raw.signature, raw.body, size, jump_lamport),
+            ),
+        )
+
+    def _evict_parked(self) -> None:
+        """Keep the newest parked ops within MAX_HELD_OPS and MAX_HELD_BYTES and count the
+        rest as dropped. Safe for convergence: a parked op is not in V, so peers offer it
+        again, and the author's own node holds it applied (an append that would not apply is
+        refused)."""
+        if not self.parked_now:
+            return
+        evicted = self.conn.execute(EVICT_PARKED, (MAX_HELD_OPS, MAX_HELD_BYTES)).rowcount
+        count_dropped(self.conn, "held_ops", evicted)
 
     def _retry_parked(self, author: str) -> None:
         """Feed the author's parked op for its next seq back in, as long as that applies."""
@@ -499,10 +618,7 @@ class _Applier:
         for row in rows:
             op = StoredOp(*row[:8])
             self.conn.execute("DELETE FROM ops WHERE id = ?", (op.id,))
-            self.conn.execute(
-                "INSERT OR REPLACE INTO parked_ops VALUES (?, ?, ?, 'rejected', ?, ?, ?, ?)",
-                (op.id, author, op.seq, reason, row[8], row[9], op.body),
-            )
+            self._keep_parked(RawOp(row[8], row[9], op.body), author, op.seq, "rejected", reason)
             touched.add((op.kind, op.entity))
             self.report.purged.append(op.id)
         if from_seq == 1:
@@ -513,6 +629,7 @@ class _Applier:
                 "(SELECT id FROM ops WHERE author = ? AND seq = ?) WHERE author = ?",
                 (from_seq - 1, author, from_seq - 1, author),
             )
+        self.clock = None  # read again: the purged ops may have held the highest clock
         for kind, entity in sorted(touched):
             for view in VIEWS_BY_KIND.get(kind, ()):
                 view.recompute(self.conn, entity)
@@ -563,13 +680,14 @@ def append_in(
         "SELECT seq, head FROM versions WHERE author = ?", (author.key_id,)
     ).fetchone()
     seq, prev = (version[0] + 1, version[1]) if version else (1, "")
-    # Each author's Lamport clock rises with its seq, so the highest is at some author's head.
-    lamport = (
-        conn.execute(
-            "SELECT max(o.lamport) FROM versions v JOIN ops o ON o.id = v.head"
-        ).fetchone()[0]
-        or 0
-    ) + 1
+    clock = highest_lamport(conn)
+    if clock >= MAX_HEADER_INT:
+        # Unreachable while every node bounds Lamport jumps (docs/protocol.md "Lamport").
+        raise AppendRefused(
+            f"the Lamport clock has reached the header's ceiling ({MAX_HEADER_INT}): "
+            "no op can follow it"
+        )
+    lamport = clock + 1
     header = encode_header(
         Header(
             v=FORMAT_VERSION,
@@ -589,7 +707,7 @@ def append_in(
     )
     raw = RawOp(header, author.sign(header), body)
     report = IngestReport()
-    _Applier(conn, network_id, report).ingest(checked([raw]))
+    _Applier(conn, network_id, report, clock=clock).ingest(checked([raw]))
     if raw.op_id not in report.applied:
         reasons = [why for op, why in report.rejected + report.held if op == raw.op_id]
         raise AppendRefused(reasons[0] if reasons else "op was not applied")

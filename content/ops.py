@@ -29,8 +29,10 @@ PrevHash = Annotated[str, msgspec.Meta(pattern="^([0-9a-f]{64})?$")]
 NetworkId = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{32}$")]
 Kind = Annotated[str, msgspec.Meta(pattern="^[a-z]+\\.[a-z_]+$", max_length=40)]
 EntityId = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9._:-]{1,128}$")]
-PositiveInt = Annotated[int, msgspec.Meta(ge=1, le=2**53)]
-NonNegativeInt = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+# The largest integer a header carries: exact in a double, so JSON readers everywhere agree.
+MAX_HEADER_INT = 2**53
+PositiveInt = Annotated[int, msgspec.Meta(ge=1, le=MAX_HEADER_INT)]
+NonNegativeInt = Annotated[int, msgspec.Meta(ge=0, le=MAX_HEADER_INT)]
 
 
 class OpError(ValueError):

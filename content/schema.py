@@ -365,4 +365,15 @@ MIGRATIONS: list[str] = [
         last_at INTEGER NOT NULL
     );
     """,
+    # 11: parked ops are capped (content/limits.py MAX_HELD_OPS, MAX_HELD_BYTES), evicted in the
+    # order they arrived, by their size; an op held because its Lamport clock jumps too far
+    # ahead keeps that clock, indexed, so a rise of the node's clock finds what it releases.
+    """
+    ALTER TABLE parked_ops ADD COLUMN arrived INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE parked_ops ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE parked_ops ADD COLUMN jump_lamport INTEGER;
+    UPDATE parked_ops SET arrived = rowid, size = length(header) + coalesce(length(body), 0);
+    CREATE UNIQUE INDEX parked_arrival ON parked_ops (arrived);
+    CREATE INDEX parked_jump ON parked_ops (jump_lamport) WHERE jump_lamport IS NOT NULL;
+    """,
 ]
