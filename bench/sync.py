@@ -53,10 +53,11 @@ from content.ops import (
 )
 from content.store import Store
 from node.home import Home
+from node.listen import wait_for_ready_file
 from node.setup import init_network, init_node
 from sync.client import PeerClient, sync_round
 from sync.protocol import ZSTD_LEVEL
-from sync.server import _first_batch
+from sync.server import first_batch
 
 SEED = 20261126
 GROUP = "Ilzer Land"
@@ -94,19 +95,14 @@ QUICK = Scale(hubs=3, repeats=5, notices=1_000, sim_hubs=500, load_s=3.0, backlo
 # ---- processes -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Node:
     name: str
     home: Path
-    port: int
     process: subprocess.Popen[bytes]
     log_file: IO[bytes]
+    ready_file: Path
+    port: int = 0  # the port the daemon picked itself (--port 0), known after wait_ready
 
     @property
     def url(self) -> str:
@@ -126,12 +122,13 @@ class Nodes:
         self.trouble: dict[str, int] = {}
 
     def start(self, command: str, home: Path) -> Node:
-        port = free_port()
         log_file = (self.logs / f"{home.name}.log").open("wb")
+        ready_file = self.logs / f"{home.name}.ready"
+        ready_file.unlink(missing_ok=True)
         argv = [sys.executable, "-m", "node.cli", command, "--home", str(home)]
-        argv += ["--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--host", "127.0.0.1", "--port", "0", "--ready-file", str(ready_file)]
         process = subprocess.Popen(argv, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
-        node = Node(home.name, home, port, process, log_file)
+        node = Node(home.name, home, process, log_file, ready_file)
         self.running.append(node)
         return node
 
@@ -170,19 +167,15 @@ class Nodes:
 
 
 def wait_ready(nodes: list[Node]) -> None:
+    """Until every node serves; learns the port each one picked from its ready file."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     for node in nodes:
-        while not answers(node):
-            if node.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{node.name} did not start; see {node.log_file.name}")
-            time.sleep(0.1)
-
-
-def answers(node: Node) -> bool:
-    try:
-        return requests.get(f"{node.url}/v1/hello", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+        left = max(0.0, deadline - time.monotonic())
+        try:
+            node.port = wait_for_ready_file(node.ready_file, node.process, left).port
+        except RuntimeError as exc:
+            log = node.log_file.name
+            raise RuntimeError(f"{node.name} did not start ({exc}); see {log}") from None
 
 
 def status_kb(pid: int | str, field_name: str) -> int:
@@ -553,7 +546,7 @@ class TimedClient(PeerClient):
 
     pull_ms: list[float]
 
-    def pull(self, vector: dict[str, int]) -> tuple[bytes, bool]:
+    def pull(self, vector: dict[str, int]) -> tuple[list[RawOp], int, bool]:
         started = time.perf_counter()
         try:
             return super().pull(vector)
@@ -882,7 +875,7 @@ def first_batch_ms(town: Town) -> tuple[float, float]:
     times = []
     for vector in ({}, nearly_all):
         started = time.perf_counter()
-        _first_batch(town.store, vector, public_only=False)
+        first_batch(town.store, vector, public_only=False)
         times.append(1000 * (time.perf_counter() - started))
     return times[0], times[1]
 

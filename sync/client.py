@@ -8,14 +8,17 @@ loses at most the batch in flight: the next round starts again from our V.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import requests
 
 from content.identity import Identity
+from content.limits import MAX_REQUEST_BYTES
 from content.log import IngestReport, Log
+from content.ops import RawOp
 from sync.errors import PeerError as PeerError
 from sync.protocol import (
     API,
@@ -23,6 +26,7 @@ from sync.protocol import (
     NET_HEADER,
     PROTO_HEADER,
     PROTOCOL_VERSION,
+    ProtocolError,
     decode_batch,
     decode_vector,
     encode_vector,
@@ -32,10 +36,14 @@ from sync.protocol import (
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
+# A peer is as hostile as any client: its answers are bounded in size (a batch is at most one
+# request's worth) and in time (a peer that trickles a byte a minute is given up on).
+MAX_ANSWER_BYTES = MAX_REQUEST_BYTES
+ANSWER_DEADLINE_S = 120.0
+S = TypeVar("S")
 
 
-@dataclass(frozen=True)
-class Hello:
+class Hello(msgspec.Struct, frozen=True):
     proto: int
     net: str
     node: str
@@ -43,6 +51,39 @@ class Hello:
     digest: str
     equal: bool
     time: int
+
+
+class PushAnswer(msgspec.Struct, frozen=True):
+    applied: int
+    rejected: list[RejectedOp]
+
+
+class RejectedOp(msgspec.Struct, frozen=True):
+    op: str
+    reason: str
+
+
+class WaitAnswer(msgspec.Struct, frozen=True):
+    digest: str
+
+
+class EnrollAnswer(msgspec.Struct, frozen=True):
+    code: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A peer's answer, read whole but never beyond MAX_ANSWER_BYTES."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def decode(self, kind: type[S], url: str) -> S:
+        try:
+            return msgspec.json.decode(self.body, type=kind)
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            raise PeerError(f"{url} answered something malformed: {exc}") from None
 
 
 @dataclass
@@ -75,9 +116,8 @@ class PeerClient:
 
     def hello(self, digest: str) -> Hello:
         started = time.time()
-        response = self._send("GET", "/hello", params={"digest": digest}, signed=False)
-        data = response.json()
-        hello = Hello(**{name: data[name] for name in Hello.__dataclass_fields__})
+        answer = self._send("GET", "/hello", params={"digest": digest}, signed=False)
+        hello = answer.decode(Hello, self.url)
         midpoint = (started + time.time()) / 2
         self.clock_offset_ms = hello.time - int(midpoint * 1000)
         self.last_node = hello.node
@@ -87,28 +127,35 @@ class PeerClient:
             raise PeerError(f"{self.url} belongs to another network ({hello.net})")
         return hello
 
-    def pull(self, vector: dict[str, int]) -> tuple[bytes, bool]:
-        response = self._send("POST", "/pull", body=encode_vector(vector))
-        return response.content, response.headers.get(MORE_HEADER) == "1"
+    def pull(self, vector: dict[str, int]) -> tuple[list[RawOp], int, bool]:
+        """One batch of what we lack: its ops, its size on the wire, and whether more follow."""
+        answer = self._send("POST", "/pull", body=encode_vector(vector))
+        return self._decoded(decode_batch, answer.body), len(answer.body), _more(answer)
 
     def vector(self) -> dict[str, int]:
-        return decode_vector(self._send("POST", "/vector", body=b"").content)
+        return self._decoded(decode_vector, self._send("POST", "/vector", body=b"").body)
 
-    def push(self, batch: bytes) -> dict[str, Any]:
-        result: dict[str, Any] = self._send("POST", "/push", body=batch).json()
-        return result
+    def push(self, batch: bytes) -> PushAnswer:
+        return self._send("POST", "/push", body=batch).decode(PushAnswer, self.url)
 
     def wait(self, digest: str, timeout: float = 25.0) -> str:
-        response = self._send(
+        answer = self._send(
             "GET", "/wait", params={"digest": digest, "timeout": timeout}, read_timeout=timeout + 10
         )
-        return str(response.json()["digest"])
+        return answer.decode(WaitAnswer, self.url).digest
 
     def enroll(self, name: str, role: str) -> str:
         body = msgspec.json.encode(
             {"public": self.identity.public.token, "name": name, "role": role}
         )
-        return str(self._send("POST", "/enroll", body=body).json()["code"])
+        return self._send("POST", "/enroll", body=body).decode(EnrollAnswer, self.url).code
+
+    def _decoded(self, decoder: Callable[[bytes], S], data: bytes) -> S:
+        """A batch or vector from the peer, checked like one a client sends us."""
+        try:
+            return decoder(data)
+        except ProtocolError as exc:
+            raise PeerError(f"{self.url} sent a bad answer: {exc}") from None
 
     def _send(
         self,
@@ -118,7 +165,7 @@ class PeerClient:
         params: dict[str, Any] | None = None,
         signed: bool = True,
         read_timeout: float = READ_TIMEOUT,
-    ) -> requests.Response:
+    ) -> Answer:
         full_path = API + path
         headers = {NET_HEADER: self.network_id, PROTO_HEADER: str(PROTOCOL_VERSION)}
         if signed:
@@ -132,15 +179,37 @@ class PeerClient:
                 data=body or None,
                 headers=headers,
                 timeout=(CONNECT_TIMEOUT, read_timeout),
+                stream=True,
             )
+            with response:
+                answer = Answer(
+                    response.status_code, response.headers, _read_bounded(response, self.url)
+                )
         except requests.RequestException as exc:
             raise PeerError(f"{self.url}: {type(exc).__name__}") from None
         self.bytes_out += len(body)
-        self.bytes_in += len(response.content)
-        if response.status_code >= 400:
-            reason = _error_text(response)
-            raise PeerError(f"{self.url} refused {path}: {response.status_code} {reason}")
-        return response
+        self.bytes_in += len(answer.body)
+        if answer.status >= 400:
+            reason = _error_text(answer.body)
+            raise PeerError(f"{self.url} refused {path}: {answer.status} {reason}")
+        return answer
+
+
+def _read_bounded(response: requests.Response, url: str) -> bytes:
+    """The answer's body, refused beyond MAX_ANSWER_BYTES or ANSWER_DEADLINE_S."""
+    deadline = time.monotonic() + ANSWER_DEADLINE_S
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise PeerError(f"{url} sent an answer over {MAX_ANSWER_BYTES} bytes")
+        if time.monotonic() > deadline:
+            raise PeerError(f"{url} took over {ANSWER_DEADLINE_S:.0f} s to answer")
+    return bytes(body)
+
+
+def _more(answer: Answer) -> bool:
+    return answer.headers.get(MORE_HEADER) == "1"
 
 
 def sync_round(log: Log, client: PeerClient) -> RoundResult:
@@ -152,28 +221,32 @@ def sync_round(log: Log, client: PeerClient) -> RoundResult:
         return result
     more = True
     while more:
-        data, more = client.pull(log.version_vector())
-        report: IngestReport = log.ingest(decode_batch(data))
+        ops, size, more = client.pull(log.version_vector())
+        report: IngestReport = log.ingest(ops)
         result.batches_in += 1
-        result.bytes_in += len(data)
+        result.bytes_in += size
         result.pulled += len(report.applied)
         if not report.applied and more:
             break  # the peer sends what we cannot apply; do not loop on it
     theirs = client.vector()
-    ours = log.version_vector()
-    # After the push the peer holds both; that is what status counts pending ops against.
-    result.peer_vector = {a: max(theirs.get(a, 0), ours.get(a, 0)) for a in theirs.keys() | ours}
     for batch in make_batches(log.ops_missing_from(theirs)):
         answer = client.push(batch.data)
         result.batches_out += 1
         result.bytes_out += len(batch.data)
-        result.pushed += int(answer["applied"])
-        result.rejected += [item["reason"] for item in answer["rejected"]]
+        result.pushed += answer.applied
+        result.rejected += [item.reason for item in answer.rejected]
+    # What the peer holds now is what status counts pending ops against, so it is asked again
+    # after a push: the peer may have held back or refused some of what it was sent.
+    result.peer_vector = client.vector() if result.batches_out else theirs
     return result
 
 
-def _error_text(response: requests.Response) -> str:
+def _error_text(body: bytes) -> str:
+    """The reason in a refusal, shortened: it is shown in logs and `status`."""
     try:
-        return str(response.json().get("error") or response.json().get("detail"))
-    except ValueError:
-        return response.text[:200]
+        data = msgspec.json.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        data = None
+    if isinstance(data, dict):
+        return str(data.get("error") or data.get("detail"))[:200]
+    return body[:200].decode("utf-8", "replace")

@@ -13,6 +13,8 @@ import secrets
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
+from typing import Annotated
 
 import msgspec
 import zstandard
@@ -22,9 +24,14 @@ from content.limits import (
     MAX_BATCH_BYTES,
     MAX_BATCH_RAW_BYTES,
     MAX_CLOCK_SKEW_MS,
+    MAX_OPS_PER_BATCH,
     MAX_REQUEST_BYTES,
+    MAX_VECTOR_AUTHORS,
+    MAX_VECTOR_BYTES,
+    MAX_ZSTD_WINDOW_BYTES,
 )
 from content.ops import (
+    Hex32,
     OpError,
     RawOp,
     author_public_key,
@@ -50,6 +57,10 @@ class ProtocolError(ValueError):
     """A request or batch that does not follow the protocol; answered with a 4xx."""
 
 
+class TooLarge(ProtocolError):
+    """A request, batch or vector over its size limit, compressed or declared; answered 413."""
+
+
 class AuthError(ProtocolError):
     """A request whose signature, time or nonce does not hold."""
 
@@ -69,22 +80,48 @@ def encode_batch(ops: Iterable[RawOp]) -> bytes:
 def decode_batch(data: bytes) -> list[RawOp]:
     """Decompress and split a batch; ProtocolError on anything truncated, flipped or too big."""
     if len(data) > MAX_REQUEST_BYTES:
-        raise ProtocolError(f"batch too large ({len(data)} bytes)")
+        raise TooLarge(f"batch too large ({len(data)} bytes)")
+    raw = decompress_bounded(data, "batch")
     try:
-        reader = zstandard.ZstdDecompressor().decompressobj()
-        raw = reader.decompress(data)
-        if not reader.eof:
-            raise ProtocolError("truncated batch")
-        if reader.unused_data:
-            raise ProtocolError("trailing bytes after batch")
-    except zstandard.ZstdError as exc:
-        raise ProtocolError(f"corrupt batch: {exc}") from None
-    if len(raw) > MAX_BATCH_RAW_BYTES:
-        raise ProtocolError("batch expands beyond the limit")
-    try:
-        return list(decode_frames(raw))
+        ops = list(islice(decode_frames(raw), MAX_OPS_PER_BATCH + 1))
     except OpError as exc:
         raise ProtocolError(f"malformed batch: {exc}") from None
+    if len(ops) > MAX_OPS_PER_BATCH:
+        raise ProtocolError(f"batch holds more than {MAX_OPS_PER_BATCH} ops")
+    return ops
+
+
+def decompress_bounded(data: bytes, what: str) -> bytes:
+    """One zstd frame, decompressed only if it declares a size within MAX_BATCH_RAW_BYTES.
+
+    The declared size is read from the frame header before any work, and the decompressor
+    writes into a buffer of exactly that size, so a frame that declares 1 GiB costs nothing and
+    one that lies about its size fails. Our own frames always declare their size (one-shot
+    compression) and carry a checksum, so a frame without either is refused."""
+    try:
+        frame = zstandard.get_frame_parameters(data)
+    except zstandard.ZstdError as exc:
+        raise ProtocolError(f"corrupt {what}: {exc}") from None
+    if frame.content_size == zstandard.CONTENTSIZE_UNKNOWN:
+        raise ProtocolError(f"corrupt {what}: the zstd frame does not declare its size")
+    if frame.content_size > MAX_BATCH_RAW_BYTES:
+        raise TooLarge(
+            f"{what} expands to {frame.content_size} bytes (limit {MAX_BATCH_RAW_BYTES})"
+        )
+    if frame.window_size > MAX_ZSTD_WINDOW_BYTES:
+        raise ProtocolError(f"corrupt {what}: zstd window of {frame.window_size} bytes")
+    if not frame.has_checksum:
+        raise ProtocolError(f"corrupt {what}: the zstd frame has no checksum")
+    try:
+        return _decompressor().decompress(data, allow_extra_data=False)
+    except zstandard.ZstdError as exc:
+        if "did not decompress full frame" in str(exc):
+            raise ProtocolError(f"truncated {what}") from None
+        raise ProtocolError(f"corrupt {what}: {exc}") from None
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    return zstandard.ZstdDecompressor(max_window_size=MAX_ZSTD_WINDOW_BYTES)
 
 
 @dataclass(frozen=True)
@@ -111,7 +148,7 @@ def make_batches(ops: Iterable[RawOp], limit: int = MAX_BATCH_BYTES) -> Iterator
 
     fill(4 * limit)
     while pending:
-        candidate = list(pending)
+        candidate = list(pending)[:MAX_OPS_PER_BATCH]
         count, data = len(candidate), encode_batch(candidate)
         while len(data) > limit and count > 1:
             count = max(1, count * limit // len(data) * 9 // 10)
@@ -128,7 +165,9 @@ def _size(op: RawOp) -> int:
 
 # ---- version vectors -------------------------------------------------------------------------
 
-_vector_decoder = msgspec.json.Decoder(dict[str, int])
+Seq = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+VersionVector = Annotated[dict[Hex32, Seq], msgspec.Meta(max_length=MAX_VECTOR_AUTHORS)]
+_vector_decoder = msgspec.json.Decoder(VersionVector)
 
 
 def encode_vector(vector: Mapping[str, int]) -> bytes:
@@ -136,17 +175,15 @@ def encode_vector(vector: Mapping[str, int]) -> bytes:
 
 
 def decode_vector(data: bytes) -> dict[str, int]:
-    if len(data) > MAX_BATCH_BYTES * 4:
-        raise ProtocolError("version vector too large")
+    """A peer's version vector: at most MAX_VECTOR_AUTHORS authors, each a key id (64 hex
+    digits) with a seq the op header allows (0 to 2^53); anything else is refused."""
+    if len(data) > MAX_VECTOR_BYTES:
+        raise TooLarge(f"version vector too large ({len(data)} bytes)")
+    raw = decompress_bounded(data, "version vector")
     try:
-        raw = zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_BATCH_RAW_BYTES)
-        vector = _vector_decoder.decode(raw)
-    except (zstandard.ZstdError, msgspec.DecodeError) as exc:
+        return _vector_decoder.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ProtocolError(f"malformed version vector: {exc}") from None
-    for author, seq in vector.items():
-        if len(author) != 64 or seq < 0:
-            raise ProtocolError("malformed version vector entry")
-    return vector
 
 
 # ---- signed requests -------------------------------------------------------------------------

@@ -19,9 +19,10 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,12 +30,20 @@ from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from content.dropped import count_dropped
 from content.grants import roles_of
-from content.limits import MAX_REQUEST_BYTES
+from content.limits import (
+    MAX_REQUEST_BYTES,
+    MAX_VECTOR_BYTES,
+    REQUEST_BURST,
+    REQUESTS_PER_SECOND,
+    WAIT_SECONDS,
+)
 from content.log import Log
 from content.ops import RawOp, decode_header
 from content.store import Store
 from sync import enrollment
+from sync.guards import NonceBook, RateLimiter, Replayed
 from sync.protocol import (
     API,
     MORE_HEADER,
@@ -42,8 +51,10 @@ from sync.protocol import (
     PROTO_HEADER,
     PROTOCOL_VERSION,
     AuthError,
+    Batch,
     ProtocolError,
     SignedRequest,
+    TooLarge,
     decode_batch,
     decode_vector,
     encode_batch,
@@ -54,10 +65,16 @@ from sync.protocol import (
 
 log = logging.getLogger("dorfhub.peer")
 T = TypeVar("T")
-WAIT_SECONDS = 25.0
-MAX_BUCKETS = 10_000
 WATCH_INTERVAL = 0.05
-NONCE_TTL_MS = 11 * 60 * 1000
+# How often the in-memory drop counts (nonces, rate buckets, connections) reach the store.
+DROPS_FLUSH_SECONDS = 10.0
+ENROLL_REQUEST_BYTES = 4096
+# Request bodies by path; any other path may carry at most MAX_REQUEST_BYTES (one batch).
+BODY_LIMITS = {
+    f"{API}/pull": MAX_VECTOR_BYTES,
+    f"{API}/vector": 0,
+    f"{API}/enroll": ENROLL_REQUEST_BYTES,
+}
 
 
 class Refused(Exception):
@@ -68,28 +85,9 @@ class Refused(Exception):
 
 
 @dataclass
-class TokenBucket:
-    """Per-peer request rate limit: `rate` requests a second, bursts up to `burst`."""
-
-    rate: float
-    burst: float
-    tokens: float = 0.0
-    stamp: float = field(default_factory=time.monotonic)
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
-@dataclass
 class PeerLimits:
-    requests_per_second: float = 50.0
-    burst: float = 200.0
+    requests_per_second: float = REQUESTS_PER_SECOND
+    burst: float = REQUEST_BURST
 
 
 class PeerService:
@@ -110,21 +108,31 @@ class PeerService:
         self.role = role
         self.limits = limits
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="dorfhub-store")
+        # Decompressing and parsing what peers send is CPU work: it stays off the event loop,
+        # so one heavy request cannot stall hello and the long-polls of everyone else.
+        self.cpu = ThreadPoolExecutor(2, thread_name_prefix="dorfhub-decode")
         self.store: Store | None = None
         self.network_id = ""
         self.digest = ""
         self.changed = asyncio.Event()
         self.closing = asyncio.Event()
-        self.nonces: dict[str, int] = {}
+        self.started_ms = int(time.time() * 1000)
+        self.nonces = NonceBook(self.started_ms)
+        self.rates = RateLimiter(limits.requests_per_second, limits.burst)
+        # Drops counted outside the store (connections: sync.http), written with the others.
+        self.drops: Counter[str] = Counter()
         # The town server keeps what each hub holds (`bundle export --for`); hubs learn it from
         # their own rounds, and a write here would wake their sync loop.
         self.remembers_peers = role == "server"
-        self.buckets: dict[str, TokenBucket] = {}
-        self.started_ms = int(time.time() * 1000)
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, lambda: fn(self._store()))
+
+    async def decode(self, fn: Callable[[bytes], T], body: bytes) -> T:
+        """Run a decoder (decompression, parsing) on the CPU threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.cpu, fn, body)
 
     def _store(self) -> Store:
         if self.store is None:
@@ -150,8 +158,12 @@ class PeerService:
     async def watch(self) -> None:
         """Poll SQLite's data_version (cheap) so writes from any process wake the long-polls."""
         version = await self.run(lambda s: s.data_version())
+        flushed = time.monotonic()
         while True:
             await asyncio.sleep(WATCH_INTERVAL)
+            if time.monotonic() - flushed >= DROPS_FLUSH_SECONDS:
+                flushed = time.monotonic()
+                await self.flush_drops()
             current = await self.run(lambda s: s.data_version())
             if current != version:
                 # Our own commits in the hook do not move data_version on this connection, so
@@ -168,10 +180,19 @@ class PeerService:
             self.changed.set()
             self.changed = asyncio.Event()
 
+    async def flush_drops(self) -> None:
+        """Add what the in-memory guards dropped since the last flush to the store's tally."""
+        drops = self.drops + self.nonces.dropped + self.rates.dropped
+        for counter in (self.drops, self.nonces.dropped, self.rates.dropped):
+            counter.clear()
+        if drops:
+            await self.run(lambda s: _count_drops(s, drops))
+
     def close(self) -> None:
         if self.store is not None:
             self.executor.submit(self.store.close).result()
         self.executor.shutdown()
+        self.cpu.shutdown()
 
     # ---- request checks ----------------------------------------------------------------------
 
@@ -183,9 +204,11 @@ class PeerService:
         if request.headers.get(NET_HEADER, self.network_id) != self.network_id:
             raise Refused(409, "wrong network id")
         now = int(time.time() * 1000)
+        headers, method, path = dict(request.headers), request.method, request.url.path
         try:
-            signed = verify_request(
-                request.headers, request.method, request.url.path, self.network_id, body, now
+            signed = await asyncio.get_running_loop().run_in_executor(
+                self.cpu,
+                lambda: verify_request(headers, method, path, self.network_id, body, now),
             )
         except AuthError as exc:
             raise Refused(401, str(exc)) from None
@@ -194,44 +217,34 @@ class PeerService:
         return signed
 
     def _check_rate(self, node: str) -> None:
-        if len(self.buckets) > MAX_BUCKETS:
-            # Keys are free to make: forget the full (idle) buckets rather than grow forever.
-            self.buckets = {k: b for k, b in self.buckets.items() if b.tokens < b.burst - 1}
-        bucket = self.buckets.setdefault(
-            node, TokenBucket(self.limits.requests_per_second, self.limits.burst, self.limits.burst)
-        )
-        if not bucket.take():
+        if not self.rates.allow(node):
             raise Refused(429, "too many requests")
 
     def _check_nonce(self, signed: SignedRequest, now: int) -> None:
-        # Nonces live in memory: a request signed before this process started could be
-        # replayed after a restart, so such requests are refused (clients sign afresh).
-        if signed.time_ms < self.started_ms:
-            raise Refused(401, "request signed before this server started; sign it again")
-        key = f"{signed.node}:{signed.nonce}"
-        if key in self.nonces:
-            raise Refused(401, "replayed request")
-        self.nonces[key] = now + NONCE_TTL_MS
-        if len(self.nonces) > 100_000:
-            self.nonces = {k: expiry for k, expiry in self.nonces.items() if expiry > now}
+        try:
+            self.nonces.check(signed.node, signed.nonce, signed.time_ms, now)
+        except Replayed as exc:
+            raise Refused(401, str(exc)) from None
 
     async def roles(self, node: str) -> list[str]:
         return await self.run(lambda s: roles_of(s.conn, self.network_id, node))
 
 
 class BodyLimit:
-    """ASGI middleware: refuse request bodies over the limit before they are read whole."""
+    """ASGI middleware: refuse request bodies over their path's limit (BODY_LIMITS, else
+    `limit`) before they are read whole."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
-        self.limit = limit
+        self.default = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = BODY_LIMITS.get(scope["path"], self.default)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await _send_json(send, 413, {"error": "request body too large"})
             return
         seen = 0
@@ -240,7 +253,7 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise Refused(413, "request body too large")
             return message
 
@@ -281,6 +294,7 @@ def create_app(
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            await service.flush_drops()
             service.close()
 
     app = FastAPI(
@@ -300,7 +314,8 @@ def create_app(
 
     @app.exception_handler(ProtocolError)
     async def malformed(_request: Request, exc: ProtocolError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        status = 413 if isinstance(exc, TooLarge) else 400
+        return JSONResponse({"error": str(exc)}, status_code=status)
 
     @app.get(f"{API}/hello")
     async def hello(digest: str = Query("", max_length=64)) -> dict[str, Any]:
@@ -320,18 +335,18 @@ def create_app(
         """Body: the caller's zstd version vector. Answer: one batch of ops it lacks."""
         body = await request.body()
         signed = await service.authenticate(request, body)
-        vector = decode_vector(body)
+        vector = await service.decode(decode_vector, body)
         roles = await service.roles(signed.node)
         if await service.run(lambda s: _is_revoked(s, signed.node)):
             raise Refused(403, "this node's key is revoked")
-        batch = await service.run(lambda s: _first_batch(s, vector, public_only=not roles))
-        if roles and service.remembers_peers:
-            held = _merged(vector, decode_batch(batch[0]))
-            await service.run(
-                lambda s: _remember_peer(s, signed.node, held, pulled=True, more=batch[1])
-            )
+        remember = bool(roles) and service.remembers_peers
+        batch = await service.run(
+            lambda s: _pull_batch(s, signed.node, vector, public_only=not roles, remember=remember)
+        )
         return Response(
-            batch[0], media_type="application/zstd", headers={MORE_HEADER: "1" if batch[1] else "0"}
+            batch.data,
+            media_type="application/zstd",
+            headers={MORE_HEADER: "1" if batch.more else "0"},
         )
 
     @app.post(f"{API}/vector")
@@ -349,7 +364,7 @@ def create_app(
         signed = await service.authenticate(request, body)
         if not await service.roles(signed.node):
             raise Refused(403, "unknown or revoked node may not push")
-        ops = decode_batch(body)
+        ops = await service.decode(decode_batch, body)
         report = await service.run(lambda s: Log(s).ingest(ops))
         if report.applied:
             await service.changed_here()
@@ -392,19 +407,42 @@ def create_app(
         body = await request.body()
         signed = await service.authenticate(request, body)
         wish = enrollment.parse_request(body, signed.node)
-        if await service.run(enrollment.waiting_count) >= enrollment.MAX_WAITING:
-            raise Refused(429, "too many enrollment requests are waiting for an admin")
         code = await service.run(lambda s: enrollment.record(s, wish))
         return {"code": code}
 
     return app
 
 
-def _first_batch(store: Store, vector: dict[str, int], public_only: bool) -> tuple[bytes, bool]:
-    ops = Log(store).ops_missing_from(vector, public_only=public_only)
-    for batch in make_batches(ops):
-        return batch.data, batch.more
-    return encode_batch([]), False
+def first_batch(
+    store: Store, vector: dict[str, int], public_only: bool
+) -> tuple[Batch, list[RawOp]]:
+    """The first batch of what the holder of `vector` lacks (an empty batch if nothing), and
+    the ops in it."""
+    taken: list[RawOp] = []
+
+    def recorded() -> Iterator[RawOp]:
+        for op in Log(store).ops_missing_from(vector, public_only=public_only):
+            taken.append(op)
+            yield op
+
+    for batch in make_batches(recorded()):
+        return batch, taken[: batch.count]
+    return Batch(encode_batch([]), 0, False), []
+
+
+def _pull_batch(
+    store: Store, node: str, vector: dict[str, int], public_only: bool, remember: bool
+) -> Batch:
+    batch, ops = first_batch(store, vector, public_only)
+    if remember:
+        _remember_peer(store, node, _merged(vector, ops), pulled=True, more=batch.more)
+    return batch
+
+
+def _count_drops(store: Store, drops: Counter[str]) -> None:
+    with store.write() as conn:
+        for what, count in drops.items():
+            count_dropped(conn, what, count)
 
 
 def _merged(vector: dict[str, int], ops: list[RawOp]) -> dict[str, int]:

@@ -12,7 +12,6 @@ from content.ops import decode_header
 from content.sealing import seal
 from node.home import Home
 from sync.client import PeerClient
-from sync.protocol import decode_batch
 from tests.sync.conftest import running
 
 
@@ -34,9 +33,9 @@ def _kinds_pulled(url: str, identity: Identity, network_id: str) -> list[str]:
     client = PeerClient(url, identity, network_id)
     try:
         client.hello("")
-        data, more = client.pull({})
+        ops, _size, more = client.pull({})
         assert not more
-        return [decode_header(op.header).kind for op in decode_batch(data)]
+        return [decode_header(op.header).kind for op in ops]
     finally:
         client.close()
 
