@@ -23,6 +23,7 @@ from content.booking_bodies import (
 )
 from content.limits import MAX_ATTACHMENT_BYTES as MAX_ATTACHMENT_BYTES
 from content.limits import MAX_JSON_BODY_BYTES as MAX_JSON_BODY_BYTES
+from content.names import name_problem
 from content.ops import Header, Hex32, NonNegativeInt, OpError
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
 from content.sealing import SealError, recipients_of
@@ -219,6 +220,8 @@ def _check_json(header: Header, body: bytes) -> Any:
             raise OpError("a revoke's entity id must be the revoked key")
     elif isinstance(parsed, NoticeBody):
         _check_notice(parsed)
+    elif isinstance(parsed, NetworkMetaBody):
+        _check_display_name("network", parsed.name)
     elif isinstance(parsed, SensorRollupBody | SensorAlertBody):
         # A hub speaks only about its own sensors: checked here, so every node refuses it.
         check_sensor_op(header, parsed)
@@ -236,8 +239,17 @@ def _check_grant(header: Header, grant: GrantBody) -> None:
         raise OpError(f"unknown role {grant.role!r}")
     if grant.may_grant and grant.role != "admin":
         raise OpError("only admins can be allowed to grant")
+    _check_display_name("grant", grant.name)
     if _reversed(grant.valid_from, grant.valid_until):
         raise OpError("grant validity ends before it starts")
+
+
+def _check_display_name(what: str, name: str) -> None:
+    # Part of every node's op check, so no admin key (hostile, or an old version's) can spread
+    # a name that a terminal or a kiosk would act on instead of showing.
+    problem = name_problem(name)
+    if problem is not None:
+        raise OpError(f"{what} name {problem}")
 
 
 def _check_notice(notice: NoticeBody) -> None:

@@ -22,6 +22,8 @@ MAX_HEADER_BYTES = 4 * KIB
 MAX_BODY_BYTES = 1 * MIB
 MAX_JSON_BODY_BYTES = 64 * KIB
 MAX_ATTACHMENT_BYTES = 512 * KIB
+# A display name (grants, enrollment requests, a node's own): one line of an admin's list.
+MAX_NAME_CHARS = 80
 # An op's Lamport clock may exceed the highest the receiver holds by at most this much. Honest
 # clocks rise by one per op, so no honest op comes near it; a hostile author that sets 2^53 (the
 # header's ceiling) would otherwise stop every node from writing (docs/protocol.md "Lamport").
@@ -92,6 +94,13 @@ LIMITS: tuple[Limit, ...] = (
     Limit("MAX_JSON_BODY_BYTES", MAX_JSON_BODY_BYTES, "bytes", "a JSON body", "op rejected"),
     Limit(
         "MAX_ATTACHMENT_BYTES", MAX_ATTACHMENT_BYTES, "bytes", "one attachment", "refused locally"
+    ),
+    Limit(
+        "MAX_NAME_CHARS",
+        MAX_NAME_CHARS,
+        "characters",
+        "a display name (also: printable, no surrounding whitespace, NFC)",
+        "op rejected / 400 / refused locally",
     ),
     Limit(
         "MAX_LAMPORT_JUMP",

@@ -1,4 +1,8 @@
-"""The noticeboard as plain text: for the terminal, and the printout for the physical board."""
+"""The noticeboard as plain text: for the terminal, and the printout for the physical board.
+
+Notices are written by other keys: every line goes through `terminal_safe`, so a title with a
+line break or an escape sequence shows as what it is.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from content.notices import Notice
+from node.terminal import terminal_safe
 
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
 WIDTH = 78
@@ -56,11 +61,11 @@ def render_notice(notice: Notice, language: str = "de") -> str:
         lines.append(f"    {WHEN_LABEL[language]}: {local(notice.event_start)}{until}")
     if notice.place:
         lines.append(f"    {WHERE_LABEL[language]}: {notice.place}")
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)
 
 
 def render_board(title: str, notices: list[Notice], language: str = "de") -> str:
-    heading = f"{HEADINGS[language]} – {title}"
+    heading = terminal_safe(f"{HEADINGS[language]} – {title}")
     parts = [f"{heading}\n{'=' * len(heading)}"]
     parts += [render_notice(notice, language) for notice in notices] or [EMPTY[language]]
     return "\n\n".join(parts)

@@ -24,6 +24,7 @@ from content.notices import NoticeError
 from content.roles import GRANTABLE_ROLES
 from content.store import Store, StoreError
 from node.home import NODE_ROLES, Home, HomeError, default_home
+from node.terminal import terminal_safe
 from sync.errors import EnrollmentError, PeerError
 
 # What a command needs beyond the parser (requests, zeroconf, pyserial, the protocol, fpdf, the
@@ -61,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except USER_ERRORS as exc:
-        print(f"dorfhub: error: {exc}", file=sys.stderr)
+        # A message may quote what another node sent (a name, a reason).
+        print(terminal_safe(f"dorfhub: error: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -270,7 +272,7 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
     with home.store() as store:
         target = grants.resolve_key(store.conn, args.target)
         grants.revoke(Log(store), home.publisher(args.key), target.key, args.reason)
-    print(f"revoked {target.name} ({target.short_id})")
+    print(terminal_safe(f"revoked {target.name} ({target.short_id})"))
     return 0
 
 
@@ -283,7 +285,7 @@ def cmd_key_list(args: argparse.Namespace) -> int:
     for key in keys:
         state = "REVOKED" if key.revoked else ",".join(key.roles)
         groups = f"  [{', '.join(key.groups)}]" if key.groups else ""
-        print(f"{key.short_id}  {state:<14} {key.name}{groups}")
+        print(terminal_safe(f"{key.short_id}  {state:<14} {key.name}{groups}"))
     return 0
 
 

@@ -16,6 +16,7 @@ from content.identity import Identity, load_identity, save_identity
 from content.log import Log
 from node.cli import CommandTree, open_home
 from node.home import Home
+from node.terminal import terminal_safe
 
 if TYPE_CHECKING:
     from content import booking
@@ -164,7 +165,8 @@ def cmd_practice_list(args: argparse.Namespace) -> int:
         print(json.dumps([_practice_json(p) for p in practices], ensure_ascii=False, indent=2))
         return 0
     for practice in practices:
-        print(f"{practice.key[:12]}  {practice.name}  ·  {practice.address}  ·  {practice.phone}")
+        line = f"{practice.key[:12]}  {practice.name}  ·  {practice.address}  ·  {practice.phone}"
+        print(terminal_safe(line))
     if not practices:
         print("no practices")
     return 0
@@ -202,7 +204,7 @@ def cmd_slots_publish(args: argparse.Namespace) -> int:
             args.duration,
         )
         count = booking.publish_slots(store, home.publisher(args.key), slots)
-    print(f"published {count} slots for {practice.name}")
+    print(terminal_safe(f"published {count} slots for {practice.name}"))
     return 0
 
 
@@ -220,8 +222,10 @@ def cmd_slots_list(args: argparse.Namespace) -> int:
         weekday = booking.SLIP_WEEKDAYS["de"][start.weekday()]
         state = "withdrawn" if slot.withdrawn else f"{slot.free}/{slot.capacity} free"
         print(
-            f"{weekday} {start:%d.%m.%Y %H:%M}  {slot.service.id:<7} {state:<11} "
-            f"{slot.practice_name}  ·  {slot.place}  [{slot.id}]"
+            terminal_safe(
+                f"{weekday} {start:%d.%m.%Y %H:%M}  {slot.service.id:<7} {state:<11} "
+                f"{slot.practice_name}  ·  {slot.place}  [{slot.id}]"
+            )
         )
     if not slots:
         print("no slots")
@@ -271,8 +275,10 @@ def cmd_bookings_list(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         print(
-            f"{row['start'] or '?':<17} {row['state']:<9} {row['code'] or '—':<9} "
-            f"{row['name']} (geb. {row['birth_date']})  {row['phone']}  {row['hub']}"
+            terminal_safe(
+                f"{row['start'] or '?':<17} {row['state']:<9} {row['code'] or '—':<9} "
+                f"{row['name']} (geb. {row['birth_date']})  {row['phone']}  {row['hub']}"
+            )
         )
     if not rows:
         print("no bookings")

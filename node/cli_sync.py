@@ -13,6 +13,7 @@ from content.grants import resolve_key
 from content.log import Log
 from node.cli import CommandTree, open_home
 from node.home import Home
+from node.terminal import terminal_safe
 
 if TYPE_CHECKING:
     from sync.discovery import Discovery
@@ -122,13 +123,15 @@ def cmd_peers(args: argparse.Namespace) -> int:
         print(json.dumps([peer.__dict__ for peer in found], indent=2))
         return 0
     for peer in found:
-        print(f"{peer.node[:12]}  {peer.role:<7} {peer.url:<28} digest {peer.digest}")
+        # Every field comes from a zeroconf TXT record: anyone on the LAN writes those.
+        line = f"{peer.node[:12]}  {peer.role:<7} {peer.url:<28} digest {peer.digest}"
+        print(terminal_safe(line))
     if not found:
         print("no Dorfhub peers of this network visible")
     with home.store() as store:
         for state in peers.peer_states(store):
             last = to_iso(state.last_success) or "never"
-            print(f"known: {state.url}  last sync {last}  failures {state.failures}")
+            print(terminal_safe(f"known: {state.url}  last sync {last}  failures {state.failures}"))
     return 0
 
 
@@ -140,7 +143,8 @@ def cmd_enroll_list(args: argparse.Namespace) -> int:
     for item in waiting:
         state = "approved" if item.approved else "waiting"
         asked = time.strftime("%d.%m.%Y %H:%M", time.localtime(item.requested_at / 1000))
-        print(f"{item.code}  {item.role:<8} {item.name:<24} {state:<9} {asked}")
+        # Names were checked on the way in, but a database from before that check may hold any.
+        print(terminal_safe(f"{item.code}  {item.role:<8} {item.name:<24} {state:<9} {asked}"))
     if not waiting:
         print("no enrollment requests")
     return 0
@@ -152,7 +156,7 @@ def cmd_enroll_approve(args: argparse.Namespace) -> int:
     home = open_home(args)
     with home.store() as store:
         approved = enrollment.approve(Log(store), home.publisher(), args.code, args.group)
-    print(f"approved {approved.name} as {approved.role}")
+    print(terminal_safe(f"approved {approved.name} as {approved.role}"))
     return 0
 
 

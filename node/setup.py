@@ -8,12 +8,15 @@ from content.bodies import NetworkMetaBody, encode_body
 from content.grants import grant
 from content.identity import Identity, network_id_for
 from content.log import Log
+from content.names import check_name
 from node.home import Home, NodeConfig
 from sync.client import PeerClient
 
 
 def init_network(path: Path, network_name: str, server_name: str = "Stadtserver") -> Home:
     """Make the root key, the first admin key and this node as the town server."""
+    check_name(network_name, "network name")
+    check_name(server_name, "server name")
     home = Home.create(path, NodeConfig(name=server_name, role="server"))
     root = home.create_identity("root.key", "Netzwerk-Wurzel", protect=True)
     admin = home.create_identity("admin.key", "Verwaltung", protect=True)
@@ -35,6 +38,8 @@ def init_node(
     path: Path, role: str, name: str, network_id: str = "", server_url: str = ""
 ) -> tuple[Home, Identity]:
     """Make a node identity; it may author once an admin grants its public key a role."""
+    # The name goes out in the enrollment request and into the grant, where the same rule holds.
+    check_name(name, "node name")
     config = NodeConfig(name=name, role=role, network_id=network_id, server_url=server_url)
     home = Home.create(path, config)
     identity = home.create_identity("node.key", name)

@@ -2,27 +2,33 @@
 
 The code is derived from the node's public key, so the node can show it before it ever reached
 the server, and an attacker who enrolls another key gets a different code.
+
+Anyone can make keys and ask, so at most MAX_PENDING_ENROLLMENTS requests wait: a new one pushes
+out the one that has waited longest, and a node that asks again moves to the back of the queue.
+A flood of strangers thus never locks real hubs out; they ask again.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import sqlite3
 import time
 from dataclasses import dataclass
 
 import msgspec
 
+from content.dropped import count_dropped
 from content.grants import grant
 from content.identity import Identity, PublicIdentity
+from content.limits import MAX_PENDING_ENROLLMENTS
 from content.log import Log
+from content.names import name_problem
 from content.store import Store
 from sync.errors import EnrollmentError as EnrollmentError
 from sync.protocol import ProtocolError
 
 ENROLLABLE_ROLES = ("hub", "guide", "practice")
-# Anyone can make a key and ask; an admin's list must stay readable.
-MAX_WAITING = 100
 
 
 class EnrollRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -57,8 +63,11 @@ def parse_request(body: bytes, signer: str) -> EnrollRequest:
         raise ProtocolError(f"malformed enrollment request: {exc}") from None
     if public.sign_key != signer:
         raise ProtocolError("an enrollment must be signed by the key it enrolls")
-    if wish.role not in ENROLLABLE_ROLES or not 1 <= len(wish.name) <= 80:
-        raise ProtocolError("enrollment asks for an unknown role or has a bad name")
+    if wish.role not in ENROLLABLE_ROLES:
+        raise ProtocolError(f"enrollment asks for a role that cannot be enrolled: {wish.role!r}")
+    problem = name_problem(wish.name)
+    if problem is not None:
+        raise ProtocolError(f"enrollment name {problem}")
     return wish
 
 
@@ -69,14 +78,30 @@ def record(store: Store, wish: EnrollRequest) -> str:
         conn.execute(
             "INSERT INTO enrollments (code, key, seal, name, role, requested_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-            "role = excluded.role WHERE approved_op IS NULL",
+            "role = excluded.role, requested_at = excluded.requested_at "
+            "WHERE approved_op IS NULL",
             (code, public.sign_key, public.seal_key, wish.name, wish.role, int(time.time() * 1000)),
         )
+        _evict_oldest_waiting(conn, keep=code)
     return code
 
 
-def waiting_count(store: Store) -> int:
-    row = store.conn.execute("SELECT count(*) FROM enrollments WHERE approved_op IS NULL")
+def _evict_oldest_waiting(conn: sqlite3.Connection, keep: str) -> None:
+    """Bring the waiting requests down to the limit, longest waiting first, never `keep` (the
+    request just recorded, which may share its millisecond with others)."""
+    excess = waiting_count(conn) - MAX_PENDING_ENROLLMENTS
+    if excess <= 0:
+        return
+    evicted = conn.execute(
+        "DELETE FROM enrollments WHERE code IN (SELECT code FROM enrollments "
+        "WHERE approved_op IS NULL AND code != ? ORDER BY requested_at, rowid LIMIT ?)",
+        (keep, excess),
+    ).rowcount
+    count_dropped(conn, "enrollments", evicted)
+
+
+def waiting_count(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT count(*) FROM enrollments WHERE approved_op IS NULL")
     return int(row.fetchone()[0])
 
 

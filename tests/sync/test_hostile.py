@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,10 @@ import requests
 
 from content import grants
 from content.identity import Identity
-from content.limits import MAX_CLOCK_SKEW_MS, MAX_REQUEST_BYTES
+from content.limits import MAX_CLOCK_SKEW_MS, MAX_PENDING_ENROLLMENTS, MAX_REQUEST_BYTES
 from content.log import Log
 from content.ops import RawOp
 from node.home import Home
-from sync import enrollment
 from sync.protocol import (
     NET_HEADER,
     NODE_HEADER,
@@ -319,12 +319,43 @@ def assert_still_serving(net: Net) -> None:
 
 
 def test_enrollment_requests_are_capped(net: Net) -> None:
-    """Keys cost nothing to make: the admin's waiting list stops at a readable size."""
-    answers = []
-    for number in range(enrollment.MAX_WAITING + 1):
-        wish = Identity.generate(f"Spam {number}")
-        body = msgspec.json.encode({"public": wish.public.token, "name": wish.name})
-        headers = signed_headers(wish, net.network_id, "/v1/enroll", body)
-        answers.append(send(net.server.url, "/v1/enroll", body, headers).status_code)
-    assert answers[:-1] == [200] * enrollment.MAX_WAITING
-    assert answers[-1] == 429
+    """Keys cost nothing to make: at most MAX_PENDING_ENROLLMENTS requests wait, each new one
+    pushes out the one that has waited longest (counted), and a hub that asks again goes to the
+    back of the queue, so a flood of strangers never locks it out."""
+    waiting_before, dropped_before = waiting_enrollments(net), dropped_enrollments(net)
+    hub = Identity.generate("Ringelai")
+    spam = [Identity.generate(f"Spam {n}") for n in range(MAX_PENDING_ENROLLMENTS + 5)]
+    answers = [ask_to_enroll(net, hub)]
+    answers += [ask_to_enroll(net, stranger) for stranger in spam[:50]]
+    answers.append(ask_to_enroll(net, hub))  # the real hub asks again
+    answers += [ask_to_enroll(net, stranger) for stranger in spam[50:]]
+    assert answers == [200] * (len(spam) + 2)
+    by_last_request = [*waiting_before, *(s.name for s in spam[:50]), hub.name]
+    by_last_request += [s.name for s in spam[50:]]
+    waiting = waiting_enrollments(net)
+    assert len(waiting) == MAX_PENDING_ENROLLMENTS
+    assert set(waiting) == set(by_last_request[-MAX_PENDING_ENROLLMENTS:])
+    evicted = len(by_last_request) - MAX_PENDING_ENROLLMENTS
+    assert dropped_enrollments(net) == dropped_before + evicted
+    assert_still_serving(net)
+
+
+def ask_to_enroll(net: Net, identity: Identity) -> int:
+    body = msgspec.json.encode({"public": identity.public.token, "name": identity.name})
+    headers = signed_headers(identity, net.network_id, "/v1/enroll", body)
+    return send(net.server.url, "/v1/enroll", body, headers).status_code
+
+
+def waiting_enrollments(net: Net) -> list[str]:
+    """Names of the requests waiting on the server, longest waiting first."""
+    with sqlite3.connect(f"file:{net.server.home / 'dorfhub.db'}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "SELECT name FROM enrollments WHERE approved_op IS NULL ORDER BY requested_at, rowid"
+        )
+        return [name for (name,) in rows]
+
+
+def dropped_enrollments(net: Net) -> int:
+    with sqlite3.connect(f"file:{net.server.home / 'dorfhub.db'}?mode=ro", uri=True) as conn:
+        row = conn.execute("SELECT count FROM dropped WHERE what = 'enrollments'").fetchone()
+        return int(row[0]) if row else 0
