@@ -19,7 +19,7 @@ import msgspec
 import pytest
 
 from content import notices
-from content.bodies import GrantBody, encode_body
+from content.bodies import Event, GrantBody, encode_body
 from content.clock import wall_clock_ms
 from content.identity import Identity
 from content.limits import MAX_NAME_CHARS
@@ -154,7 +154,7 @@ def test_a_hostile_admin_cannot_grant_a_hostile_name(server: PeerProcess, town_h
 
 
 @pytest.fixture
-def town(tmp_path: Path, town_home: Path) -> Path:
+def town_copy(tmp_path: Path, town_home: Path) -> Path:
     """A private copy of the town home, for tests that change its database."""
     home = tmp_path / "town"
     shutil.copytree(town_home, home)
@@ -168,16 +168,16 @@ def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return result.stderr
 
 
-def test_key_grant_refuses_a_hostile_name(town: Path) -> None:
+def test_key_grant_refuses_a_hostile_name(town_copy: Path) -> None:
     hub = Identity.generate("Ringelai")
-    before = store_state(town)
+    before = store_state(town_copy)
     result = run_dorfhub(
         *("key", "grant", "--role", "hub", "--name", SHOWN, "--public-key", hub.public.token),
-        home=town,
+        home=town_copy,
         check=False,
     )
     assert "grant name contains an invisible or control character" in _one_line_error(result)
-    assert store_state(town) == before
+    assert store_state(town_copy) == before
 
 
 def test_node_init_refuses_a_hostile_name(tmp_path: Path) -> None:
@@ -203,9 +203,9 @@ def _shown_escaped(stdout: str, lines: int = 1) -> list[str]:
     return carrying
 
 
-def test_enroll_list_escapes_a_name_an_old_version_stored(town: Path) -> None:
+def test_enroll_list_escapes_a_name_an_old_version_stored(town_copy: Path) -> None:
     stranger = Identity.generate("Fremd")
-    with sqlite3.connect(town / "dorfhub.db") as conn:
+    with sqlite3.connect(town_copy / "dorfhub.db") as conn:
         conn.execute(
             "INSERT INTO enrollments (code, key, seal, name, role, requested_at) "
             "VALUES (?, ?, ?, ?, 'hub', ?)",
@@ -217,30 +217,33 @@ def test_enroll_list_escapes_a_name_an_old_version_stored(town: Path) -> None:
                 wall_clock_ms(),
             ),
         )
-    result = run_dorfhub("enroll", "list", home=town)
+    result = run_dorfhub("enroll", "list", home=town_copy)
     (line,) = _shown_escaped(result.stdout)
     assert line.startswith(pairing_code(stranger.public))
     assert SHOWN_ESCAPED in line
 
 
-def test_key_list_escapes_a_stored_name(town: Path) -> None:
-    admin = Home(town).publisher()
-    with sqlite3.connect(town / "dorfhub.db") as conn:
+def test_key_list_escapes_a_stored_name(town_copy: Path) -> None:
+    admin = Home(town_copy).publisher()
+    with sqlite3.connect(town_copy / "dorfhub.db") as conn:
         conn.execute("UPDATE keys SET name = ? WHERE key = ?", (SHOWN, admin.key_id))
-    (line,) = _shown_escaped(run_dorfhub("key", "list", home=town).stdout)
+    (line,) = _shown_escaped(run_dorfhub("key", "list", home=town_copy).stdout)
     assert line.startswith(admin.key_id[:12])
     assert SHOWN_ESCAPED in line
 
 
-def test_notice_list_and_show_escape_title_body_and_place(town: Path) -> None:
-    home = Home(town)
+def test_notice_list_and_show_escape_title_body_and_place(town_copy: Path) -> None:
+    home = Home(town_copy)
+    now = wall_clock_ms()
+    event = Event(start=now + 3_600_000, place=SHOWN)
     with home.store() as store:
-        body = notices.notice_body(SHOWN, f"Text {SHOWN}", valid_from=wall_clock_ms() - 1000)
+        body = notices.notice_body(SHOWN, f"Text {SHOWN}", valid_from=now - 1000, event=event)
         notice_id = notices.publish(Log(store), home.publisher(), body)
-    listed = run_dorfhub("notice", "list", home=town).stdout
-    shown = run_dorfhub("notice", "show", notice_id, home=town).stdout
+    listed = run_dorfhub("notice", "list", home=town_copy).stdout
+    shown = run_dorfhub("notice", "show", notice_id, home=town_copy).stdout
     for printed in (listed, shown):
-        title, text = _shown_escaped(printed, lines=2)
+        title, text, place = _shown_escaped(printed, lines=3)
         assert title == f"[Allgemein] {SHOWN_ESCAPED}"
         # The body's line breaks are paragraph breaks: wrapping folds them into the text.
         assert text == "    Text " + SHOWN_ESCAPED.replace("\\x0a", " ")
+        assert place == f"    Wo: {SHOWN_ESCAPED}"
