@@ -23,6 +23,7 @@ from content.booking_bodies import (
 )
 from content.limits import MAX_ATTACHMENT_BYTES as MAX_ATTACHMENT_BYTES
 from content.limits import MAX_JSON_BODY_BYTES as MAX_JSON_BODY_BYTES
+from content.limits import MAX_REPORTED_FORKS
 from content.names import name_problem
 from content.ops import Header, Hex32, NonNegativeInt, OpError
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
@@ -146,6 +147,8 @@ SCHEMAS: dict[str, type[msgspec.Struct]] = {
 }
 _decoders = {kind: msgspec.json.Decoder(schema) for kind, schema in SCHEMAS.items()}
 _any_object = msgspec.json.Decoder(dict[str, Any])
+# Authors a hub reports as forked (hub.status `quarantined`): they reach admins' terminals.
+ReportedForks = Annotated[list[Hex32], msgspec.Meta(max_length=MAX_REPORTED_FORKS)]
 
 
 def encode_body(body: msgspec.Struct | dict[str, Any]) -> bytes:
@@ -222,6 +225,8 @@ def _check_json(header: Header, body: bytes) -> Any:
         _check_notice(parsed)
     elif isinstance(parsed, NetworkMetaBody):
         _check_display_name("network", parsed.name)
+    elif header.kind == "hub.status":
+        _check_hub_status(parsed)
     elif isinstance(parsed, SensorRollupBody | SensorAlertBody):
         # A hub speaks only about its own sensors: checked here, so every node refuses it.
         check_sensor_op(header, parsed)
@@ -259,6 +264,17 @@ def _check_notice(notice: NoticeBody) -> None:
         raise OpError("notice display window ends before it starts")
     if notice.event and _reversed(notice.event.start, notice.event.end):
         raise OpError("event ends before it starts")
+
+
+def _check_hub_status(status: dict[str, Any]) -> None:
+    """hub.status is free-form, but the forked authors it reports are shown to admins as they
+    are: only key ids, and a bounded number of them."""
+    try:
+        msgspec.convert(status.get("quarantined", []), ReportedForks)
+    except msgspec.ValidationError:
+        raise OpError(
+            f"hub.status quarantined must list at most {MAX_REPORTED_FORKS} author keys"
+        ) from None
 
 
 def _names_another_author(header: Header) -> bool:

@@ -28,6 +28,9 @@ MAX_NAME_CHARS = 80
 # clocks rise by one per op, so no honest op comes near it; a hostile author that sets 2^53 (the
 # header's ceiling) would otherwise stop every node from writing (docs/protocol.md "Lamport").
 MAX_LAMPORT_JUMP = 1_000_000
+# Forked authors one hub.status op may list: the hub reports that many at most, so its status op
+# stays valid however many it quarantined; a longer list is refused like any malformed body.
+MAX_REPORTED_FORKS = 100
 
 # ---- sync batches and requests ---------------------------------------------------------------
 
@@ -108,6 +111,13 @@ LIMITS: tuple[Limit, ...] = (
         "ticks",
         "an op's Lamport clock above the highest the receiver holds",
         "op held until the receiver's clock catches up",
+    ),
+    Limit(
+        "MAX_REPORTED_FORKS",
+        MAX_REPORTED_FORKS,
+        "authors",
+        "forked authors one hub.status op lists",
+        "op rejected (a hub lists only the first)",
     ),
     Limit("MAX_BATCH_BYTES", MAX_BATCH_BYTES, "bytes", "a compressed batch we send", "split"),
     Limit(

@@ -401,15 +401,15 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from node.status import node_status
+    from node.status import node_status, render_status
 
     home = open_home(args)
     status = node_status(home, wall_clock_ms())
     if args.json:
         print(json.dumps(status, ensure_ascii=False, indent=2))
         return 0
-    for key, value in status.items():
-        print(f"{key:<16} {value}")
+    for line in render_status(status):
+        print(line)
     return 0
 
 

@@ -87,7 +87,7 @@ def cmd_hub(args: argparse.Namespace) -> int:
         found = discovery.candidates(own_digest) if discovery else []
         return targets + [url for url in found if url not in targets]
 
-    loop = SyncLoop(home, peer_urls, config.server_url)
+    loop = SyncLoop(home, peer_urls, targets, discovering=args.discover)
     sensing = SensorLoop(home, load_sensor_configs(home.config_path))
     if args.discover:
         discovery = Discovery(

@@ -2,8 +2,8 @@
 
 Both serve the peer API with uvicorn (which handles SIGTERM and SIGINT by finishing requests in
 flight and stopping). The hub daemon also runs the sync loop in a thread: pull and push with the
-town server and every LAN peer, a long-poll on the town server between rounds, exponential
-backoff per failing peer.
+town server, every --peer and every LAN peer, a long-poll on each configured peer between rounds,
+exponential backoff per failing peer.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -27,9 +28,11 @@ from content.bodies import encode_body
 from content.booking_allocation import allocate
 from content.clock import trusted_now
 from content.identity import Identity
+from content.limits import MAX_REPORTED_FORKS
 from content.log import AppendRefused, Log
 from content.store import Store
 from node import __version__
+from node.forks import quarantined_here
 from node.home import Home
 from sync import peers
 from sync.client import PeerClient, PeerError, sync_round
@@ -98,33 +101,42 @@ class PeerSchedule:
 class SyncLoop(threading.Thread):
     """Sync with every peer whenever something changed here or there."""
 
-    def __init__(self, home: Home, peer_urls: Callable[[str], list[str]], server_url: str) -> None:
+    def __init__(
+        self,
+        home: Home,
+        peer_urls: Callable[[str], list[str]],
+        configured: Sequence[str] = (),
+        discovering: bool = False,
+    ) -> None:
+        """`peer_urls(own_digest)` lists the peers of a round, configured and discovered alike;
+        each `configured` URL (the server from `node init`, each --peer) is also long-polled,
+        so that a change there starts a round at once. Discovered peers wake rounds through
+        discovery itself."""
         super().__init__(name="dorfhub-sync", daemon=True)
         self.home = home
         self.peer_urls = peer_urls
-        self.server_url = server_url
+        self.configured = list(dict.fromkeys(url for url in configured if url))
+        self.discovering = discovering
         self.stop = threading.Event()
         self.wake = threading.Event()
         self.schedule = PeerSchedule()
         self.clients: dict[str, PeerClient] = {}
+        # Monotonic time of the next hub.status op; infinity while the log refuses it (no grant
+        # yet), which waits for the next round, since only new data can bring the grant.
+        self.status_due = 0.0
+        self.status_refusal = ""  # logged once per reason, not once per attempt
+        self.forks_raised: set[str] = set()
 
     def run(self) -> None:
         identity = self.home.identity()
         with self.home.store() as store:
             network_id = store.network_id or ""
-            if self.server_url:
-                threading.Thread(
-                    target=self._long_poll, args=(identity, network_id), daemon=True
-                ).start()
+            self._start_long_polls(identity, network_id)
+            self._raise_forks(store)
             seen_version = -1
-            next_status = 0.0
             while not self.stop.is_set():
-                if time.monotonic() >= next_status:
-                    reported = self._report_status(store, identity)
-                    if reported:
-                        self.wake.set()  # our own commit does not change data_version
-                    # Until the hub holds its own grant, try again soon after the next sync.
-                    next_status = time.monotonic() + (STATUS_EVERY_S if reported else 1.0)
+                if time.monotonic() >= self.status_due:
+                    self._report_status(store, identity)
                 version = store.data_version()
                 retry = self.schedule.retry_due(time.monotonic())
                 if self.wake.is_set() or version != seen_version or retry:
@@ -134,9 +146,24 @@ class SyncLoop(threading.Thread):
                     # the round (the kiosk's help request) must start a round of its own. The
                     # round's own commits do not move data_version on this connection.
                     seen_version = version
+                    self._after_round(store)
                 self.wake.wait(LOCAL_POLL_S)
         for client in self.clients.values():
             client.close()
+
+    def _start_long_polls(self, identity: Identity, network_id: str) -> None:
+        if not self.configured and not self.discovering:
+            log.warning(
+                "no peer to sync with: only a USB bundle brings new ops to this hub",
+                extra={"fields": {"fix": "node init --server URL, hub --peer URL or --discover"}},
+            )
+        for url in self.configured:
+            threading.Thread(
+                target=self._long_poll,
+                args=(url, identity, network_id),
+                name=f"dorfhub-wait-{url}",
+                daemon=True,
+            ).start()
 
     def _round(self, store: Store, identity: Identity, network_id: str) -> None:
         now = time.monotonic()
@@ -154,7 +181,9 @@ class SyncLoop(threading.Thread):
                 _info("sync failed", peer=url, error=str(exc), retry_in_s=delay)
                 continue
             self.schedule.succeeded(url)
-            held = result.peer_vector or Log(store).version_vector()  # no-op: equal to ours
+            held = result.peer_vector
+            if held is None:  # no-op: equal digests, so the peer holds what we hold
+                held = Log(store).version_vector()
             peers.record_success(store, result, client.last_node, held)
             if not result.noop:
                 _info(
@@ -166,35 +195,74 @@ class SyncLoop(threading.Thread):
                     bytes_out=result.bytes_out,
                 )
 
-    def _report_status(self, store: Store, identity: Identity) -> bool:
-        """Append a hub.status op: how this hub is, including a clock it cannot trust.
-        Returns False when the log refused it (this hub's grant has not arrived yet)."""
+    def _after_round(self, store: Store) -> None:
+        """A fork that this round or another process brought in goes out with a status op at
+        once; a refused status op is tried again, as new data may have brought our grant."""
+        if self._raise_forks(store) or self.status_due == math.inf:
+            self.status_due = 0.0
+
+    def _raise_forks(self, store: Store) -> bool:
+        """Log each author newly quarantined here, once and at error level: until an admin
+        revokes the key, this node refuses its ops and drifts apart from the nodes that kept
+        its other op. Returns whether there was a new one."""
+        new = [f for f in quarantined_here(store.conn) if f.author not in self.forks_raised]
+        for fork in new:
+            self.forks_raised.add(fork.author)
+            if not fork.revoked:
+                log.error(
+                    "forked key quarantined: its ops are refused here until an admin revokes it",
+                    extra={
+                        "fields": {
+                            "author": fork.author,
+                            "name": fork.name,
+                            "roles": fork.roles,
+                            "reason": fork.reason,
+                            "recovery": "docs/admin-publishing.md, When a key forks",
+                        }
+                    },
+                )
+        return bool(new)
+
+    def _report_status(self, store: Store, identity: Identity) -> None:
+        """Append a hub.status op: how this hub is, including a clock it cannot trust and the
+        keys it quarantined. Until the log accepts it, try again after the next round."""
         if self.home.config.role != "hub":
-            return True
+            self.status_due = time.monotonic() + STATUS_EVERY_S
+            return
+        body = encode_body(self._status_body(store))
+        try:
+            Log(store).append(identity, "hub.status", identity.key_id, body)
+        except AppendRefused as exc:
+            if str(exc) != self.status_refusal:
+                self.status_refusal = str(exc)
+                _info("no status report yet", reason=str(exc))
+            self.status_due = math.inf
+            return
+        self.status_refusal = ""
+        self.status_due = time.monotonic() + STATUS_EVERY_S
+        self.wake.set()  # our own commit does not change data_version
+
+    def _status_body(self, store: Store) -> dict[str, Any]:
         clock = trusted_now(store.conn)
-        body = {
+        forks = [fork.author for fork in quarantined_here(store.conn)]
+        return {
             "name": self.home.config.name,
             "software": f"dorfhub {__version__}",
             "ops": Log(store).count(),
             "clock_skew_s": round(clock.skew_ms / 1000),
             "clock_suspect": clock.clock_suspect,
+            "quarantined": forks[:MAX_REPORTED_FORKS],
         }
-        try:
-            Log(store).append(identity, "hub.status", identity.key_id, encode_body(body))
-        except AppendRefused as exc:
-            _info("no status report yet", reason=str(exc))
-            return False
-        return True
 
-    def _long_poll(self, identity: Identity, network_id: str) -> None:
-        """Wait on the town server's digest; any change wakes a round at once."""
-        client = PeerClient(self.server_url, identity, network_id)
+    def _long_poll(self, url: str, identity: Identity, network_id: str) -> None:
+        """Wait on one configured peer's digest; any change wakes a round at once."""
+        client = PeerClient(url, identity, network_id)
         digest, failures = "", 0
         while not self.stop.is_set():
             try:
                 if not digest:
                     digest = client.hello("").digest
-                    self.wake.set()  # (re)connected: the server may have changed meanwhile
+                    self.wake.set()  # (re)connected: the peer may have changed meanwhile
                 new = client.wait(digest)
                 failures = 0
                 if new != digest:

@@ -1,4 +1,7 @@
-"""What `dorfhub status` reports: identity, log, clock, and anything an admin must look at."""
+"""What `dorfhub status` reports: identity, log, clock, and anything an admin must look at.
+
+Forked keys come first, in the JSON and on the terminal: a node that quarantined one drifts
+apart from the rest of the network until an admin acts (node/forks.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from content.clock import to_iso, trusted_now
 from content.grants import roles_of
 from content.log import Log
 from content.notices import active_notices
+from node.forks import Fork, quarantined_here, reported_by_hubs
 from node.home import Home
 from sync.peers import peer_states
 
@@ -47,4 +51,56 @@ def node_status(home: Home, wall_ms: int) -> dict[str, Any]:
             "clock_suspect": clock.clock_suspect,
             "peers": [state.as_json() for state in peer_states(store)],
         }
-        return status
+        forks = quarantined_here(conn) + reported_by_hubs(conn, identity.key_id)
+        return {"forks": [fork.as_json() for fork in forks], **status}
+
+
+def render_status(status: dict[str, Any]) -> list[str]:
+    """`dorfhub status` for a terminal: forks first, then one line per field and per peer."""
+    lines = [fork_line(Fork(**fork)) for fork in status.get("forks", [])]
+    if lines:
+        lines.append("")
+    for key, value in status.items():
+        if key not in ("forks", "peers"):
+            lines.append(f"{key:<16} {_printable(str(value))}")
+    lines += [f"{'peer':<16} {peer_line(peer)}" for peer in status.get("peers", [])]
+    return lines
+
+
+def fork_line(fork: Fork) -> str:
+    roles = ", ".join(fork.roles) or "no role"
+    key = f"key {_printable(fork.name or 'unknown')} ({roles}, {fork.author})"
+    if fork.seen_by is None:
+        what, who = f"this node quarantined {key}: {_printable(fork.reason)}", "This node"
+    else:
+        what, who = f"hub {_printable(fork.seen_by)} reports it quarantined {key}", "That hub"
+    if fork.revoked:
+        return f"fork (key revoked, handled): {what}"
+    return (
+        f"FORK: {what}. {who} refuses the key's ops and drifts apart from the network until an "
+        "admin revokes the key and issues a new one (docs/admin-publishing.md, When a key forks)."
+    )
+
+
+def peer_line(peer: dict[str, Any]) -> str:
+    """How far apart we and a peer were at the last contact."""
+    name = f" ({_printable(peer['name'])})" if peer.get("name") else ""
+    if peer["last_success"] is None:
+        return f"{peer['url']}{name}: never reached; {_printable(str(peer['last_error']))}"
+    contact = f"last contact {_when(peer['last_success'])}"
+    if peer["in_sync"]:
+        state = "in sync"
+    else:
+        state = f"we lack {peer['pending_in']} of its ops, it lacks {peer['pending_out']} of ours"
+    if peer["failures"]:
+        contact += f"; {peer['failures']} failures since, last: {peer['last_error']}"
+    return f"{peer['url']}{name}: {state} ({_printable(contact)})"
+
+
+def _when(ms: int) -> str | None:
+    return to_iso(ms - ms % 1000)
+
+
+def _printable(text: str) -> str:
+    """Names and errors come from other nodes: no control or bidi characters reach a terminal."""
+    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in text)

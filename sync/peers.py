@@ -21,9 +21,11 @@ class PeerState:
     last_failure: int | None
     failures: int
     last_error: str | None
+    # Both counts are 0 and the last attempt succeeded. A round that merely succeeded is not
+    # enough: the peer may refuse what we send, or send what we refuse (a forked author).
     in_sync: bool
     pending_out: int | None  # our ops the peer lacked at last contact, plus ours since
-    pending_in: int | None  # the peer's ops we lacked at last contact
+    pending_in: int | None  # the peer's ops we lacked at last contact and still lack
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -69,15 +71,23 @@ def peer_states(store: Store) -> list[PeerState]:
     states = []
     rows = store.conn.execute(
         "SELECT p.url, p.node, k.name, p.last_success, p.last_failure, p.failures, p.last_error, "
-        "p.in_sync, p.peer_vector FROM peers p LEFT JOIN keys k ON k.key = p.node ORDER BY p.url"
+        "p.peer_vector FROM peers p LEFT JOIN keys k ON k.key = p.node ORDER BY p.url"
     )
     ours = log.version_vector()
-    for url, node, name, success, failure, failures, error, in_sync, vector in rows.fetchall():
+    settled = _settled_forks(store)
+    for url, node, name, success, failure, failures, error, vector in rows.fetchall():
         pending_out = pending_in = None
         if vector is not None:
             theirs: dict[str, int] = json.loads(vector)
-            pending_out = sum(1 for _ in log.ops_missing_from(theirs))
-            pending_in = sum(max(0, seq - ours.get(author, 0)) for author, seq in theirs.items())
+            # What either side refuses of a settled fork stays refused: not pending.
+            covered = theirs | {a: max(theirs.get(a, 0), ours.get(a, 0)) for a in settled}
+            pending_out = sum(1 for _ in log.ops_missing_from(covered))
+            pending_in = sum(
+                max(0, seq - ours.get(author, 0))
+                for author, seq in theirs.items()
+                if author not in settled
+            )
+        in_sync = success is not None and failures == 0 and pending_out == pending_in == 0
         states.append(
             PeerState(
                 url,
@@ -87,12 +97,22 @@ def peer_states(store: Store) -> list[PeerState]:
                 failure,
                 failures,
                 error,
-                bool(in_sync),
+                in_sync,
                 pending_out,
                 pending_in,
             )
         )
     return states
+
+
+def _settled_forks(store: Store) -> set[str]:
+    """Keys quarantined here (forked) that an admin has since revoked. Until then, the ops of a
+    forked key that we refuse count as pending, since they show the network drifting apart."""
+    rows = store.conn.execute(
+        "SELECT q.author FROM quarantine q JOIN keys k ON k.key = q.author "
+        "WHERE k.revoke_op IS NOT NULL"
+    )
+    return {row[0] for row in rows}
 
 
 def _now() -> int:

@@ -18,7 +18,7 @@ class RecordingLoop(SyncLoop):
     meanwhile, as another process would."""
 
     def __init__(self, home: Home) -> None:
-        super().__init__(home, lambda _digest: [], server_url="")
+        super().__init__(home, lambda _digest: [])
         self.rounds = 0
 
     def _round(self, store: Store, identity: Identity, network_id: str) -> None:
