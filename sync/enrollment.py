@@ -75,6 +75,7 @@ def record(store: Store, wish: EnrollRequest) -> str:
     public = PublicIdentity.from_token(wish.public)
     code = pairing_code(public)
     with store.write() as conn:
+        _replace_other_seal(conn, public.sign_key, code)
         conn.execute(
             "INSERT INTO enrollments (code, key, seal, name, role, requested_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
@@ -84,6 +85,19 @@ def record(store: Store, wish: EnrollRequest) -> str:
         )
         _evict_oldest_waiting(conn, keep=code)
     return code
+
+
+def _replace_other_seal(conn: sqlite3.Connection, key: str, code: str) -> None:
+    """A key asks again with another sealing key (its node was set up anew): the new request
+    replaces the waiting one. Once approved, the grant names the old sealing key for good."""
+    if conn.execute(
+        "SELECT 1 FROM enrollments WHERE key = ? AND code != ? AND approved_op IS NOT NULL",
+        (key, code),
+    ).fetchone():
+        raise ProtocolError("this key is already enrolled with another sealing key")
+    conn.execute(
+        "DELETE FROM enrollments WHERE key = ? AND code != ? AND approved_op IS NULL", (key, code)
+    )
 
 
 def _evict_oldest_waiting(conn: sqlite3.Connection, keep: str) -> None:
