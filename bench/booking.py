@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,12 +39,14 @@ from content.log import Log
 from content.sealing import seal
 from node.cli_booking import create_practice
 from node.home import Home
+from node.listen import wait_for_ready_file
 from node.setup import init_network, init_node
 
 HUBS = 20
 CAPACITY = 5
 ROUND_TRIPS = 20
 GOAL_S = 2.0
+READY_TIMEOUT_S = 30.0
 PERSON = booking.Person("Erika Mustermann", "1944-08-12", "08555 123456", consent=True)
 
 
@@ -134,29 +135,17 @@ def baselines(count: int) -> dict[str, float]:
 # ---- 2. round trip with real processes ---------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
-def process(command: str, home: Path, port: int) -> Iterator[None]:
+def process(command: str, home: Path) -> Iterator[int]:
+    """`dorfhub COMMAND` on a port it picks itself; yields that port once it serves."""
     log = (home / f"{command}.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "node.cli", command, "--home", str(home), "--port", str(port)],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    ready_file = home / f"{command}.ready"
+    ready_file.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "node.cli", command, "--home", str(home)]
+    argv += ["--port", "0", "--ready-file", str(ready_file)]
+    proc = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield
+        yield wait_for_ready_file(ready_file, proc, READY_TIMEOUT_S).port
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -165,33 +154,33 @@ def process(command: str, home: Path, port: int) -> Iterator[None]:
 
 def round_trips(directory: Path, count: int) -> list[float]:
     town_home, _, _, slots = setup_town(directory, count)
-    town_port, hub_port = free_port(), free_port()
-    hub_home, hub = init_node(
-        directory / "hub",
-        "hub",
-        "Ringelai",
-        town_home.config.network_id,
-        f"http://127.0.0.1:{town_port}",
-    )
-    with town_home.store() as store:
-        grants.grant(Log(store), town_home.publisher(), hub.public, "hub", hub.name)
-    seconds = []
-    with process("serve", town_home.path, town_port), process("hub", hub_home.path, hub_port):
-        wait_until(lambda: len(_slots(hub_home)) == len(slots), 60)
-        for slot in slots[:count]:
-            with hub_home.store() as store:
-                started = time.perf_counter()
-                request = booking.request_booking(Log(store), hub, slot, PERSON)
-                while True:
-                    status = booking.booking_status(store.conn, request)
-                    if status is not None and status.state != "pending":
-                        seconds.append(time.perf_counter() - started)
-                        break
-                    if time.perf_counter() - started > 30:
-                        seconds.append(float("inf"))
-                        break
-                    time.sleep(0.005)
-    return seconds
+    with process("serve", town_home.path) as town_port:
+        hub_home, hub = init_node(
+            directory / "hub",
+            "hub",
+            "Ringelai",
+            town_home.config.network_id,
+            f"http://127.0.0.1:{town_port}",
+        )
+        with town_home.store() as store:
+            grants.grant(Log(store), town_home.publisher(), hub.public, "hub", hub.name)
+        with process("hub", hub_home.path):
+            wait_until(lambda: len(_slots(hub_home)) == len(slots), 60)
+            return [book_and_wait(hub_home, hub, slot) for slot in slots[:count]]
+
+
+def book_and_wait(hub_home: Home, hub: Identity, slot: str) -> float:
+    """Seconds from a booking request on the hub to the town's decision there (inf: none)."""
+    with hub_home.store() as store:
+        started = time.perf_counter()
+        request = booking.request_booking(Log(store), hub, slot, PERSON)
+        while True:
+            status = booking.booking_status(store.conn, request)
+            if status is not None and status.state != "pending":
+                return time.perf_counter() - started
+            if time.perf_counter() - started > 30:
+                return float("inf")
+            time.sleep(0.005)
 
 
 def _slots(home: Home) -> list[booking.Slot]:

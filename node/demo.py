@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time as clock
@@ -33,6 +32,7 @@ from node.board import LOCAL_TIME, render_board
 from node.demo_booking import publish_demo_practices
 from node.demo_sensors import emulated_sensors, show_room_climate
 from node.home import Home
+from node.listen import wait_for_ready_file
 from node.setup import init_network, init_node, join_server
 from sync import enrollment
 
@@ -45,6 +45,7 @@ NETWORK = "Ilzer Land"
 HUBS = ("Ringelai", "Perlesreut")
 GROUP = "Ilzer Land"
 SYNC_DEADLINE_S = 20.0
+START_DEADLINE_S = 20.0
 
 
 @dataclass
@@ -52,7 +53,7 @@ class DemoNode:
     name: str
     home: Home
     identity: Identity
-    port: int
+    port: int = 0  # the port its daemon picked, known once it serves
 
     @property
     def url(self) -> str:
@@ -103,9 +104,15 @@ def _all_running(hubs: list[DemoNode]) -> Iterator[None]:
 
 @contextmanager
 def _running(node: DemoNode, command: str) -> Iterator[None]:
-    """Run `dorfhub serve|hub` for this node; stop it with SIGTERM on the way out."""
-    with _dorfhub(node.home, command, "--port", str(node.port)) as process:
-        _wait_for_port(node.port, process)
+    """Run `dorfhub serve|hub` for this node on a port it picks itself and learn that port from
+    its ready file; stop it with SIGTERM on the way out."""
+    ready_file = node.home.path / f"{command}.ready"
+    ready_file.unlink(missing_ok=True)
+    with _dorfhub(node.home, command, "--port", "0", "--ready-file", str(ready_file)) as process:
+        try:
+            node.port = wait_for_ready_file(ready_file, process, START_DEADLINE_S).port
+        except RuntimeError as exc:
+            raise RuntimeError(f"{node.name} did not start: {exc} (see {command}.log)") from None
         yield
 
 
@@ -130,24 +137,6 @@ def _dorfhub(home: Home, command: str, *extra: str) -> Iterator[subprocess.Popen
         log_file.close()
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = clock.monotonic() + 20
-    while clock.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"a demo process stopped at once (exit {process.returncode})")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        clock.sleep(0.05)
-    raise RuntimeError(f"nothing answers on port {port}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _reset(directory: Path) -> None:
     if directory.exists():
         if not (directory / MARKER).exists():
@@ -162,7 +151,7 @@ def _reset(directory: Path) -> None:
 def _town(directory: Path) -> DemoNode:
     home = init_network(directory / "stadtserver", NETWORK, "Stadtserver Freyung")
     print(f"Netzwerk »{NETWORK}«: {home.config.network_id}")
-    return DemoNode("Stadtserver Freyung", home, home.identity("admin.key"), _free_port())
+    return DemoNode("Stadtserver Freyung", home, home.identity("admin.key"))
 
 
 def _hub(directory: Path, town: DemoNode, name: str) -> DemoNode:
@@ -172,7 +161,7 @@ def _hub(directory: Path, town: DemoNode, name: str) -> DemoNode:
     with town.home.store() as store:
         enrollment.approve(Log(store), town.identity, code, [GROUP])
     print(f"{name}: Kopplungscode {code} vom Stadtserver bestätigt")
-    return DemoNode(name, home, identity, _free_port())
+    return DemoNode(name, home, identity)
 
 
 def _wait_until_equal(nodes: list[DemoNode]) -> None:

@@ -5,12 +5,16 @@ dorfhub.db    the store (WAL mode)
 node.key      this node's identity
 admin.key     on the town server: the first admin's identity
 root.key      on the town server right after `network init`: move it offline
+daemon.lock   held (flock) by the one daemon, `serve` or `hub`, that runs on this home
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from content.store import Store
 
 KEY_FILES = ("node.key", "admin.key", "root.key")
 NODE_ROLES = ("server", "hub", "admin", "guide", "practice")
+DAEMON_LOCK = "daemon.lock"
 
 
 class HomeError(Exception):
@@ -125,3 +130,29 @@ class Home:
 
     def store(self) -> Store:
         return Store(self.db_path)
+
+    @contextmanager
+    def daemon_lock(self) -> Iterator[None]:
+        """Hold this home as its one daemon until the block ends; HomeError if another holds it.
+
+        Two daemons on one home would both sync, report and serve the same log. flock belongs to
+        the open file, so the kernel drops it however the process ends (kill -9 too) and a lock
+        file left behind never blocks a restart. Only the daemons take it: the kiosk and short
+        commands share the database with the daemon by design (WAL)."""
+        fd = os.open(self.path / DAEMON_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise HomeError(self._held_by(fd)) from None
+            # The holder's pid, for the message a second daemon prints.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
+    def _held_by(self, fd: int) -> str:
+        pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        which = f" (pid {pid})" if pid.isdigit() else ""  # not yet written by a starting holder
+        return f"another dorfhub daemon{which} is running on {self.path}"

@@ -1,15 +1,15 @@
-"""Fixtures for the sync tests: real `dorfhub serve` processes on 127.0.0.1 with free ports."""
+"""Fixtures for the sync tests: real `dorfhub serve` processes on 127.0.0.1, each on a port it
+picks itself (`--port 0`) and reports in its ready file, so no two tests race for a port."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,17 +19,13 @@ from typing import Any
 import pytest
 import requests
 
+from node.listen import wait_for_ready_file
 from tests.node.cli import DORFHUB, REPO, run_dorfhub
 
 HOST = "127.0.0.1"
 START_SECONDS = 20.0
 STOP_SECONDS = 5.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+_started = itertools.count(1)  # names each process's log and ready file within a test
 
 
 @dataclass
@@ -64,31 +60,22 @@ class PeerProcess:
 
 
 def start_peer(home: Path, command: str = "serve", *extra: str) -> PeerProcess:
-    """Start `dorfhub COMMAND --home HOME` on a free port; return once /v1/hello answers."""
-    port = free_port()
-    log_path = home.parent / f"{home.name}-{command}-{port}.log"
-    args = [*DORFHUB, command, "--home", str(home), "--host", HOST, "--port", str(port), *extra]
+    """Start `dorfhub COMMAND --home HOME` on a port of its choosing; return once it serves."""
+    name = f"{home.name}-{command}-{next(_started)}"
+    log_path, ready_file = home.parent / f"{name}.log", home.parent / f"{name}.ready"
+    args = [*DORFHUB, command, "--home", str(home), "--host", HOST, "--port", "0"]
+    args += ["--ready-file", str(ready_file), *extra]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             args, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT, env=dict(os.environ)
         )
-    peer = PeerProcess(process, f"http://{HOST}:{port}", home, log_path)
-    _wait_until_up(peer)
-    return peer
-
-
-def _wait_until_up(peer: PeerProcess) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if peer.process.poll() is not None:
-            raise AssertionError(f"{peer.url} exited at start:\n{peer.output()}")
-        try:
-            peer.hello()
-            return
-        except requests.RequestException:
-            time.sleep(0.05)
-    peer.stop()
-    raise AssertionError(f"{peer.url} did not answer within {START_SECONDS} s:\n{peer.output()}")
+    try:
+        ready = wait_for_ready_file(ready_file, process, START_SECONDS)
+    except RuntimeError as exc:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"{name}: {exc}:\n{log_path.read_text(errors='replace')}") from None
+    return PeerProcess(process, f"http://{HOST}:{ready.port}", home, log_path)
 
 
 @contextmanager

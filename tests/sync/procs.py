@@ -3,6 +3,11 @@
 A `Cluster` owns every process and proxy a test starts and ends them all when it closes:
 SIGTERM to the process group, SIGKILL if it has not gone after a few seconds. The proxy is a
 thread in the test process; `cut()` drops its connections and refuses new ones until `heal()`.
+
+No port is ever picked by binding and releasing it (another process could take it in between):
+each node's listening socket is made here once and handed to every incarnation of its daemon
+(`--listen-fd`), so a restarted node keeps its URL. While no daemon serves it, clients that
+connect wait in its backlog and are answered by the next incarnation, not refused.
 """
 
 from __future__ import annotations
@@ -22,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import requests
-
 from content import grants, notices
 from content.clock import trusted_now
 from content.identity import Identity, save_identity
@@ -31,6 +34,7 @@ from content.log import Log
 from content.notices import Notice
 from content.store import Store
 from node.home import Home
+from node.listen import wait_for_ready_file
 from tests.node.cli import DORFHUB, REPO, run_dorfhub
 
 HOST = "127.0.0.1"
@@ -47,13 +51,6 @@ FAKETIME_2001 = (
     "FAKETIME_DONT_FAKE_MONOTONIC=1",
 )
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def url(port: int) -> str:
@@ -277,14 +274,27 @@ class Proxy:
 
 
 class Daemon:
-    """A `dorfhub serve` or `dorfhub hub` process in its own process group."""
+    """A `dorfhub serve` or `dorfhub hub` process in its own process group, serving the
+    listening socket this test process holds for its node."""
 
     def __init__(
-        self, name: str, args: Sequence[str], port: int, log_path: Path, prefix: Sequence[str] = ()
+        self,
+        name: str,
+        args: Sequence[str],
+        listener: socket.socket,
+        log_path: Path,
+        prefix: Sequence[str] = (),
     ) -> None:
         self.name = name
-        self.command = [*prefix, *DORFHUB, *args, "--host", HOST, "--port", str(port)]
-        self.port = port
+        self.listener = listener
+        self.port: int = listener.getsockname()[1]
+        self.ready_file = log_path.with_suffix(".ready")
+        self.command = [
+            *prefix,
+            *DORFHUB,
+            *args,
+            *("--listen-fd", str(listener.fileno()), "--ready-file", str(self.ready_file)),
+        ]
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -294,6 +304,7 @@ class Daemon:
 
     def start(self) -> None:
         assert self.proc is None, f"{self.name} is already running"
+        self.ready_file.unlink(missing_ok=True)  # left by an incarnation killed with -9
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 self.command,
@@ -301,18 +312,16 @@ class Daemon:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                pass_fds=(self.listener.fileno(),),
             )
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        wait_for(self._answers, timeout, f"{self.name} to answer on port {self.port}")
-
-    def _answers(self) -> bool:
-        if self.proc is None or self.proc.poll() is not None:
-            raise AssertionError(f"{self.name} exited early:\n{self.log_tail()}")
+        """Until the daemon serves (it writes its ready file once uvicorn has started)."""
+        assert self.proc is not None, f"{self.name} is not running"
         try:
-            return requests.get(self.url + "/v1/hello", timeout=1).ok
-        except requests.RequestException:
-            return False
+            wait_for_ready_file(self.ready_file, self.proc, timeout)
+        except RuntimeError as exc:
+            raise AssertionError(f"{self.name}: {exc}\n{self.log_tail()}") from None
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, and SIGKILL if the process group has not gone within `timeout`."""
@@ -391,7 +400,20 @@ class Node:
 
     name: str
     home: Path
-    port: int = field(default_factory=free_port)
+    _listener: socket.socket | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def listener(self) -> socket.socket:
+        """The node's listening socket, made on first use and kept until its cluster closes:
+        every daemon of the node serves it, so the port stays the node's alone."""
+        if self._listener is None or self._listener.fileno() < 0:
+            self._listener = socket.create_server((HOST, 0))
+        return self._listener
+
+    @property
+    def port(self) -> int:
+        port: int = self.listener.getsockname()[1]
+        return port
 
     @property
     def db(self) -> Path:
@@ -490,7 +512,7 @@ class Cluster:
 
     def serve(self, town: Node) -> Daemon:
         return self._start(
-            Daemon(town.name, ["serve", "--home", str(town.home)], town.port, self._log(town))
+            Daemon(town.name, ["serve", "--home", str(town.home)], town.listener, self._log(town))
         )
 
     def hub(
@@ -499,7 +521,7 @@ class Cluster:
         args = ["hub", "--home", str(hub.home)]
         for peer in peers:
             args += ["--peer", peer]
-        daemon = Daemon(hub.name, args, hub.port, self._log(hub), prefix)
+        daemon = Daemon(hub.name, args, hub.listener, self._log(hub), prefix)
         return self._start(daemon) if start else self._register(daemon)
 
     def proxy(self, target: Node, name: str = "", tap: bool = False) -> Proxy:
@@ -531,6 +553,8 @@ class Cluster:
             daemon.stop()
         for proxy in self.proxies:
             proxy.close()
+        for daemon in self.daemons:
+            daemon.listener.close()
 
     def __enter__(self) -> Cluster:
         return self

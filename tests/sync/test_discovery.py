@@ -3,6 +3,7 @@ a veth pair (multicast never touches the machine's real interfaces)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from content.grants import grant
 from content.log import Log
 from content.store import Store
 from node.home import Home
+from node.listen import wait_for_ready_file
 from node.setup import init_network, init_node
 from tests.node.cli import REPO
 
@@ -132,3 +134,34 @@ def test_two_hubs_find_each_other_and_sync(lan: tuple[Host, Host], tmp_path: Pat
             process.terminate()
         for process in processes:
             process.wait(timeout=15)
+
+
+def test_a_hub_on_port_0_announces_the_port_it_got(lan: tuple[Host, Host], tmp_path: Path) -> None:
+    _, hub_a, hub_b, _ = _network(tmp_path)
+    ready_file = tmp_path / "a.ready"
+    command = [
+        *("ip", "netns", "exec", lan[0].namespace, sys.executable, "-m", "node.cli", "hub"),
+        *("--home", str(hub_a.path), "--host", lan[0].address, "--port", "0"),
+        *("--ready-file", str(ready_file), "--discover", "--interface", lan[0].address),
+    ]
+    with (hub_a.path / "hub.log").open("wb") as log_file:
+        process = subprocess.Popen(command, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        port = wait_for_ready_file(ready_file, process, DEADLINE_S).port
+        listed = subprocess.run(
+            [
+                *("ip", "netns", "exec", lan[1].namespace, sys.executable, "-m", "node.cli"),
+                *("peers", "--home", str(hub_b.path), "--interface", lan[1].address),
+                *("--seconds", "3", "--json"),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert listed.returncode == 0, listed.stderr
+        urls = [peer["url"] for peer in json.loads(listed.stdout)]
+        assert urls == [f"http://{lan[0].address}:{port}"], (hub_a.path / "hub.log").read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
