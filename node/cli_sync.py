@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,8 @@ from node.home import Home
 from node.terminal import terminal_safe
 
 if TYPE_CHECKING:
+    import socket
+
     from sync.discovery import Discovery
 
 # The sync layer (requests, zeroconf, zstandard) and the sensor readers (pyserial) load inside
@@ -53,8 +57,38 @@ def register(tree: CommandTree) -> None:
 
 
 def _listen_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--host", default=DEFAULT_HOST)
-    sub.add_argument("--port", type=int, help="TCP port (default: 8470, sync.discovery)")
+    sub.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
+    where = sub.add_mutually_exclusive_group()
+    where.add_argument(
+        "--port",
+        type=_number(0, 65535),
+        help="TCP port (default: 8470, sync.discovery; 0: any free port)",
+    )
+    where.add_argument(
+        "--listen-fd",
+        type=_number(0, 1 << 20),
+        metavar="FD",
+        help="serve this inherited listening socket instead (systemd socket activation)",
+    )
+    sub.add_argument(
+        "--ready-file",
+        type=Path,
+        metavar="FILE",
+        help='once serving, write {"port": N, "pid": P} here (atomically)',
+    )
+
+
+def _number(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return parse
 
 
 def _port(args: argparse.Namespace) -> int:
@@ -64,21 +98,46 @@ def _port(args: argparse.Namespace) -> int:
     return port
 
 
+@contextmanager
+def _daemon_socket(args: argparse.Namespace) -> Iterator[tuple[Home, socket.socket]]:
+    """The home, held as this daemon's, and the socket to serve: a second daemon on the same
+    home stops here, before it binds a port or touches anything."""
+    from node.listen import bind_listener, inherited_listener
+
+    if args.listen_fd is not None and args.host is not None:
+        raise ValueError("--host has no meaning with --listen-fd")
+    home = open_home(args)
+    with home.daemon_lock():
+        if args.listen_fd is not None:
+            listener = inherited_listener(args.listen_fd)
+        else:
+            listener = bind_listener(args.host or DEFAULT_HOST, _port(args))
+        with listener:
+            yield home, listener
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from node.daemon import serve  # FastAPI and uvicorn load only for the daemons
 
-    serve(open_home(args), args.host, _port(args))
+    with _daemon_socket(args) as (home, listener):
+        serve(home, listener, ready_file=args.ready_file)
     return 0
 
 
 def cmd_hub(args: argparse.Namespace) -> int:
+    with _daemon_socket(args) as (home, listener):
+        _run_hub(args, home, listener)
+    return 0
+
+
+def _run_hub(args: argparse.Namespace, home: Home, listener: socket.socket) -> None:
     from hardware.config import load_sensor_configs
     from node.daemon import SyncLoop, serve  # FastAPI and uvicorn load only for the daemons
+    from node.listen import listening_port
     from node.sensing import SensorLoop
     from sync.discovery import Discovery
 
-    port = _port(args)
-    home = open_home(args)
+    port = listening_port(listener)  # what zeroconf announces: the port really served
     config = home.config
     targets = [url for url in [config.server_url, *args.peer] if url]
     discovery: Discovery | None = None
@@ -103,14 +162,13 @@ def cmd_hub(args: argparse.Namespace) -> int:
     if sensing.sensors:
         sensing.start()
     try:
-        serve(home, args.host, port, loop)
+        serve(home, listener, loop, args.ready_file)
     finally:
         if discovery is not None:
             discovery.close()
         if sensing.is_alive():
             sensing.stop.set()
             sensing.join(timeout=10)
-    return 0
 
 
 def cmd_peers(args: argparse.Namespace) -> int:

@@ -14,14 +14,17 @@ import json
 import logging
 import math
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from admin.feed import feed_router
 from content.bodies import encode_body
@@ -34,6 +37,7 @@ from content.store import Store
 from node import __version__
 from node.forks import quarantined_here
 from node.home import Home
+from node.listen import write_ready_file
 from sync import peers
 from sync.client import PeerClient, PeerError, sync_round
 from sync.server import create_app
@@ -280,11 +284,23 @@ def _info(message: str, **fields: Any) -> None:
 
 
 class _Server(uvicorn.Server):
-    """Releases long-polls at once on SIGTERM, so shutdown does not wait for them."""
+    """Releases long-polls at once on SIGTERM, so shutdown does not wait for them, and says
+    when it serves."""
 
-    def __init__(self, config: uvicorn.Config, closing: Callable[[], asyncio.Event]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        closing: Callable[[], asyncio.Event],
+        on_serving: Callable[[], None],
+    ) -> None:
         super().__init__(config)
         self.closing = closing
+        self.on_serving = on_serving
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.on_serving()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         with contextlib.suppress(RuntimeError):
@@ -296,34 +312,24 @@ def _ignore_signal(sig: int, frame: FrameType | None) -> None:
     """Stands in for SIGTERM's default action while uvicorn owns the shutdown."""
 
 
-def serve(home: Home, host: str, port: int, sync_loop: SyncLoop | None = None) -> None:
-    """Serve the peer API until SIGTERM; run the sync loop beside it when given."""
-    identity = home.identity()
+def serve(
+    home: Home,
+    listener: socket.socket,
+    sync_loop: SyncLoop | None = None,
+    ready_file: Path | None = None,
+) -> None:
+    """Serve the peer API on `listener` until SIGTERM; run the sync loop beside it when given.
+    Once serving, write `ready_file` (node/listen.py) when given."""
     config = home.config
-    if config.role == "server":
-        # The booking authority decides pushed requests in this process, right after ingest,
-        # and the practices' calendar feeds are served beside the peer API.
-        app = create_app(
-            home.db_path,
-            identity.key_id,
-            config.role,
-            after_change=lambda store: allocate(store, identity),
-        )
-        app.include_router(feed_router(home.db_path, identity))
-    else:
-        app = create_app(home.db_path, identity.key_id, config.role)
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_config=setup_logging(),
-            server_header=False,
-            date_header=False,
-            timeout_graceful_shutdown=5,
-        ),
-        lambda: app.state.service.closing,
-    )
+    app = _peer_app(home)
+    host, port = listener.getsockname()[:2]
+
+    def serving() -> None:
+        if ready_file is not None:
+            write_ready_file(ready_file, port)
+        _info("serving", node=config.name, host=host, port=port)
+
+    server = _Server(_uvicorn_config(app), lambda: app.state.service.closing, serving)
     if sync_loop is not None:
         sync_loop.start()
     _info("starting", node=config.name, role=config.role, host=host, port=port)
@@ -331,11 +337,41 @@ def serve(home: Home, host: str, port: int, sync_loop: SyncLoop | None = None) -
     # that would kill the process before the cleanup below. Treat it as a normal exit.
     previous = signal.signal(signal.SIGTERM, _ignore_signal)
     try:
-        server.run()
+        server.run(sockets=[listener])
     finally:
         signal.signal(signal.SIGTERM, previous)
         if sync_loop is not None:
             sync_loop.stop.set()
             sync_loop.wake.set()
             sync_loop.join(timeout=10)
+        if ready_file is not None:
+            ready_file.unlink(missing_ok=True)  # it says "serving"; no longer true
         _info("stopped", node=config.name)
+
+
+def _peer_app(home: Home) -> FastAPI:
+    identity = home.identity()
+    role = home.config.role
+    if role != "server":
+        return create_app(home.db_path, identity.key_id, role)
+    # The booking authority decides pushed requests in this process, right after ingest,
+    # and the practices' calendar feeds are served beside the peer API.
+    app = create_app(
+        home.db_path,
+        identity.key_id,
+        role,
+        after_change=lambda store: allocate(store, identity),
+    )
+    app.include_router(feed_router(home.db_path, identity))
+    return app
+
+
+def _uvicorn_config(app: FastAPI) -> uvicorn.Config:
+    """How uvicorn serves the app; the listening socket is bound before (node/listen.py)."""
+    return uvicorn.Config(
+        app,
+        log_config=setup_logging(),
+        server_header=False,
+        date_header=False,
+        timeout_graceful_shutdown=5,
+    )
