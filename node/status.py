@@ -13,6 +13,7 @@ from content.log import Log
 from content.notices import active_notices
 from node.forks import Fork, quarantined_here, reported_by_hubs
 from node.home import Home
+from node.terminal import terminal_safe
 from sync.peers import peer_states
 
 
@@ -56,24 +57,25 @@ def node_status(home: Home, wall_ms: int) -> dict[str, Any]:
 
 
 def render_status(status: dict[str, Any]) -> list[str]:
-    """`dorfhub status` for a terminal: forks first, then one line per field and per peer."""
+    """`dorfhub status` for a terminal: forks first, then one line per field and per peer.
+    Names, reasons and errors come from other nodes: each line goes through `terminal_safe`."""
     lines = [fork_line(Fork(**fork)) for fork in status.get("forks", [])]
     if lines:
         lines.append("")
     for key, value in status.items():
         if key not in ("forks", "peers"):
-            lines.append(f"{key:<16} {_printable(str(value))}")
+            lines.append(f"{key:<16} {value}")
     lines += [f"{'peer':<16} {peer_line(peer)}" for peer in status.get("peers", [])]
-    return lines
+    return [terminal_safe(line) for line in lines]
 
 
 def fork_line(fork: Fork) -> str:
     roles = ", ".join(fork.roles) or "no role"
-    key = f"key {_printable(fork.name or 'unknown')} ({roles}, {fork.author})"
+    key = f"key {fork.name or 'unknown'} ({roles}, {fork.author})"
     if fork.seen_by is None:
-        what, who = f"this node quarantined {key}: {_printable(fork.reason)}", "This node"
+        what, who = f"this node quarantined {key}: {fork.reason}", "This node"
     else:
-        what, who = f"hub {_printable(fork.seen_by)} reports it quarantined {key}", "That hub"
+        what, who = f"hub {fork.seen_by} reports it quarantined {key}", "That hub"
     if fork.revoked:
         return f"fork (key revoked, handled): {what}"
     return (
@@ -84,9 +86,9 @@ def fork_line(fork: Fork) -> str:
 
 def peer_line(peer: dict[str, Any]) -> str:
     """How far apart we and a peer were at the last contact."""
-    name = f" ({_printable(peer['name'])})" if peer.get("name") else ""
+    name = f" ({peer['name']})" if peer.get("name") else ""
     if peer["last_success"] is None:
-        return f"{peer['url']}{name}: never reached; {_printable(str(peer['last_error']))}"
+        return f"{peer['url']}{name}: never reached; {peer['last_error']}"
     contact = f"last contact {_when(peer['last_success'])}"
     if peer["in_sync"]:
         state = "in sync"
@@ -94,13 +96,8 @@ def peer_line(peer: dict[str, Any]) -> str:
         state = f"we lack {peer['pending_in']} of its ops, it lacks {peer['pending_out']} of ours"
     if peer["failures"]:
         contact += f"; {peer['failures']} failures since, last: {peer['last_error']}"
-    return f"{peer['url']}{name}: {state} ({_printable(contact)})"
+    return f"{peer['url']}{name}: {state} ({contact})"
 
 
 def _when(ms: int) -> str | None:
     return to_iso(ms - ms % 1000)
-
-
-def _printable(text: str) -> str:
-    """Names and errors come from other nodes: no control or bidi characters reach a terminal."""
-    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in text)

@@ -247,3 +247,17 @@ def test_notice_list_and_show_escape_title_body_and_place(town_copy: Path) -> No
         # The body's line breaks are paragraph breaks: wrapping folds them into the text.
         assert text == "    Text " + SHOWN_ESCAPED.replace("\\x0a", " ")
         assert place == f"    Wo: {SHOWN_ESCAPED}"
+
+
+def test_status_escapes_a_forked_keys_name_and_reason(town_copy: Path) -> None:
+    admin = Home(town_copy).publisher()
+    with sqlite3.connect(town_copy / "dorfhub.db") as conn:
+        conn.execute("UPDATE keys SET name = ? WHERE key = ?", (SHOWN, admin.key_id))
+        kept = conn.execute("SELECT id FROM ops LIMIT 1").fetchone()[0]  # evidence unread
+        conn.execute(
+            "INSERT INTO quarantine VALUES (?, ?, x'', x'', ?)",
+            (admin.key_id, kept, f"two ops for seq 1 ({SHOWN})"),
+        )
+    (line,) = _shown_escaped(run_dorfhub("status", home=town_copy).stdout)
+    assert line.startswith(f"FORK: this node quarantined key {SHOWN_ESCAPED} ")
+    assert f"two ops for seq 1 ({SHOWN_ESCAPED})" in line
