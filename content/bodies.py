@@ -23,7 +23,7 @@ from content.booking_bodies import (
 )
 from content.limits import MAX_ATTACHMENT_BYTES as MAX_ATTACHMENT_BYTES
 from content.limits import MAX_JSON_BODY_BYTES as MAX_JSON_BODY_BYTES
-from content.limits import MAX_REPORTED_FORKS
+from content.limits import MAX_NAME_CHARS, MAX_REPORTED_FORKS
 from content.names import name_problem
 from content.ops import Header, Hex32, NonNegativeInt, OpError
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
@@ -62,7 +62,7 @@ SELF_REPORT_KINDS = frozenset({"hub.status", "server.status"})
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_CHARS)]
 Group = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9ÄÖÜäöüß ._-]{1,60}$")]
 Millis = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
 
