@@ -31,7 +31,7 @@ from content.bodies import encode_body
 from content.booking_allocation import allocate
 from content.clock import trusted_now
 from content.identity import Identity
-from content.limits import MAX_REPORTED_FORKS
+from content.limits import KEEP_ALIVE_S, MAX_REPORTED_FORKS
 from content.log import AppendRefused, Log
 from content.store import Store
 from node import __version__
@@ -40,6 +40,7 @@ from node.home import Home
 from node.listen import write_ready_file
 from sync import peers
 from sync.client import PeerClient, PeerError, sync_round
+from sync.http import ConnectionGuard, guarded_protocol
 from sync.server import create_app
 
 log = logging.getLogger("dorfhub.daemon")
@@ -367,9 +368,14 @@ def _peer_app(home: Home) -> FastAPI:
 
 
 def _uvicorn_config(app: FastAPI) -> uvicorn.Config:
-    """How uvicorn serves the app; the listening socket is bound before (node/listen.py)."""
+    """How uvicorn serves the app; the listening socket is bound before (node/listen.py).
+    Connections go through sync.http's guard: a connection limit that fits the process's file
+    descriptors, and deadlines for slow requests (content/limits.py)."""
+    guard = ConnectionGuard(dropped=app.state.service.drops)
     return uvicorn.Config(
         app,
+        http=guarded_protocol(guard),
+        timeout_keep_alive=KEEP_ALIVE_S,
         log_config=setup_logging(),
         server_header=False,
         date_header=False,

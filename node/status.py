@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from content.clock import to_iso, trusted_now
+from content.dropped import dropped_counts
 from content.grants import roles_of
 from content.log import Log
 from content.notices import active_notices
@@ -51,6 +52,9 @@ def node_status(home: Home, wall_ms: int) -> dict[str, Any]:
             "clock_skew_s": round(clock.skew_ms / 1000),
             "clock_suspect": clock.clock_suspect,
             "peers": [state.as_json() for state in peer_states(store)],
+            # What the limits of content/limits.py made this node drop: a count that grows
+            # means some peer is pushing against them.
+            "dropped": dropped_counts(conn),
         }
         forks = quarantined_here(conn) + reported_by_hubs(conn, identity.key_id)
         return {"forks": [fork.as_json() for fork in forks], **status}

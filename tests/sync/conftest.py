@@ -10,7 +10,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,11 +59,14 @@ class PeerProcess:
         return status
 
 
-def start_peer(home: Path, command: str = "serve", *extra: str) -> PeerProcess:
-    """Start `dorfhub COMMAND --home HOME` on a port of its choosing; return once it serves."""
+def start_peer(
+    home: Path, command: str = "serve", *extra: str, prefix: Sequence[str] = ()
+) -> PeerProcess:
+    """Start `dorfhub COMMAND --home HOME` on a port of its choosing; return once it serves.
+    `prefix` runs it under another program (prlimit, faketime)."""
     name = f"{home.name}-{command}-{next(_started)}"
     log_path, ready_file = home.parent / f"{name}.log", home.parent / f"{name}.ready"
-    args = [*DORFHUB, command, "--home", str(home), "--host", HOST, "--port", "0"]
+    args = [*prefix, *DORFHUB, command, "--home", str(home), "--host", HOST, "--port", "0"]
     args += ["--ready-file", str(ready_file), *extra]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
@@ -79,9 +82,11 @@ def start_peer(home: Path, command: str = "serve", *extra: str) -> PeerProcess:
 
 
 @contextmanager
-def running(home: Path, command: str = "serve", *extra: str) -> Iterator[PeerProcess]:
+def running(
+    home: Path, command: str = "serve", *extra: str, prefix: Sequence[str] = ()
+) -> Iterator[PeerProcess]:
     """A peer process for the duration of the block; at the end SIGTERM must stop it."""
-    peer = start_peer(home, command, *extra)
+    peer = start_peer(home, command, *extra, prefix=prefix)
     try:
         yield peer
     finally:

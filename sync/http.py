@@ -1,0 +1,138 @@
+"""The HTTP connection layer of the peer API: uvicorn's h11 protocol with the limits a public
+server needs and uvicorn does not set (content/limits.py).
+
+- At most `connection_limit()` open connections (fewer than the file descriptors the process
+  may open, a Raspberry Pi's 1,024 included), and MAX_CONNECTIONS_PER_ADDRESS from one client
+  address; a connection beyond either is closed at once, before it costs anything but the
+  accept.
+- A request's headers must be complete within HEADER_TIMEOUT_S of the connection (or of the
+  previous answer on a kept-alive connection), and its body must not fall silent for
+  BODY_IDLE_TIMEOUT_S nor take longer than BODY_TIMEOUT_S in all. Slow clients that hold
+  half-sent requests (slowloris) are closed instead of holding a descriptor for ever.
+
+Once a request is complete, the application may take as long as it needs (the long-poll).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from content.limits import (
+    BODY_IDLE_TIMEOUT_S,
+    BODY_TIMEOUT_S,
+    HEADER_TIMEOUT_S,
+    MAX_CONNECTIONS_PER_ADDRESS,
+    connection_limit,
+)
+
+
+@dataclass
+class ConnectionGuard:
+    """Open connections in all and per client address, shared by one server's connections."""
+
+    limit: int = field(default_factory=connection_limit)
+    per_address: int = MAX_CONNECTIONS_PER_ADDRESS
+    dropped: Counter[str] = field(default_factory=Counter)
+    open: int = 0
+    by_address: Counter[str] = field(default_factory=Counter)
+
+    def admit(self, address: str) -> bool:
+        if self.open >= self.limit or self.by_address[address] >= self.per_address:
+            self.dropped["connections"] += 1
+            return False
+        self.open += 1
+        self.by_address[address] += 1
+        return True
+
+    def release(self, address: str) -> None:
+        self.open -= 1
+        self.by_address[address] -= 1
+        if self.by_address[address] <= 0:
+            del self.by_address[address]
+
+
+def guarded_protocol(guard: ConnectionGuard) -> type[H11Protocol]:
+    """An h11 protocol class for uvicorn (`Config(http=...)`) that obeys `guard`."""
+
+    class GuardedH11Protocol(H11Protocol):
+        admitted = False
+        address = ""
+        deadline: asyncio.TimerHandle | None = None
+        body_ends_at = 0.0
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            peer: Any = transport.get_extra_info("peername")
+            self.address = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
+            if not guard.admit(self.address):
+                transport.abort()
+                return
+            self.admitted = True
+            super().connection_made(transport)
+            self._await_headers()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if not self.admitted:
+                return
+            self.admitted = False
+            guard.release(self.address)
+            self._cancel()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self._follow_request()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._await_headers()
+                self._follow_request()  # a pipelined request may be under way already
+
+        def _follow_request(self) -> None:
+            """Set the deadline that fits where the client's request stands."""
+            state = self.conn.their_state
+            if state is h11.SEND_BODY:
+                now = self.loop.time()
+                if self.body_ends_at == 0.0:
+                    self.body_ends_at = now + BODY_TIMEOUT_S
+                # Every chunk of body restarts the idle clock, up to the body's whole limit.
+                self._arm(min(BODY_IDLE_TIMEOUT_S, self.body_ends_at - now))
+            elif state is not h11.IDLE:
+                # The request is complete: the application answers in its own time.
+                self._cancel()
+                self.body_ends_at = 0.0
+
+        def _await_headers(self) -> None:
+            self.body_ends_at = 0.0
+            self._arm(HEADER_TIMEOUT_S)
+
+        def _arm(self, seconds: float) -> None:
+            self._cancel()
+            self.deadline = self.loop.call_later(max(0.0, seconds), self._too_slow)
+
+        def _cancel(self) -> None:
+            if self.deadline is not None:
+                self.deadline.cancel()
+                self.deadline = None
+
+        def _too_slow(self) -> None:
+            self.deadline = None
+            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and self.cycle_idle():
+                guard.dropped["slow_requests"] += 1
+                self.transport.close()
+
+        def cycle_idle(self) -> bool:
+            """No answer is being written (an answer in progress finishes first)."""
+            return (
+                self.cycle is None
+                or self.cycle.response_complete
+                or not (self.cycle.response_started)
+            )
+
+    return GuardedH11Protocol
