@@ -30,6 +30,7 @@ from admin.feed import feed_router
 from content.bodies import encode_body
 from content.booking_allocation import allocate
 from content.clock import trusted_now
+from content.grants import key_info
 from content.identity import Identity
 from content.limits import KEEP_ALIVE_S, MAX_REPORTED_FORKS
 from content.log import AppendRefused, Log
@@ -47,6 +48,9 @@ log = logging.getLogger("dorfhub.daemon")
 MAX_BACKOFF_S = 60.0
 LOCAL_POLL_S = 0.2
 STATUS_EVERY_S = 600.0
+# A hub without its grant asks its server again this often: the server keeps a bounded queue of
+# waiting requests (content/limits.py MAX_PENDING_ENROLLMENTS) and may have pushed ours out.
+ENROLL_AGAIN_S = 600.0
 
 
 class JsonFormatter(logging.Formatter):
@@ -131,6 +135,7 @@ class SyncLoop(threading.Thread):
         self.status_due = 0.0
         self.status_refusal = ""  # logged once per reason, not once per attempt
         self.forks_raised: set[str] = set()
+        self.enroll_due = 0.0
 
     def run(self) -> None:
         identity = self.home.identity()
@@ -140,6 +145,8 @@ class SyncLoop(threading.Thread):
             self._raise_forks(store)
             seen_version = -1
             while not self.stop.is_set():
+                if time.monotonic() >= self.enroll_due:
+                    self._ask_again(store, identity)
                 if time.monotonic() >= self.status_due:
                     self._report_status(store, identity)
                 version = store.data_version()
@@ -227,6 +234,27 @@ class SyncLoop(threading.Thread):
                     },
                 )
         return bool(new)
+
+    def _ask_again(self, store: Store, identity: Identity) -> None:
+        """While this hub holds no grant, ask the server to enroll it again: a request pushed
+        out of the server's queue comes back, and one still waiting moves to the back."""
+        self.enroll_due = time.monotonic() + ENROLL_AGAIN_S
+        config = self.home.config
+        network_id = store.network_id
+        if config.role != "hub" or not config.server_url or not network_id:
+            return
+        if key_info(store.conn, identity.key_id) is not None:
+            self.enroll_due = math.inf  # granted (a revoked hub does not ask again either)
+            return
+        client = PeerClient(config.server_url, identity, network_id)
+        try:
+            client.hello("")
+            code = client.enroll(config.name, config.role)
+            _info("asked the server to enroll this hub", code=code)
+        except PeerError as exc:
+            _info("enrollment request failed", error=str(exc))
+        finally:
+            client.close()
 
     def _report_status(self, store: Store, identity: Identity) -> None:
         """Append a hub.status op: how this hub is, including a clock it cannot trust and the
