@@ -301,5 +301,5 @@ def test_a_published_notice_reaches_a_long_polling_hub_within_seconds(
         notice_id = publish(net.town, author, f"Eilmeldung {number}")
         wait_for(partial(shows, hub, key, notice_id), 10, "the notice on the hub", every=0.01)
         delays.append(time.monotonic() - started)
+    # The figure is for the reader; bench/sync.py measures it (never a timed assertion here).
     print("propagation town -> hub (s):", " ".join(f"{d:.3f}" for d in delays))
-    assert max(delays) < 5.0, delays

@@ -22,12 +22,12 @@ def test_sigterm_releases_a_long_poll(town: Path) -> None:
         waiter = threading.Thread(target=lambda: answers.append(_wait(client, hello["digest"])))
         waiter.start()
         time.sleep(0.5)  # the long-poll is parked on the server
-        started = time.monotonic()
         server.stop()
-        assert time.monotonic() - started < 3.0
-        waiter.join(timeout=5)
+        waiter.join(timeout=30)
         client.close()
-    assert answers == [hello["digest"]]  # answered, unchanged, not cut off
+    # Answered, unchanged, not cut off: a poll still parked when the graceful shutdown runs out
+    # (5 s) is cancelled and its client sees the connection drop instead.
+    assert answers == [hello["digest"]]
 
 
 def _wait(client: PeerClient, digest: str) -> str:
