@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # Most tests wait on real processes, so a worker per core halves the suite's time.
 PYTEST_ARGS ?= -n auto --dist worksteal
 
-.PHONY: run test lint bench install system-run system-test clean
+.PHONY: run test lint bench soak install system-run system-test clean
 
 run: install
 	$(BIN)/dorfhub demo --serve
@@ -24,6 +24,12 @@ bench: install
 	$(BIN)/python bench/sensors.py
 	xvfb-run -a -s "-screen 0 1920x1080x24 +extension GLX" $(BIN)/python bench/kiosk.py
 	$(BIN)/python bench/booking.py
+
+# Not part of test or bench: a 10-minute soak run that fails only on correctness (lost or
+# duplicated ops, nodes apart), never on timings (bench/README.md, "Soak run").
+# `make soak SOAK_ARGS=--quick` is a one-minute smoke run.
+soak: install
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 install: $(STAMP)
 
