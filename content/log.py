@@ -157,10 +157,21 @@ class Log:
         rows = self.store.conn.execute("SELECT author, seq FROM versions").fetchall()
         return {author: seq for author, seq in rows}
 
+    def wanted_vector(self) -> dict[str, int]:
+        """The version vector this node sends to peers (pull, /v1/vector): V, with every
+        author it quarantined at the header's ceiling, meaning "send me nothing more of it":
+        its later ops would be refused here anyway, so a link does not carry them each round."""
+        vector = self.version_vector()
+        for (author,) in self.store.conn.execute("SELECT author FROM quarantine"):
+            vector[author] = MAX_HEADER_INT
+        return vector
+
     def digest(self) -> str:
-        """A short fingerprint of V: equal digests mean nothing to exchange."""
+        """A short fingerprint of V without the authors this node quarantined: equal digests
+        mean nothing to exchange (nodes that quarantined the same forked author agree)."""
         rows = self.store.conn.execute(
-            "SELECT author, seq, head FROM versions ORDER BY author"
+            "SELECT author, seq, head FROM versions "
+            "WHERE author NOT IN (SELECT author FROM quarantine) ORDER BY author"
         ).fetchall()
         text = "".join(f"{author}:{seq}:{head}\n" for author, seq, head in rows)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -199,6 +210,15 @@ class Log:
             if body is None or (public_only and kind in SEALED_KINDS):
                 return
             yield lamport, author, RawOp(header, signature, body)
+
+    def head_op(self, author: str) -> RawOp | None:
+        """The author's newest op held here (None if none, or if its body was pruned)."""
+        row = self.store.conn.execute(
+            "SELECT o.header, o.signature, o.body FROM versions v JOIN ops o ON o.id = v.head "
+            "WHERE v.author = ? AND o.body IS NOT NULL",
+            (author,),
+        ).fetchone()
+        return RawOp(*row) if row else None
 
     def get(self, op_id: str) -> RawOp | None:
         row = self.store.conn.execute(

@@ -72,6 +72,20 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction over the block. In WAL mode it sees the database as of its
+        first read, whatever other connections commit meanwhile."""
+        if self.conn.in_transaction:
+            # The caller's transaction already gives one view of the database.
+            yield
+            return
+        self.conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
     @property
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])

@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +44,7 @@ class VerifyReport:
 
 def verify_store(store: Store) -> VerifyReport:
     report = VerifyReport()
-    with _snapshot(store.conn):
+    with store.snapshot():
         report.problems.extend(_check_ops(store, report))
         if report.problems:
             return report
@@ -56,21 +55,6 @@ def verify_store(store: Store) -> VerifyReport:
             finally:
                 scratch.close()
     return report
-
-
-@contextmanager
-def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
-    """One read transaction over the block. In WAL mode it sees the database as of its first
-    read, whatever other connections commit meanwhile."""
-    if conn.in_transaction:
-        # The caller's transaction already gives one view of the database.
-        yield
-        return
-    conn.execute("BEGIN DEFERRED")
-    try:
-        yield
-    finally:
-        conn.execute("ROLLBACK")
 
 
 def _check_ops(store: Store, report: VerifyReport) -> Iterator[str]:

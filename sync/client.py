@@ -18,10 +18,11 @@ import requests
 from content.identity import Identity
 from content.limits import MAX_REQUEST_BYTES
 from content.log import IngestReport, Log
-from content.ops import RawOp
+from content.ops import RawOp, decode_header
 from sync.errors import PeerError as PeerError
 from sync.protocol import (
     API,
+    DIGEST_HEADER,
     MORE_HEADER,
     NET_HEADER,
     PROTO_HEADER,
@@ -108,6 +109,7 @@ class PeerClient:
         self.session = requests.Session()
         self.clock_offset_ms = 0  # the peer's clock minus ours, learnt from hello
         self.last_node = ""
+        self.peer_digest = ""  # from the peer's last vector answer
         self.bytes_in = 0
         self.bytes_out = 0
 
@@ -133,7 +135,10 @@ class PeerClient:
         return self._decoded(decode_batch, answer.body), len(answer.body), _more(answer)
 
     def vector(self) -> dict[str, int]:
-        return self._decoded(decode_vector, self._send("POST", "/vector", body=b"").body)
+        """The peer's version vector; its digest of the same moment is kept in peer_digest."""
+        answer = self._send("POST", "/vector", body=b"")
+        self.peer_digest = answer.headers.get(DIGEST_HEADER, "")
+        return self._decoded(decode_vector, answer.body)
 
     def push(self, batch: bytes) -> PushAnswer:
         return self._send("POST", "/push", body=batch).decode(PushAnswer, self.url)
@@ -221,7 +226,7 @@ def sync_round(log: Log, client: PeerClient) -> RoundResult:
         return result
     more = True
     while more:
-        ops, size, more = client.pull(log.version_vector())
+        ops, size, more = client.pull(log.wanted_vector())
         report: IngestReport = log.ingest(ops)
         result.batches_in += 1
         result.bytes_in += size
@@ -238,7 +243,41 @@ def sync_round(log: Log, client: PeerClient) -> RoundResult:
     # What the peer holds now is what status counts pending ops against, so it is asked again
     # after a push: the peer may have held back or refused some of what it was sent.
     result.peer_vector = client.vector() if result.batches_out else theirs
+    if client.peer_digest and client.peer_digest != log.digest():
+        _exchange_heads(log, client, result.peer_vector, result)
     return result
+
+
+def _exchange_heads(
+    log: Log, client: PeerClient, theirs: dict[str, int], result: RoundResult
+) -> None:
+    """The digests differ, yet neither side sent the other anything: some author's head op
+    differs at the same seq, a fork of which each side holds one branch and which version
+    vectors cannot show. Each side's head op of every author it shares goes to the other, where
+    the one that differs proves the fork: the author is quarantined and raised loudly."""
+    ours = log.version_vector()
+    shared = {author: seq for author, seq in ours.items() if theirs.get(author, 0) >= seq}
+    asked = dict(theirs) | {author: seq - 1 for author, seq in shared.items()}
+    more = True
+    while more:
+        ops, size, more = client.pull(asked)
+        result.bytes_in += size
+        result.batches_in += 1
+        log.ingest(ops)
+        if not ops:
+            break
+        for op in ops:  # the next page starts after what this one brought
+            header = decode_header(op.header)
+            asked[header.author] = max(asked.get(header.author, 0), header.seq)
+    heads = [log.head_op(author) for author in shared]
+    for batch in make_batches(op for op in heads if op is not None):
+        try:
+            answer = client.push(batch.data)
+        except PeerError:
+            return  # a peer that takes no push from us (we hold no grant) learns it elsewhere
+        result.batches_out += 1
+        result.bytes_out += len(batch.data)
+        result.rejected += [item.reason for item in answer.rejected]
 
 
 def _error_text(body: bytes) -> str:

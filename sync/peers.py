@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from content.log import Log
+from content.ops import MAX_HEADER_INT
 from content.store import Store
 from sync.client import RoundResult
 
@@ -85,7 +86,8 @@ def peer_states(store: Store) -> list[PeerState]:
             pending_in = sum(
                 max(0, seq - ours.get(author, 0))
                 for author, seq in theirs.items()
-                if author not in settled
+                # a peer lists an author it quarantined at the ceiling: "send me nothing"
+                if author not in settled and seq < MAX_HEADER_INT
             )
         in_sync = success is not None and failures == 0 and pending_out == pending_in == 0
         states.append(

@@ -49,6 +49,8 @@ NONCE_HEADER = "x-dorfhub-nonce"
 BODY_HEADER = "x-dorfhub-body-sha256"
 SIGNATURE_HEADER = "x-dorfhub-signature"
 MORE_HEADER = "x-dorfhub-more"
+# The digest of the answering node, of the same moment as the version vector it answers with.
+DIGEST_HEADER = "x-dorfhub-digest"
 NET_HEADER = "x-dorfhub-net"
 PROTO_HEADER = "x-dorfhub-proto"
 

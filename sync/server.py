@@ -46,6 +46,7 @@ from sync import enrollment
 from sync.guards import NonceBook, RateLimiter, Replayed
 from sync.protocol import (
     API,
+    DIGEST_HEADER,
     MORE_HEADER,
     NET_HEADER,
     PROTO_HEADER,
@@ -354,8 +355,8 @@ def create_app(
         """Answer: this node's version vector, so the caller knows what to push."""
         body = await request.body()
         await service.authenticate(request, body)
-        data = await service.run(lambda s: encode_vector(Log(s).version_vector()))
-        return Response(data, media_type="application/zstd")
+        data, digest = await service.run(lambda s: _vector_and_digest(Log(s)))
+        return Response(data, media_type="application/zstd", headers={DIGEST_HEADER: digest})
 
     @app.post(f"{API}/push")
     async def push(request: Request) -> dict[str, Any]:
@@ -437,6 +438,12 @@ def _pull_batch(
     if remember:
         _remember_peer(store, node, _merged(vector, ops), pulled=True, more=batch.more)
     return batch
+
+
+def _vector_and_digest(log: Log) -> tuple[bytes, str]:
+    """What this node holds and its digest, read in one snapshot."""
+    with log.store.snapshot():
+        return encode_vector(log.wanted_vector()), log.digest()
 
 
 def _count_drops(store: Store, drops: Counter[str]) -> None:
