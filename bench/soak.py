@@ -276,8 +276,9 @@ def make_town(work: Path, hubs: int, seed: int) -> tuple[Town, list[dict[str, ob
 
 
 def source(index: int) -> str:
-    """Hub `index`'s own loopback address (127.1.0.1, 127.1.0.2, …; all of 127/8 is local)."""
-    return f"127.1.{index // 250}.{index % 250 + 1}"
+    """Hub `index`'s own loopback address (127.0.1.1, 127.0.1.2, …; all of 127/8 is local),
+    clear of 127.0.0.x, where the server listens."""
+    return f"127.0.{1 + index // 250}.{index % 250 + 1}"
 
 
 def worker_settings(
