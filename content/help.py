@@ -1,7 +1,9 @@
 """Help requests: a resident asks for a digital guide at the kiosk; guides and the hub work them.
 
 A request is a `help.request` op whose body (name, phone) is sealed to the town servers, the
-network's guides and the hub itself. Its state is public and separate: `help.update` ops, folded
+network's guides and a key made for this one request, which the hub keeps only while it may
+read the request (content/help_hub_keys.py): the hub's own node key is no recipient, so a kiosk
+taken later opens nothing. Its state is public and separate: `help.update` ops, folded
 into the `help_states` view by request id and joined with the requests only when read, so the
 result does not depend on which of the two a node received first.
 """
@@ -18,20 +20,22 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from content.bodies import HelpUpdateBody, Millis, encode_body
 from content.clock import trusted_now
+from content.help_hub_keys import hub_may_read, keep_key, new_request_key, public_hex, request_keys
 from content.identity import Identity
-from content.log import Log
+from content.log import Log, append_in
 from content.notices import active_notices
 from content.ops import EntityId
 from content.roles import help_request_prefix
-from content.sealing import MAX_RECIPIENTS, SealError, open_sealed, seal
+from content.sealing import MAX_RECIPIENTS, SealError, open_with_key, seal
 
 MAX_NAME = 80
 MAX_PHONE = 30
 PHONE_PATTERN = r"^[0-9 +()/-]*$"
-# Roles that receive every help request of the network, besides the hub it was made at.
+# Roles that receive every help request of the network, besides the hub's key for the request.
 RECIPIENT_ROLES = ("server", "guide")
 OFFICE_HOURS_CATEGORY = "digitales"
 # An office hour announced without an end is taken to last this long.
@@ -66,6 +70,7 @@ class HelpRequest:
     phone: str
     on_behalf: bool
     state: str  # "open" | "done"
+    readable: bool = True  # False: the hub no longer holds its key; name and phone are ""
 
 
 _request_decoder = msgspec.json.Decoder(HelpRequestBody)
@@ -88,7 +93,8 @@ def request_help(log: Log, hub: Identity, name: str, phone: str, on_behalf: bool
     body = HelpRequestBody(
         name=name, phone=phone, hub=_hub_name(conn, hub), on_behalf=on_behalf, created=now_ms
     )
-    recipients = sorted({*_network_recipients(conn, now_ms), hub.public.seal_key})
+    request_key = new_request_key()
+    recipients = sorted({*_network_recipients(conn, now_ms), public_hex(request_key)})
     if len(recipients) > MAX_RECIPIENTS:
         raise HelpError(f"a help request can be sealed to at most {MAX_RECIPIENTS} keys")
     try:
@@ -96,12 +102,20 @@ def request_help(log: Log, hub: Identity, name: str, phone: str, on_behalf: bool
     except SealError as exc:
         raise HelpError(str(exc)) from None
     request_id = help_request_prefix(hub.key_id) + uuid.uuid4().hex[:20]
-    log.append(hub, "help.request", request_id, box, sealed_to=recipients)
+    with log.store.write() as write:
+        append_in(write, log.network_id, hub, "help.request", request_id, box, recipients)
+        keep_key(write, request_id, request_key, now_ms)
     return request_id
 
 
-def help_requests_for_hub(conn: sqlite3.Connection, hub: Identity) -> list[HelpRequest]:
-    """The requests made at this hub, opened with its key, newest first."""
+def help_requests_for_hub(
+    conn: sqlite3.Connection, hub: Identity, now_ms: int | None = None
+) -> list[HelpRequest]:
+    """The requests made at this hub, newest first. Name and phone only of those it may still
+    read (open and younger than HUB_READ_DAYS at `now_ms`, trusted now if not given), opened
+    with the request's own key; the others come with `readable` False."""
+    now_ms = trusted_now(conn).now_ms if now_ms is None else now_ms
+    keys = request_keys(conn)
     rows = conn.execute(
         "SELECT o.entity, o.time, o.body, coalesce(s.state, 'open') FROM ops o "
         "LEFT JOIN help_states s ON s.request_id = o.entity "
@@ -111,14 +125,24 @@ def help_requests_for_hub(conn: sqlite3.Connection, hub: Identity) -> list[HelpR
     )
     requests = []
     for request_id, time_ms, box, state in rows:
-        try:
-            body = _request_decoder.decode(open_sealed(box, hub))
-        except (SealError, msgspec.DecodeError):
-            continue  # not one this hub can read as a request (made by older software)
-        requests.append(
-            HelpRequest(request_id, time_ms, body.name, body.phone, body.on_behalf, state)
-        )
+        key, created_ms = keys.get(request_id, (None, 0))
+        body = None
+        if key is not None and box is not None and hub_may_read(state, created_ms, now_ms):
+            body = _opened(box, key)
+        if body is None:
+            requests.append(HelpRequest(request_id, time_ms, "", "", False, state, readable=False))
+        else:
+            requests.append(
+                HelpRequest(request_id, time_ms, body.name, body.phone, body.on_behalf, state)
+            )
     return requests
+
+
+def _opened(box: bytes, key: X25519PrivateKey) -> HelpRequestBody | None:
+    try:
+        return _request_decoder.decode(open_with_key(box, key))
+    except (SealError, msgspec.DecodeError):
+        return None  # not a request this software can read
 
 
 def mark_help_done(log: Log, hub_or_guide: Identity, request_id: str) -> str:

@@ -64,13 +64,19 @@ def recipients_of(box: bytes) -> list[str]:
 
 def open_sealed(box: bytes, identity: Identity) -> bytes:
     """Decrypt a box with the identity's X25519 key; SealError if it is not a recipient."""
+    return open_with_key(box, identity.sealing)
+
+
+def open_with_key(box: bytes, key: X25519PrivateKey) -> bytes:
+    """Decrypt a box with a bare X25519 key (one made for a single message, not a node's);
+    SealError if it is not a recipient."""
     ephemeral_public, entries, prefix_len = _parse(box)
-    own_public = _raw(identity.sealing.public_key())
+    own_public = _raw(key.public_key())
     for recipient, wrapped in entries:
         if recipient != own_public:
             continue
         kek = _key_encryption_key(
-            identity.sealing.exchange(X25519PublicKey.from_public_bytes(ephemeral_public)),
+            key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public)),
             ephemeral_public,
             recipient,
         )

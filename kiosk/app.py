@@ -592,7 +592,7 @@ class KioskApp(App):
     def send_help(self, name: str, phone: str) -> str | None:
         """Store a sealed help request; None when done, else the catalog key of the error."""
         try:
-            helpdesk.request_help(self.data.log, self.data.hub, name, phone)
+            self.data.ask_for_help(name, phone)
             hours = helpdesk.guide_office_hours(
                 self.data.conn, self.data.hub_name, self.data.now_ms()
             )
@@ -614,9 +614,11 @@ class KioskApp(App):
 
     def guide_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for request in helpdesk.help_requests_for_hub(self.data.conn, self.data.hub):
+        for request in self.data.help_requests():
             when = self.translator.date_time(self.lang, request.time_ms)
             name = request.name or self.t("guide.anonymous", self.lang)
+            if not request.readable:
+                name = self.t("guide.erased", self.lang)
             parts = [when, name] + ([request.phone] if request.phone else [])
             state = self.t(f"guide.state.{request.state}", self.lang)
             rows.append(
@@ -630,7 +632,7 @@ class KioskApp(App):
 
     def mark_help_done(self, request_id: str) -> None:
         try:
-            helpdesk.mark_help_done(self.data.log, self.data.hub, request_id)
+            self.data.mark_help_done(request_id)
         except HELP_ERRORS as exc:
             log.error("help request %s not marked done: %s", request_id, exc)
             self.say(self.t("guide.mark_failed", self.lang))

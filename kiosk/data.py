@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from enum import Enum
 
+from content import help as helpdesk
 from content.booking import next_bookable_change
 from content.clock import trusted_now
 from content.identity import Identity
@@ -129,3 +130,17 @@ class KioskData:
 
     def notice(self, notice_id: str) -> Notice | None:
         return get_notice(self.store.conn, notice_id)
+
+    def ask_for_help(self, name: str, phone: str) -> str:
+        """A sealed help request made at this hub; its id. Raises HelpError (nothing stored)."""
+        return helpdesk.request_help(self.log, self.hub, name, phone)
+
+    def help_requests(self) -> list[helpdesk.HelpRequest]:
+        """Guide mode's list: this hub's requests, newest first, with name and phone only while
+        the hub may read them (open, at most HUB_READ_DAYS old by trusted now)."""
+        return helpdesk.help_requests_for_hub(self.store.conn, self.hub, self.now_ms())
+
+    def mark_help_done(self, request_id: str) -> None:
+        """Done, signed by the hub: the name leaves guide mode at once, and the hub daemon
+        erases the request's key after its next round (content/help_hub_keys.py)."""
+        helpdesk.mark_help_done(self.log, self.hub, request_id)

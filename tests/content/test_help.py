@@ -20,11 +20,12 @@ from content.help import (
     mark_help_done,
     request_help,
 )
+from content.help_hub_keys import public_hex, request_keys
 from content.identity import Identity
 from content.log import AppendRefused, Log
 from content.notices import publish
 from content.ops import RawOp, decode_header
-from content.sealing import SealError, open_sealed, seal
+from content.sealing import SealError, open_sealed, open_with_key, seal
 from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import all_ops, next_position, notice, sign_op, sync
@@ -93,19 +94,24 @@ def _state(log: Log, hub: Identity, request_id: str) -> str:
 # ---- sealing and privacy -------------------------------------------------------------------
 
 
-def test_a_help_request_is_sealed_to_exactly_the_servers_guides_and_its_hub(
+def test_a_help_request_is_sealed_to_the_servers_the_guides_and_its_own_key_not_the_hubs(
     network: Network, people: People
 ) -> None:
     request_id = request_help(network.log, network.hub, NAME, PHONE)
     raw = _request_op(network.log, request_id)
     assert raw.body is not None
-    recipients = [network.hub, people.server, people.guide, people.second_guide]
-    assert decode_header(raw.header).sealed_to == sorted(r.public.seal_key for r in recipients)
-    for reader in recipients:
+    readers = [people.server, people.guide, people.second_guide]
+    [(request_key, _)] = request_keys(network.store.conn).values()
+    assert decode_header(raw.header).sealed_to == sorted(
+        [*(r.public.seal_key for r in readers), public_hex(request_key)]
+    )
+    for reader in readers:
         body = msgspec.json.decode(open_sealed(raw.body, reader), type=HelpRequestBody)
         assert (body.name, body.phone, body.hub, body.on_behalf) == (NAME, PHONE, "Ringelai", False)
-    outsiders = [people.hub_b, network.admin, network.root, people.practice, people.revoked_guide]
-    for outsider in outsiders:
+    assert NAME.encode() in open_with_key(raw.body, request_key)
+    # The hub's node key, which sits on the kiosk's disk for years, opens nothing.
+    outsiders = [network.hub, people.hub_b, network.admin, network.root, people.practice]
+    for outsider in [*outsiders, people.revoked_guide]:
         with pytest.raises(SealError):
             open_sealed(raw.body, outsider)
     _verified(network.log)
@@ -121,8 +127,12 @@ def test_name_and_phone_never_reach_the_database_files(network: Network, people:
         for secret in (NAME, "Mustermann", "08555 987654", "987654"):
             assert secret.encode() not in on_disk
             assert secret.encode("utf-16-le") not in on_disk
-    [opened] = help_requests_for_hub(elsewhere.store.conn, network.hub)
-    assert (opened.name, opened.phone, opened.state) == (NAME, "08555 987654", "open")
+    # The request's key stays at the hub: elsewhere only the guides and servers open it.
+    [listed] = help_requests_for_hub(elsewhere.store.conn, network.hub)
+    assert (listed.name, listed.phone, listed.readable) == ("", "", False)
+    assert request_keys(elsewhere.store.conn) == {}
+    box = elsewhere.store.conn.execute("SELECT body FROM ops WHERE kind = 'help.request'")
+    assert b"987654" in open_sealed(box.fetchone()[0], people.guide)
 
 
 @pytest.mark.parametrize(
@@ -144,6 +154,13 @@ def test_a_bad_phone_or_name_is_refused_and_nothing_is_stored(
     assert refused.value.field == field
     assert network.log.count() == before
     assert help_requests_for_hub(network.store.conn, network.hub) == []
+    assert request_keys(network.store.conn) == {}
+
+
+def test_a_refused_append_stores_no_key_either(network: Network, people: People) -> None:
+    with pytest.raises(AppendRefused, match="needs another role"):
+        request_help(network.log, people.guide, NAME, PHONE)
+    assert request_keys(network.store.conn) == {}
 
 
 def test_name_and_phone_may_stay_empty_and_requests_list_newest_first(

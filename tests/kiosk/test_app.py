@@ -367,6 +367,9 @@ def test_help_request_is_sealed_and_guide_mode_is_behind_the_pin(
     assert not requests[0]["done"]
     assert "Noch kein Abgleich" in status
     assert out["after_mark"][0]["done"] is True
+    # Done: the hub may no longer read it, so guide mode shows no name from then on.
+    assert name not in out["after_mark"][0]["text"]
+    assert "Name und Nummer hier gelöscht" in out["after_mark"][0]["text"]
     assert out["after_logout"] == ["home", []]
     assert out["locked"][0] == "pin"  # five wrong PINs lock even the right one out
     assert "Zu viele falsche Versuche" in out["locked"][1]
@@ -378,7 +381,9 @@ def test_help_request_is_sealed_and_guide_mode_is_behind_the_pin(
     with Store(hub_home.path / "dorfhub.db") as store:
         (box,) = store.conn.execute("SELECT body FROM ops WHERE kind = 'help.request'").fetchone()
         opened = help_requests_for_hub(store.conn, hub_home.hub)
-    assert [(r.name, r.phone, r.state) for r in opened] == [(name, phone, "done")]
+    assert [(r.name, r.phone, r.state, r.readable) for r in opened] == [("", "", "done", False)]
     assert name.encode() in open_sealed(box, hub_home.guide)  # the guides can read it ...
+    with pytest.raises(SealError):
+        open_sealed(box, hub_home.hub)  # ... the hub's node key cannot
     with pytest.raises(SealError):
         open_sealed(box, Identity.generate("Fremder"))  # ... a stranger's key cannot
