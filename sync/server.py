@@ -10,6 +10,11 @@
 
 All but hello are signed by the calling node (sync.protocol). The store is touched only from one
 worker thread, so the event loop never blocks on SQLite.
+
+Only keys that hold a grant here learn what the log holds. A key this node does not know (a hub
+waiting for its approval, or anyone with a free key) gets an empty batch and an empty vector,
+and may long-poll: a digest change tells it nothing that the unsigned hello does not, and it is
+how a waiting hub learns of its approval at once. A revoked key gets 403 from all three.
 """
 
 from __future__ import annotations
@@ -70,6 +75,9 @@ WATCH_INTERVAL = 0.05
 # How often the in-memory drop counts (nonces, rate buckets, connections) reach the store.
 DROPS_FLUSH_SECONDS = 10.0
 ENROLL_REQUEST_BYTES = 4096
+# What a key without a grant gets from pull and vector.
+NOTHING = Batch(encode_batch([]), 0, False)
+EMPTY_VECTOR = encode_vector({})
 # Request bodies by path; any other path may carry at most MAX_REQUEST_BYTES (one batch).
 BODY_LIMITS = {
     f"{API}/pull": MAX_VECTOR_BYTES,
@@ -230,6 +238,14 @@ class PeerService:
     async def roles(self, node: str) -> list[str]:
         return await self.run(lambda s: roles_of(s.conn, self.network_id, node))
 
+    async def reader_roles(self, node: str) -> list[str]:
+        """The roles of a key that asks to read (pull, vector, wait): empty for a stranger;
+        a revoked key is refused."""
+        revoked, roles = await self.run(lambda s: _standing(s, self.network_id, node))
+        if revoked:
+            raise Refused(403, "this node's key is revoked")
+        return roles
+
 
 class BodyLimit:
     """ASGI middleware: refuse request bodies over their path's limit (BODY_LIMITS, else
@@ -337,13 +353,11 @@ def create_app(
         body = await request.body()
         signed = await service.authenticate(request, body)
         vector = await service.decode(decode_vector, body)
-        roles = await service.roles(signed.node)
-        if await service.run(lambda s: _is_revoked(s, signed.node)):
-            raise Refused(403, "this node's key is revoked")
-        remember = bool(roles) and service.remembers_peers
-        batch = await service.run(
-            lambda s: _pull_batch(s, signed.node, vector, public_only=not roles, remember=remember)
-        )
+        if not await service.reader_roles(signed.node):
+            batch = NOTHING
+        else:
+            remember = service.remembers_peers
+            batch = await service.run(lambda s: _pull_batch(s, signed.node, vector, remember))
         return Response(
             batch.data,
             media_type="application/zstd",
@@ -354,7 +368,11 @@ def create_app(
     async def vector(request: Request) -> Response:
         """Answer: this node's version vector, so the caller knows what to push."""
         body = await request.body()
-        await service.authenticate(request, body)
+        signed = await service.authenticate(request, body)
+        if not await service.reader_roles(signed.node):
+            # Who writes here and how much is not a stranger's business. Without a digest the
+            # caller skips the fork check, which needs a push it may not make anyway.
+            return Response(EMPTY_VECTOR, media_type="application/zstd")
         data, digest = await service.run(lambda s: _vector_and_digest(Log(s)))
         return Response(data, media_type="application/zstd", headers={DIGEST_HEADER: digest})
 
@@ -391,7 +409,8 @@ def create_app(
         timeout: float = Query(WAIT_SECONDS, ge=0, le=WAIT_SECONDS),
     ) -> dict[str, Any]:
         """Long-poll: answers as soon as this node's digest differs from `digest`."""
-        await service.authenticate(request, b"")
+        signed = await service.authenticate(request, b"")
+        await service.reader_roles(signed.node)
         if digest == service.digest and not service.closing.is_set():
             waiters = [
                 asyncio.create_task(service.changed.wait()),
@@ -428,13 +447,11 @@ def first_batch(
 
     for batch in make_batches(recorded()):
         return batch, taken[: batch.count]
-    return Batch(encode_batch([]), 0, False), []
+    return NOTHING, []
 
 
-def _pull_batch(
-    store: Store, node: str, vector: dict[str, int], public_only: bool, remember: bool
-) -> Batch:
-    batch, ops = first_batch(store, vector, public_only)
+def _pull_batch(store: Store, node: str, vector: dict[str, int], remember: bool) -> Batch:
+    batch, ops = first_batch(store, vector, public_only=False)
     if remember:
         _remember_peer(store, node, _merged(vector, ops), pulled=True, more=batch.more)
     return batch
@@ -484,6 +501,8 @@ def _remember_peer(
         )
 
 
-def _is_revoked(store: Store, node: str) -> bool:
+def _standing(store: Store, network_id: str, node: str) -> tuple[bool, list[str]]:
+    """Whether `node` is revoked here, and the roles it holds (none if revoked or unknown)."""
     row = store.conn.execute("SELECT revoke_op FROM keys WHERE key = ?", (node,)).fetchone()
-    return row is not None and row[0] is not None
+    revoked = row is not None and row[0] is not None
+    return revoked, roles_of(store.conn, network_id, node)

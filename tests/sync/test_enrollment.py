@@ -86,7 +86,10 @@ def assert_push_refused(hub: Member, town: Path) -> None:
     batch = encode_batch([status_op(hub.identity, hub.log.network_id)])
     with pytest.raises(PeerError, match="403 unknown or revoked node may not push"):
         hub.client.push(batch)
-    assert hub.sync().rejected == []  # pulling the public ops is allowed
+    # It may sync, but learns nothing until its grant exists (docs/protocol.md).
+    result = hub.sync()
+    assert (result.pulled, result.rejected) == (0, [])
+    assert hub.log.count() == 0
     assert store_state(town) == before
 
 
