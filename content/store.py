@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from content.private_files import ensure_private_file, make_private_dir, tighten
 from content.schema import MIGRATIONS
 from content.search import search_text
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
+# SQLite's files beside the database: write-ahead log, shared memory, rollback journal.
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 class StoreError(Exception):
@@ -30,7 +33,8 @@ class StoreError(Exception):
 class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
+        _keep_private(self.path)
         connection = sqlite3.connect(
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
         )
@@ -132,6 +136,15 @@ class Store:
                     "INSERT INTO schema_migrations VALUES (?, ?)", (number, int(time.time()))
                 )
                 conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _keep_private(path: Path) -> None:
+    """Make the database 0600 before SQLite opens it: SQLite gives the files it makes beside
+    it the database's own mode, whatever the umask. Side files left by an older, looser
+    database are tightened as well."""
+    ensure_private_file(path)
+    for suffix in SIDE_FILES:
+        tighten(path.with_name(path.name + suffix))
 
 
 def _statements(script: str) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from content.identity import Identity
+from content.private_files import restrict_umask
 from content.store import Store
 from kiosk.theme import Screen
 
@@ -79,6 +80,8 @@ def build_app(
 
 
 def run_kiosk(options: KioskOptions) -> int:
+    # Kivy writes its config and logs into the hub's home; slips go there too.
+    restrict_umask()
     with Store(options.db_path) as store:
         build_app(options, store).run()
     return 0

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from content.booking import Slip
+from content.private_files import make_private_dir, write_private
 from kiosk import qr
 
 SLIPS_DIR = "slips"
@@ -206,13 +207,13 @@ def deliver(pdf: bytes, home_dir: Path, name: str, printer: list[str] | None) ->
         finally:
             Path(temporary).unlink(missing_ok=True)
     folder = home_dir / SLIPS_DIR
-    folder.mkdir(exist_ok=True)
+    make_private_dir(folder)
     path = folder / f"{name}.pdf"
     number = 1
     while path.exists():
         number += 1
         path = folder / f"{name}-{number}.pdf"
-    path.write_bytes(pdf)
+    write_private(path, pdf)
     return Delivery(printed=False, path=path, error=error)
 
 

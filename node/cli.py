@@ -21,6 +21,7 @@ from content.grants import GrantError
 from content.identity import Identity, IdentityError, PublicIdentity
 from content.log import AppendRefused, Log
 from content.notices import NoticeError
+from content.private_files import restrict_umask
 from content.roles import GRANTABLE_ROLES
 from content.store import Store, StoreError
 from node.home import NODE_ROLES, Home, HomeError, default_home
@@ -55,6 +56,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything is created: the database, keys, slips and logs are the node's alone,
+    # whatever umask the shell, the desktop session or a supervisor handed down.
+    restrict_umask()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):

@@ -23,6 +23,7 @@ import platformdirs
 import tomli_w
 
 from content.identity import Identity, check_key_file_mode, load_identity, save_identity
+from content.private_files import write_private
 from content.store import Store
 
 KEY_FILES = ("node.key", "admin.key", "root.key")
@@ -107,7 +108,7 @@ class Home:
 
     def _write_config(self, document: dict[str, Any]) -> None:
         temporary = self.config_path.with_suffix(".tmp")
-        temporary.write_bytes(tomli_w.dumps(document).encode())
+        write_private(temporary, tomli_w.dumps(document).encode())
         temporary.replace(self.config_path)
 
     def create_identity(self, file_name: str, name: str, protect: bool = False) -> Identity:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from content.private_files import write_private
+
 READY_POLL_S = 0.05
 
 
@@ -69,7 +71,7 @@ def listening_port(sock: socket.socket) -> int:
 def write_ready_file(path: Path, port: int) -> None:
     """Write {"port", "pid"} by rename, so a reader never sees half a file."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"port": port, "pid": os.getpid()}) + "\n")
+    write_private(temporary, (json.dumps({"port": port, "pid": os.getpid()}) + "\n").encode())
     temporary.replace(path)
 
 
