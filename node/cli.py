@@ -126,6 +126,11 @@ def build_parser() -> OneLineParser:
     init.add_argument("--name", required=True)
     init.add_argument("--network", default="", help="network id printed by `network init`")
     init.add_argument("--server", help="town server URL, e.g. http://stadtserver:8470")
+    trust = init.add_mutually_exclusive_group()
+    trust.add_argument("--ca", type=Path, metavar="FILE", help="https: the county's CA (PEM)")
+    trust.add_argument(
+        "--pin", action="store_true", help="https: accept only the certificate the server shows now"
+    )
 
     key = group("key", "roles: grant, revoke, list")
     sub = command(key, "grant", cmd_key_grant, "give a public key a role")
@@ -233,17 +238,21 @@ def cmd_network_init(args: argparse.Namespace) -> int:
 
 
 def cmd_node_init(args: argparse.Namespace) -> int:
-    from node.setup import init_node, join_server
+    from node.setup import enrollment_trust, init_node, join_server
     from sync.enrollment import pairing_code
 
+    trust = enrollment_trust(args.server or "", args.ca, args.pin)
     home, identity = init_node(
-        _target_dir(args), args.role, args.name, args.network, args.server or ""
+        _target_dir(args), args.role, args.name, args.network, args.server or "", trust
     )
     public = identity.public
     print(f"public key: {public.token}")
     print(f"signing key (Ed25519): {public.sign_key}")
     print(f"sealing key (X25519): {public.seal_key}")
     print(f"pairing code: {pairing_code(public)}")
+    if trust.pin:
+        print(f"server certificate SHA-256: {trust.pin}")
+        print("pinned: compare it with the one `dorfhub serve` logs; no other is accepted")
     if args.server:
         try:
             join_server(home)

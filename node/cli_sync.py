@@ -30,6 +30,8 @@ DEFAULT_HOST = "127.0.0.1"
 def register(tree: CommandTree) -> None:
     sub = tree.command(None, "serve", cmd_serve, "run the town server (peer API) until SIGTERM")
     _listen_arguments(sub)
+    sub.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve https: certificate (PEM)")
+    sub.add_argument("--tls-key", type=Path, metavar="FILE", help="its private key (PEM)")
     sub = tree.command(None, "hub", cmd_hub, "run the hub daemon: peer API and sync loop")
     _listen_arguments(sub)
     sub.add_argument("--peer", action="append", default=[], help="also sync with this URL")
@@ -118,9 +120,11 @@ def _daemon_socket(args: argparse.Namespace) -> Iterator[tuple[Home, socket.sock
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from node.daemon import serve  # FastAPI and uvicorn load only for the daemons
+    from sync.tls import load_server_tls
 
+    tls = load_server_tls(args.tls_cert, args.tls_key)  # before the lock and the port
     with _daemon_socket(args) as (home, listener):
-        serve(home, listener, ready_file=args.ready_file)
+        serve(home, listener, ready_file=args.ready_file, tls=tls)
     return 0
 
 

@@ -39,12 +39,18 @@ from node import __version__
 from node.forks import quarantined_here
 from node.home import Home
 from node.listen import write_ready_file
+from node.setup import peer_client
 from sync import peers
 from sync.client import PeerClient, PeerError, sync_round
 from sync.http import ConnectionGuard, guarded_protocol
 from sync.server import create_app
+from sync.tls import ServerTls
 
 log = logging.getLogger("dorfhub.daemon")
+# Whose X-Forwarded-Proto and X-Forwarded-For are believed: a reverse proxy on this machine
+# (docs/town-server.md). Stated here, not left to uvicorn's FORWARDED_ALLOW_IPS, so that no
+# environment variable can let a remote client claim it came over TLS.
+TRUSTED_PROXIES = ["127.0.0.1", "::1"]
 MAX_BACKOFF_S = 60.0
 LOCAL_POLL_S = 0.2
 STATUS_EVERY_S = 600.0
@@ -184,7 +190,8 @@ class SyncLoop(threading.Thread):
         for url in urls:
             if not self.schedule.ready(url, now):
                 continue
-            client = self.clients.setdefault(url, PeerClient(url, identity, network_id))
+            client = self.clients.get(url) or peer_client(self.home, url, identity, network_id)
+            self.clients[url] = client
             try:
                 result = sync_round(Log(store), client)
             except PeerError as exc:
@@ -246,7 +253,7 @@ class SyncLoop(threading.Thread):
         if key_info(store.conn, identity.key_id) is not None:
             self.enroll_due = math.inf  # granted (a revoked hub does not ask again either)
             return
-        client = PeerClient(config.server_url, identity, network_id)
+        client = peer_client(self.home, config.server_url, identity, network_id)
         try:
             client.hello("")
             code = client.enroll(config.name, config.role)
@@ -289,7 +296,7 @@ class SyncLoop(threading.Thread):
 
     def _long_poll(self, url: str, identity: Identity, network_id: str) -> None:
         """Wait on one configured peer's digest; any change wakes a round at once."""
-        client = PeerClient(url, identity, network_id)
+        client = peer_client(self.home, url, identity, network_id)
         digest, failures = "", 0
         while not self.stop.is_set():
             try:
@@ -346,19 +353,22 @@ def serve(
     listener: socket.socket,
     sync_loop: SyncLoop | None = None,
     ready_file: Path | None = None,
+    tls: ServerTls | None = None,
 ) -> None:
-    """Serve the peer API on `listener` until SIGTERM; run the sync loop beside it when given.
-    Once serving, write `ready_file` (node/listen.py) when given."""
+    """Serve the peer API on `listener` until SIGTERM, over TLS when `tls` is given; run the
+    sync loop beside it when given. Once serving, write `ready_file` (node/listen.py)."""
     config = home.config
     app = _peer_app(home)
     host, port = listener.getsockname()[:2]
+    # Admins compare this with what `node init --pin` showed on the hub.
+    scheme = {"scheme": "https", "certificate_sha256": tls.fingerprint} if tls else {}
 
     def serving() -> None:
         if ready_file is not None:
             write_ready_file(ready_file, port)
-        _info("serving", node=config.name, host=host, port=port)
+        _info("serving", node=config.name, host=host, port=port, **scheme)
 
-    server = _Server(_uvicorn_config(app), lambda: app.state.service.closing, serving)
+    server = _Server(_uvicorn_config(app, tls), lambda: app.state.service.closing, serving)
     if sync_loop is not None:
         sync_loop.start()
     _info("starting", node=config.name, role=config.role, host=host, port=port)
@@ -395,14 +405,19 @@ def _peer_app(home: Home) -> FastAPI:
     return app
 
 
-def _uvicorn_config(app: FastAPI) -> uvicorn.Config:
+def _uvicorn_config(app: FastAPI, tls: ServerTls | None = None) -> uvicorn.Config:
     """How uvicorn serves the app; the listening socket is bound before (node/listen.py).
     Connections go through sync.http's guard: a connection limit that fits the process's file
-    descriptors, and deadlines for slow requests (content/limits.py)."""
+    descriptors, and deadlines for slow requests (content/limits.py). With `tls`, uvicorn
+    wraps the sockets it is handed in TLS and the ASGI scope's scheme is "https"."""
     guard = ConnectionGuard(dropped=app.state.service.drops)
     return uvicorn.Config(
         app,
         http=guarded_protocol(guard),
+        ssl_certfile=str(tls.cert) if tls else None,
+        ssl_keyfile=str(tls.key) if tls else None,
+        proxy_headers=True,
+        forwarded_allow_ips=TRUSTED_PROXIES,
         timeout_keep_alive=KEEP_ALIVE_S,
         log_config=setup_logging(),
         server_header=False,

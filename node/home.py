@@ -1,7 +1,8 @@
 """A node's home directory: config.toml, the SQLite store and the key files.
 
-config.toml   name, role, network id (and later the server URL)
+config.toml   name, role, network id, the server URL and how its certificate is checked
 dorfhub.db    the store (WAL mode)
+server-ca.pem the county's certificate authority a hub checks an https server against (--ca)
 node.key      this node's identity
 admin.key     on the town server: the first admin's identity
 root.key      on the town server right after `network init`: move it offline
@@ -41,6 +42,10 @@ class NodeConfig:
     role: str
     network_id: str = ""
     server_url: str = ""
+    # For an https server (sync/tls.py): a CA file in the home (`node init --ca`), or the
+    # SHA-256 of the one certificate accepted (`node init --pin`). Neither: the system's CAs.
+    server_ca: str = ""
+    server_pin: str = ""
 
 
 def default_home() -> Path:

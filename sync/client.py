@@ -34,6 +34,7 @@ from sync.protocol import (
     make_batches,
     sign_request,
 )
+from sync.tls import ServerTrust, tls_failure
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -102,11 +103,17 @@ class RoundResult:
 
 
 class PeerClient:
-    def __init__(self, url: str, identity: Identity, network_id: str) -> None:
+    def __init__(
+        self, url: str, identity: Identity, network_id: str, trust: ServerTrust | None = None
+    ) -> None:
+        """`trust`: how an https peer's certificate is checked (sync.tls; default: the
+        system's certificate authorities)."""
         self.url = url.rstrip("/")
         self.identity = identity
         self.network_id = network_id
         self.session = requests.Session()
+        self.trust = trust or ServerTrust()
+        self.trust.apply(self.session)
         self.clock_offset_ms = 0  # the peer's clock minus ours, learnt from hello
         self.last_node = ""
         self.peer_digest = ""  # from the peer's last vector answer
@@ -185,11 +192,14 @@ class PeerClient:
                 headers=headers,
                 timeout=(CONNECT_TIMEOUT, read_timeout),
                 stream=True,
+                verify=self.trust.verify,
             )
             with response:
                 answer = Answer(
                     response.status_code, response.headers, _read_bounded(response, self.url)
                 )
+        except requests.exceptions.SSLError as exc:
+            raise tls_failure(self.url, exc) from None
         except requests.RequestException as exc:
             raise PeerError(f"{self.url}: {type(exc).__name__}") from None
         self.bytes_out += len(body)
