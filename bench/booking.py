@@ -37,7 +37,7 @@ from content.clock import wall_clock_ms
 from content.identity import Identity
 from content.log import Log
 from content.sealing import seal
-from node.cli_booking import create_practice
+from node.cli_booking import RecordFields, create_practice
 from node.home import Home
 from node.listen import wait_for_ready_file
 from node.setup import init_network, init_node
@@ -61,9 +61,13 @@ def timed(action: object) -> float:
 
 
 def setup_town(directory: Path, slots: int) -> tuple[Home, Identity, list[Identity], list[str]]:
-    """A town with one practice, `slots` slots over the coming days, and HUBS hubs."""
+    """A town with one practice, `slots` slots over the coming days, and HUBS hubs. The
+    practice's key is written beside the town's home, never into it."""
     home = init_network(directory / "town", "Bench", "Stadtserver")
-    practice = create_practice(home, "Praxis Bench", "0800 1", "Weg 1", "Allgemeinmedizin")
+    record = RecordFields(phone="0800 1", address="Weg 1", specialty="Allgemeinmedizin")
+    made = create_practice(home, "Praxis Bench", record, directory / "praxis-bench.key")
+    practice = made.identity
+    assert practice is not None
     hubs = [Identity.generate(f"Hub {n}") for n in range(HUBS)]
     today = datetime.fromtimestamp(wall_clock_ms() / 1000, booking.LOCAL_TIME).date()
     per_day = 20
@@ -73,14 +77,14 @@ def setup_town(directory: Path, slots: int) -> tuple[Home, Identity, list[Identi
         log = Log(store)
         for hub in hubs:
             grants.grant(log, home.publisher(), hub.public, "hub", hub.name)
-        record = booking.get_practice(store.conn, practice.identity.key_id)
-        assert record is not None
+        found = booking.get_practice(store.conn, practice.key_id)
+        assert found is not None
         # 1,000 slots span 50 days: past the default 28-day horizon of a video consultation.
-        record.services[0] = msgspec.structs.replace(
-            record.service("video"), horizon_days=366, min_notice_min=0
+        found.services[0] = msgspec.structs.replace(
+            found.service("video"), horizon_days=366, min_notice_min=0
         )
         series = booking.expand_series(
-            record,
+            found,
             "video",
             ["mo", "di", "mi", "do", "fr", "sa", "so"],
             today + timedelta(days=1),
@@ -89,7 +93,7 @@ def setup_town(directory: Path, slots: int) -> tuple[Home, Identity, list[Identi
             CAPACITY,
             "Dorfhub",
         )[:slots]
-        booking.publish_slots(store, practice.identity, series)
+        booking.publish_slots(store, practice, series)
     return home, home.identity(), hubs, [slot_id for slot_id, _ in series]
 
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from content.booking_ids import practice_owns
+from content.booking_ids import practice_owns, request_names_authority
 from content.ops import Header
 from content.roles import KEY_KINDS, OWN_REQUESTS_ONLY, ROLE_KINDS, ROOT, help_request_prefix
 
@@ -84,12 +84,16 @@ def _may_touch(role: str, header: Header) -> bool:
         return True
     if role == "practice":
         return practice_owns(header.kind, header.entity, header.author)
+    if role == "server":
+        return request_names_authority(header.entity, header.author)
     return header.entity.startswith(help_request_prefix(header.author))
 
 
 def _not_yours(kind: str) -> str:
     if kind == "help.update":
         return "a hub may update only the help requests it made itself"
+    if kind == "booking.decision":
+        return "a server decides only the requests that name it as the practice's authority"
     return f"a practice may write {kind} only about itself, its own slots and their bookings"
 
 

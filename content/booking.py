@@ -2,11 +2,15 @@
 and the queries the kiosk, the CLI and the practices' feed ask (docs/booking.md).
 
 Who writes what:
-- a practice (or an admin for it) publishes its record (`practice.meta`) and slots
+- a practice signs its own record (`practice.meta`), which names its booking authority: the one
+  town server that decides its bookings; the practice (or an admin for it) publishes its slots
   (`slot.publish`, `slot.withdraw`); ids name the practice, so nobody writes for another;
 - a hub (or a guide, on the resident's behalf) appends a `booking.request`: its id is public
-  (slot, on-behalf flag, author), its body is sealed to the town servers and the practice;
-- only the town server decides (`booking.decision`, content/booking_allocation.py);
+  (slot, on-behalf flag, author, authority), its body is sealed to the practice and its
+  authority only, with the keys the practice's record names (`custody`), never to whoever else
+  holds a server grant;
+- only the authority named in the request id decides (`booking.decision`,
+  content/booking_allocation.py);
 - a booking is cancelled (`booking.cancel`) by the hub that made it, by anyone showing its
   booking code, by the practice, or by the server.
 
@@ -44,11 +48,12 @@ from content.booking_ids import (
     new_request_id,
     new_slot_id,
     practice_of_slot,
+    request_authority,
 )
 from content.clock import trusted_now
-from content.identity import Identity
+from content.identity import Identity, PublicIdentity
 from content.log import Log, append_in
-from content.sealing import MAX_RECIPIENTS, SealError, open_sealed, seal
+from content.sealing import SealError, open_sealed, seal
 from content.store import Store
 
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
@@ -70,7 +75,7 @@ WEEKDAYS = {
     "su": 6,
 }
 STATES = ("pending", "confirmed", "rejected", "cancelled")
-# The roles whose keys receive every booking request besides the slot's practice.
+# The role a practice's booking authority must hold (unrevoked) for hubs to seal to it.
 SERVER_ROLE = "server"
 
 DEFAULT_SERVICES: tuple[ServiceBody, ...] = (
@@ -152,6 +157,10 @@ class Practice:
     specialty: str
     video_url: str
     services: list[ServiceBody]
+    # From the record the practice signed: where its bookings are sealed to, and who decides.
+    seal: str
+    authority: str
+    authority_seal: str
 
     def service(self, service_id: str) -> ServiceBody:
         for service in self.services:
@@ -162,6 +171,7 @@ class Practice:
 
 
 _services = msgspec.json.Decoder(list[ServiceBody])
+_meta = msgspec.json.Decoder(PracticeMetaBody)
 _service = msgspec.json.Decoder(ServiceBody)
 
 
@@ -172,12 +182,19 @@ def practice_meta(
     specialty: str = "",
     services: Sequence[ServiceBody] = DEFAULT_SERVICES,
     video_url: str = "",
+    *,
+    practice: PublicIdentity,
+    authority: PublicIdentity,
 ) -> PracticeMetaBody:
-    """A validated practice record; BookingError names the field that is wrong."""
+    """A validated practice record naming the practice's own seal key and its booking
+    authority (a town server's public identity); BookingError names the field that is wrong."""
     fields: dict[str, Any] = {
         "name": name.strip(),
         "address": address.strip(),
         "phone": phone.strip(),
+        "seal": practice.seal_key,
+        "authority": authority.sign_key,
+        "authority_seal": authority.seal_key,
         "specialty": specialty.strip(),
         "video_url": video_url.strip(),
         "services": list(services),
@@ -188,16 +205,24 @@ def practice_meta(
         raise BookingError(f"practice record: {exc}", _field_of(exc)) from None
 
 
-def publish_practice(log: Log, author: Identity, practice: str, meta: PracticeMetaBody) -> str:
-    """Append the practice's record (signed by the practice itself or an admin)."""
-    return log.append(author, "practice.meta", practice, msgspec.json.encode(meta))
+def publish_practice(log: Log, practice: Identity, meta: PracticeMetaBody) -> str:
+    """Append the practice's record, signed by the practice's own key: only the practice names
+    who receives its bookings (every node refuses a practice.meta signed by anyone else)."""
+    if meta.seal != practice.public.seal_key:
+        raise BookingError("the record must name the practice's own seal key", "seal")
+    return log.append(practice, "practice.meta", practice.key_id, msgspec.json.encode(meta))
+
+
+_PRACTICE_COLUMNS = (
+    "p.key, p.name, p.address, p.phone, p.specialty, p.video_url, p.services, o.body "
+    "FROM practices p JOIN ops o ON o.id = p.op_id"
+)
 
 
 def list_practices(conn: sqlite3.Connection) -> list[Practice]:
     """Practices with a record and an unrevoked practice grant, by name."""
     rows = conn.execute(
-        "SELECT p.key, p.name, p.address, p.phone, p.specialty, p.video_url, p.services "
-        "FROM practices p JOIN keys k ON k.key = p.key WHERE k.revoke_op IS NULL "
+        f"SELECT {_PRACTICE_COLUMNS} JOIN keys k ON k.key = p.key WHERE k.revoke_op IS NULL "
         "AND EXISTS (SELECT 1 FROM json_each(k.grants) g "
         "            WHERE json_extract(g.value, '$.role') = 'practice') ORDER BY p.name, p.key"
     )
@@ -205,11 +230,7 @@ def list_practices(conn: sqlite3.Connection) -> list[Practice]:
 
 
 def get_practice(conn: sqlite3.Connection, key: str) -> Practice | None:
-    row = conn.execute(
-        "SELECT key, name, address, phone, specialty, video_url, services FROM practices "
-        "WHERE key = ?",
-        (key,),
-    ).fetchone()
+    row = conn.execute(f"SELECT {_PRACTICE_COLUMNS} WHERE p.key = ?", (key,)).fetchone()
     return None if row is None else _practice(row)
 
 
@@ -226,8 +247,47 @@ def find_practice(conn: sqlite3.Connection, text: str) -> Practice:
 
 
 def _practice(row: tuple[Any, ...]) -> Practice:
-    key, name, address, phone, specialty, video_url, services = row
-    return Practice(key, name, address, phone, specialty, video_url, _services.decode(services))
+    key, name, address, phone, specialty, video_url, services, body = row
+    # The record's body holds the custody keys: the view keeps what a kiosk lists.
+    meta = _meta.decode(body)
+    return Practice(
+        key,
+        name,
+        address,
+        phone,
+        specialty,
+        video_url,
+        _services.decode(services),
+        meta.seal,
+        meta.authority,
+        meta.authority_seal,
+    )
+
+
+@dataclass(frozen=True)
+class AuthorityChange:
+    """One record of a practice in the log: when it was signed and which authority it named."""
+
+    op_id: str
+    time: int
+    author: str
+    authority: str
+    authority_seal: str
+
+
+def authority_history(conn: sqlite3.Connection, practice: str) -> list[AuthorityChange]:
+    """Every record of the practice this node holds, oldest first, so that a change of its
+    booking authority can be shown to the practice (the current one is the last)."""
+    rows = conn.execute(
+        "SELECT id, time, author, body FROM ops WHERE kind = 'practice.meta' AND entity = ? "
+        "AND body IS NOT NULL ORDER BY lamport, author",
+        (practice,),
+    )
+    changes = []
+    for op_id, time_ms, author, body in rows:
+        meta = _meta.decode(body)
+        changes.append(AuthorityChange(op_id, time_ms, author, meta.authority, meta.authority_seal))
+    return changes
 
 
 # ---- slots -----------------------------------------------------------------------------------
@@ -360,14 +420,15 @@ def withdraw_slot(log: Log, author: Identity, slot_id: str, reason: str = "") ->
 
 
 # Whether the cancels of the decision `d` include one that counts (the same rule as the
-# booking_states SQL view of schema migration 6, here usable with the decisions' slot index).
+# booking_states SQL view of schema migration 12, here usable with the decisions' slot index):
+# by the requester, the practice, the request's own authority (its id names them all, at the
+# offsets of content/booking_ids.py), or anyone showing the code. Not by any other server.
 CANCELLED = (
     "EXISTS (SELECT 1 FROM booking_cancels x WHERE x.request_id = d.request_id AND ("
     " substr(x.author, 1, 32) = substr(d.request_id, 83, 32)"
     " OR x.author = substr(d.request_id, 5, 64)"
     " OR (x.code IS NOT NULL AND x.code = d.code)"
-    " OR x.author IN (SELECT k.key FROM keys k, json_each(k.grants) g"
-    "                 WHERE json_extract(g.value, '$.role') = 'server')))"
+    " OR substr(x.author, 1, 32) = substr(d.request_id, 116, 32)))"
 )
 _SLOT_QUERY = (
     "SELECT s.id, s.practice, coalesce(p.name, ''), s.service, s.start, s.end, s.capacity, "
@@ -519,14 +580,20 @@ def request_booking(
         raise BookingError("Dieser Termin ist zu kurzfristig.", "slot")
     if problem == "too_far":
         raise BookingError("Dieser Termin liegt zu weit in der Zukunft.", "slot")
+    keys = custody(conn, slot.practice, now)
     # A guide's own key books only on someone's behalf: the request id says so publicly.
     on_behalf = on_behalf or author.key_id in _role_seal_keys_owners(conn, "guide", now)
     if request_id is None:
         if slot.free - _own_pending(conn, slot_id, author.key_id) <= 0:
             raise BookingError("Dieser Termin ist schon vergeben.", "slot")
-        request_id = new_request_id(slot_id, author.key_id, on_behalf)
+        request_id = new_request_id(slot_id, author.key_id, on_behalf, keys.authority)
     elif not is_request_id(request_id) or not request_id.startswith(f"b.{slot_id}."):
         raise BookingError(f"not a request id for this slot: {request_id!r}", "request")
+    elif request_authority(request_id) != keys.authority[:32]:
+        # The practice named another authority since: that one would never decide this id.
+        raise BookingError(
+            "Die Praxis hat ihre Buchungsstelle gewechselt. Bitte neu buchen.", "practice"
+        )
     body = BookingPersonBody(
         request=request_id,
         name=person.name.strip(),
@@ -538,59 +605,76 @@ def request_booking(
         hub=_key_name(conn, author.key_id) or author.name[:80],
         created=now,
     )
-    recipients = sealed_recipients(conn, slot.practice, now)
-    box = seal(msgspec.json.encode(body), recipients)
-    log.append(author, "booking.request", request_id, box, sealed_to=recipients)
+    box = seal(msgspec.json.encode(body), keys.recipients)
+    log.append(author, "booking.request", request_id, box, sealed_to=keys.recipients)
     return request_id
 
 
+@dataclass(frozen=True)
+class Custody:
+    """Who receives a practice's bookings: the keys its own signed record names."""
+
+    authority: str  # Ed25519 key of the town server that decides
+    recipients: list[str]  # X25519 keys: the practice's and the authority's, sorted
+
+
+def custody(conn: sqlite3.Connection, practice: str, now_ms: int) -> Custody:
+    """The recipients of a booking with `practice`, from the record the practice signed, never
+    from the key.grant ops an admin writes: granting a key the server role, or granting the
+    practice or the authority again with another seal key, adds no reader. The practice must
+    hold its grant and the authority a server grant now (a revoke stops bookings through it)."""
+    record = get_practice(conn, practice)
+    if record is None or not _holds(conn, practice, "practice", now_ms):
+        raise BookingError("Diese Praxis ist hier noch nicht bekannt.", "practice")
+    if not _holds(conn, record.authority, SERVER_ROLE, now_ms):
+        raise BookingError(
+            "Die Buchungsstelle dieser Praxis ist hier nicht bekannt oder gesperrt.", "practice"
+        )
+    recipients = sorted({record.seal, record.authority_seal})
+    return Custody(record.authority, recipients)
+
+
 def sealed_recipients(conn: sqlite3.Connection, practice: str, now_ms: int) -> list[str]:
-    """The seal keys of every town server with a valid grant, and of the slot's practice."""
-    recipients = set(_role_seal_keys(conn, SERVER_ROLE, now_ms))
-    if not recipients:
-        raise BookingError("no town server is known yet; sync first")
-    practice_seal = _role_seal_keys(conn, "practice", now_ms, key=practice)
-    if not practice_seal:
-        raise BookingError("the practice's key is not known here yet; sync first", "practice")
-    recipients.update(practice_seal)
-    if len(recipients) > MAX_RECIPIENTS:
-        raise BookingError(f"a request can be sealed to at most {MAX_RECIPIENTS} keys")
-    return sorted(recipients)
+    """The seal keys a booking with `practice` goes to: the practice's and its authority's."""
+    return custody(conn, practice, now_ms).recipients
 
 
-def _role_seal_keys(
-    conn: sqlite3.Connection, role: str, now_ms: int, key: str | None = None
-) -> list[str]:
+def _holds(conn: sqlite3.Connection, key: str, role: str, now_ms: int) -> bool:
+    return key in _role_seal_keys_owners(conn, role, now_ms, key)
+
+
+def _role_seal_keys(conn: sqlite3.Connection, role: str, now_ms: int) -> list[str]:
+    """The seal keys of every key that holds `role` now (for guides: help requests)."""
     query = "SELECT seal, grants FROM keys WHERE revoke_op IS NULL AND seal != ''"
-    params: list[str] = []
-    if key is not None:
-        query += " AND key = ?"
-        params.append(key)
     return [
         seal_key
-        for seal_key, grants_json in conn.execute(query, params)
-        if any(
-            grant["role"] == role
-            and (grant["valid_from"] is None or grant["valid_from"] <= now_ms)
-            and (grant["valid_until"] is None or now_ms < grant["valid_until"])
-            for grant in json.loads(grants_json)
-        )
+        for seal_key, grants_json in conn.execute(query)
+        if _grants_role(json.loads(grants_json), role, now_ms)
     ]
 
 
-def _role_seal_keys_owners(conn: sqlite3.Connection, role: str, now_ms: int) -> set[str]:
-    """Keys that hold `role` now (unrevoked, within the grant's validity)."""
-    rows = conn.execute("SELECT key, grants FROM keys WHERE revoke_op IS NULL")
+def _role_seal_keys_owners(
+    conn: sqlite3.Connection, role: str, now_ms: int, key: str | None = None
+) -> set[str]:
+    """Keys (or the one `key`) that hold `role` now (unrevoked, within the grant's validity)."""
+    query, params = "SELECT key, grants FROM keys WHERE revoke_op IS NULL", list[str]()
+    if key is not None:
+        query += " AND key = ?"
+        params.append(key)
     return {
-        key
-        for key, grants_json in rows
-        if any(
-            grant["role"] == role
-            and (grant["valid_from"] is None or grant["valid_from"] <= now_ms)
-            and (grant["valid_until"] is None or now_ms < grant["valid_until"])
-            for grant in json.loads(grants_json)
-        )
+        owner
+        for owner, grants_json in conn.execute(query, params)
+        if _grants_role(json.loads(grants_json), role, now_ms)
     }
+
+
+def _grants_role(grants: list[dict[str, Any]], role: str, now_ms: int) -> bool:
+    return any(
+        grant["role"] == role
+        and (grant["valid_from"] is None or grant["valid_from"] <= now_ms)
+        and (grant["valid_until"] is None or now_ms < grant["valid_until"])
+        for grant in grants
+    )
 
 
 def _own_pending(conn: sqlite3.Connection, slot_id: str, author: str) -> int:
@@ -624,7 +708,7 @@ class BookingStatus:
 
 def _states_sql(ids: str) -> str:
     """The state of each request whose id the subquery `ids` (one column `id`) yields: the rule
-    of the booking_states SQL view (schema migration 6), here started from the ids a caller
+    of the booking_states SQL view (schema migration 12), here started from the ids a caller
     asks about, so that looking up one request does not compute every other one."""
     return (
         "SELECT request_id, slot_id, practice, on_behalf, requester, requested_at, CASE"
@@ -640,8 +724,7 @@ def _states_sql(ids: str) -> str:
         "    substr(x.author, 1, 32) = substr(ids.id, 83, 32)"
         "    OR x.author = substr(ids.id, 5, 64)"
         "    OR (x.code IS NOT NULL AND x.code = d.code)"
-        "    OR x.author IN (SELECT k.key FROM keys k, json_each(k.grants) g"
-        "                    WHERE json_extract(g.value, '$.role') = 'server'))) AS cancelled_at"
+        "    OR substr(x.author, 1, 32) = substr(ids.id, 116, 32))) AS cancelled_at"
         f"  FROM ({ids}) ids"
         "  LEFT JOIN booking_requests r ON r.id = ids.id"
         "  LEFT JOIN booking_decisions d ON d.request_id = ids.id"
@@ -856,16 +939,20 @@ def _field_of(exc: msgspec.ValidationError) -> str:
 
 __all__ = [
     "DEFAULT_SERVICES",
+    "AuthorityChange",
     "BookingError",
     "BookingStatus",
+    "Custody",
     "OpenedBooking",
     "Person",
     "Practice",
     "Slip",
     "Slot",
+    "authority_history",
     "bookable_days",
     "booking_status",
     "cancel_booking",
+    "custody",
     "expand_series",
     "find_booking",
     "find_practice",
@@ -882,6 +969,7 @@ __all__ = [
     "publish_practice",
     "publish_slots",
     "request_booking",
+    "sealed_recipients",
     "slip",
     "withdraw_slot",
 ]

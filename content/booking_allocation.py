@@ -1,5 +1,9 @@
 """The town server's booking authority: decide requests in the order they reached it.
 
+A server decides only the requests whose id names it: the authority the practice named in its
+signed record when the request was made (content/booking.py, custody). Requests for another
+authority are left alone here, and a decision on them would be refused at ingest anyway.
+
 Capacity is enforced by the database, not by a re-check: a confirmation takes a row in the local
 `booking_seats` table, whose trigger refuses a row beyond the slot's capacity (schema migration
 6). The decision op is appended in the same transaction as the seat, so a crash leaves neither or
@@ -23,7 +27,6 @@ import msgspec
 
 from content.booking import (
     MINUTE,
-    SERVER_ROLE,
     _role_seal_keys,
     _timing_problem,
     booking_status,
@@ -38,7 +41,7 @@ from content.booking_bodies import (
     DecisionBody,
     ServiceBody,
 )
-from content.booking_ids import slot_of_request
+from content.booking_ids import AUTHOR_PREFIX, slot_of_request
 from content.clock import trusted_now
 from content.help import HelpRequestBody
 from content.identity import Identity
@@ -71,7 +74,7 @@ class _Run:
     network_id: str
     server: Identity
     now: int
-    helpers: list[str]  # seal keys of the servers and guides
+    helpers: list[str]  # seal keys of this server and the guides
     report: AllocationReport
 
 
@@ -86,25 +89,27 @@ def allocate(store: Store, server: Identity, now_ms: int | None = None) -> Alloc
         return report
     conn = store.conn
     now = trusted_now(conn).now_ms if now_ms is None else now_ms
-    helpers = sorted(
-        {*_role_seal_keys(conn, SERVER_ROLE, now), *_role_seal_keys(conn, GUIDE_ROLE, now)}
-    )
+    # Not every server: a key an admin grants the server role later must not read residents'
+    # names and phone numbers either.
+    helpers = sorted({server.public.seal_key, *_role_seal_keys(conn, GUIDE_ROLE, now)})
     run = _Run(network_id, server, now, helpers, report)
     _free_seats(store, run)
-    for request_id in _undecided(conn):
+    for request_id in _undecided(conn, server.key_id):
         with store.write() as write:
             _decide(write, run, request_id)
     return report
 
 
-def _undecided(conn: sqlite3.Connection) -> list[str]:
-    """Requests with no decision and not cancelled, in the order they reached this node. A
-    request its hub cancelled before the server saw it ends cancelled, never decided."""
+def _undecided(conn: sqlite3.Connection, server: str) -> list[str]:
+    """Requests for this server with no decision and not cancelled, in the order they reached
+    this node. A request its hub cancelled before the server saw it ends cancelled, never
+    decided."""
     rows = conn.execute(
         "SELECT r.id, EXISTS (SELECT 1 FROM booking_cancels c WHERE c.request_id = r.id) "
         "FROM booking_requests r JOIN ops o ON o.id = r.op_id "
         "WHERE NOT EXISTS (SELECT 1 FROM booking_decisions d WHERE d.request_id = r.id) "
-        "ORDER BY o.rowid"
+        "AND substr(r.id, 116, 32) = ? ORDER BY o.rowid",
+        (server[:AUTHOR_PREFIX],),
     ).fetchall()
     return [
         request_id
@@ -269,8 +274,8 @@ def _nearest_free(
 def _raise_help(
     conn: sqlite3.Connection, run: _Run, request_id: str, person: BookingPersonBody
 ) -> None:
-    """A sealed help request (content/help.py's format) to the servers and guides: name and
-    phone of the resident whose booking could not be made, and at which hub."""
+    """A sealed help request (content/help.py's format) to this server and the guides: name
+    and phone of the resident whose booking could not be made, and at which hub."""
     if not run.helpers or len(run.helpers) > MAX_RECIPIENTS:
         return
     where = f"{person.hub or 'Dorfhub'}: Arzttermin nicht möglich"[:80]

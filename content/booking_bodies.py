@@ -19,7 +19,7 @@ from content.booking_ids import (
     request_names_author,
     slot_of_request,
 )
-from content.ops import Header, OpError
+from content.ops import Header, Hex32, OpError
 
 BookingLanguage = Literal["de", "en", "de-LS"]
 ServiceId = Annotated[str, msgspec.Meta(pattern="^[a-z0-9-]{1,20}$")]
@@ -64,11 +64,18 @@ class ServiceBody(_Strict):
 
 
 class PracticeMetaBody(_Strict):
-    """The public record of a practice (entity: the practice's key)."""
+    """The public record of a practice (entity: the practice's key), signed by the practice
+    itself. It fixes who receives the practice's bookings: hubs seal a request to `seal` (the
+    practice's X25519 key) and `authority_seal`, and only `authority` (the Ed25519 key of the
+    town server that decides, ARCHITECTURE.md section 6) may decide it. Neither comes from a
+    key.grant, which an admin writes: a new grant adds no reader."""
 
     name: PracticeName
     address: Address
     phone: Phone
+    seal: Hex32
+    authority: Hex32
+    authority_seal: Hex32
     specialty: Annotated[str, msgspec.Meta(max_length=80)] = ""
     video_url: Annotated[str, msgspec.Meta(pattern=r"^(https://\S{1,300})?$")] = ""
     services: Annotated[list[ServiceBody], msgspec.Meta(min_length=1, max_length=20)] = []

@@ -28,7 +28,8 @@ Hex32 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 PrevHash = Annotated[str, msgspec.Meta(pattern="^([0-9a-f]{64})?$")]
 NetworkId = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{32}$")]
 Kind = Annotated[str, msgspec.Meta(pattern="^[a-z]+\\.[a-z_]+$", max_length=40)]
-EntityId = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9._:-]{1,128}$")]
+# 160: a booking request id names its slot, its author and the server that decides it (156).
+EntityId = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9._:-]{1,160}$")]
 # The largest integer a header carries: exact in a double, so JSON readers everywhere agree.
 MAX_HEADER_INT = 2**53
 PositiveInt = Annotated[int, msgspec.Meta(ge=1, le=MAX_HEADER_INT)]

@@ -15,13 +15,15 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "blob.put",
             "article.put",
             "article.retract",
+            # Not practice.meta: a practice's record names who receives its bookings, so only
+            # the practice itself signs it (content/booking.py, custody).
             "slot.publish",
             "slot.withdraw",
-            "practice.meta",
         }
     ),
     "server": frozenset(
         {
+            # Only for requests whose id names it as the authority: see OWN_REQUESTS_ONLY.
             "booking.decision",
             "moderation.accept",
             "server.status",
@@ -57,9 +59,11 @@ TIME_AUTHORITIES = frozenset({ROOT, "admin", "server"})
 KNOWN_KINDS = frozenset().union(*ROLE_KINDS.values())
 # Kinds a role may author only about its own entities (content/authority.py checks the entity):
 # a hub marks its own help requests done, a guide any of them; a practice writes only about itself,
-# its slots and their bookings (the ids say whose they are: content/booking_ids.py).
+# its slots and their bookings (the ids say whose they are: content/booking_ids.py); a server
+# decides only the booking requests whose id names it as the practice's booking authority.
 OWN_REQUESTS_ONLY: dict[str, frozenset[str]] = {
     "hub": frozenset({"help.update"}),
+    "server": frozenset({"booking.decision"}),
     "practice": frozenset({"practice.meta", "slot.publish", "slot.withdraw", "booking.cancel"}),
 }
 

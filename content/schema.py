@@ -376,4 +376,34 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX parked_arrival ON parked_ops (arrived);
     CREATE INDEX parked_jump ON parked_ops (jump_lamport) WHERE jump_lamport IS NOT NULL;
     """,
+    # 12: a booking request's id names the server that decides it (content/booking_ids.py):
+    # of the servers, only that one's cancel counts, not any key an admin grants the role.
+    """
+    DROP VIEW booking_states;
+    CREATE VIEW booking_states AS
+    SELECT *, CASE
+            WHEN outcome = 'rejected' THEN 'rejected'
+            WHEN cancelled_at IS NOT NULL THEN 'cancelled'
+            WHEN outcome = 'confirmed' THEN 'confirmed'
+            ELSE 'pending' END AS state
+    FROM (
+        SELECT ids.id AS request_id,
+            substr(ids.id, 3, 77) AS slot_id,
+            substr(ids.id, 5, 64) AS practice,
+            substr(ids.id, 81, 1) = 'g' AS on_behalf,
+            r.author AS requester,
+            r.time AS requested_at,
+            d.outcome, d.code, d.alternatives, d.reason, d.time AS decided_at,
+            d.author AS decided_by,
+            (SELECT min(x.time) FROM booking_cancels x WHERE x.request_id = ids.id AND (
+                substr(x.author, 1, 32) = substr(ids.id, 83, 32)
+                OR x.author = substr(ids.id, 5, 64)
+                OR (x.code IS NOT NULL AND x.code = d.code)
+                OR substr(x.author, 1, 32) = substr(ids.id, 116, 32))
+            ) AS cancelled_at
+        FROM (SELECT id FROM booking_requests UNION SELECT request_id FROM booking_decisions) ids
+        LEFT JOIN booking_requests r ON r.id = ids.id
+        LEFT JOIN booking_decisions d ON d.request_id = ids.id
+    );
+    """,
 ]

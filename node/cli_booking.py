@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import sqlite3
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from content import grants
-from content.identity import Identity, load_identity, save_identity
+from content.identity import Identity, PublicIdentity, load_identity, save_identity
 from content.log import Log
 from node.cli import CommandTree, open_home
 from node.home import Home
@@ -21,22 +21,37 @@ from node.terminal import terminal_safe
 if TYPE_CHECKING:
     from content import booking
     from content.booking import Practice
+    from content.booking_bodies import PracticeMetaBody
 
 # The booking library and the calendar feed load inside the handlers: building the parser must
 # stay cheap for `dorfhub kiosk` (see node/cli.py).
 
-PRACTICE_DIR = "practices"
-
 
 def register(tree: CommandTree) -> None:
     practice = tree.group("practice", "doctors' practices that offer appointments at the hubs")
-    sub = tree.command(practice, "add", cmd_practice_add, "create a practice key and its record")
+    sub = tree.command(practice, "add", cmd_practice_add, "grant a practice key (on the server)")
     sub.add_argument("name", help='e.g. "Hausarztpraxis Dr. Huber, Freyung"')
-    sub.add_argument("--phone", required=True, help="printed on every slip (booking by phone)")
-    sub.add_argument("--address", required=True)
-    sub.add_argument("--specialty", default="")
-    sub.add_argument("--video-url", default="", help="the practice's video service (https://…)")
+    whose = sub.add_mutually_exclusive_group(required=True)
+    whose.add_argument(
+        "--public-key", help="the key the practice made with `node init --role practice` (dh1.…)"
+    )
+    whose.add_argument(
+        "--key-out", type=Path, help="make a new key, write it once to this file outside the home"
+    )
+    _record_arguments(sub)
     sub.add_argument("--key", type=Path, help="admin key file to grant with (default: admin key)")
+    sub = tree.command(
+        practice, "publish", cmd_practice_publish, "sign the practice's record (as the practice)"
+    )
+    sub.add_argument("--name", help="the practice's name (default: its current record's)")
+    _record_arguments(sub)
+    sub.add_argument(
+        "--authority", help="the town server that decides its bookings (dh1.…, from practice add)"
+    )
+    sub.add_argument("--key", type=Path, help="the practice's key file (default: this node's)")
+    sub = tree.command(practice, "show", cmd_practice_show, "a practice and who gets its bookings")
+    sub.add_argument("name", help="practice name or key id")
+    sub.add_argument("--json", action="store_true")
     sub = tree.command(practice, "feed-token", cmd_feed_token, "new secret for the calendar feed")
     sub.add_argument("name", help="practice name or key id")
     sub = tree.command(practice, "list", cmd_practice_list, "list the practices")
@@ -65,12 +80,21 @@ def register(tree: CommandTree) -> None:
 
     bookings = tree.group("bookings", "booking requests and decisions")
     sub = tree.command(bookings, "list", cmd_bookings_list, "a practice's bookings, opened")
-    sub.add_argument("--practice-key", type=Path, required=True, help="the practice's key file")
+    sub.add_argument(
+        "--practice-key", type=Path, help="the practice's key file (default: this node's key)"
+    )
     sub.add_argument("--json", action="store_true")
     sub = tree.command(bookings, "cancel", cmd_bookings_cancel, "cancel a booking by its code")
     sub.add_argument("code", help="booking code from the slip, e.g. ACDE-FGHJ")
     sub.add_argument("--reason", default="")
     sub.add_argument("--key", type=Path, help="key file to sign with (default: this node's key)")
+
+
+def _record_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--phone", help="printed on every slip (booking by phone)")
+    sub.add_argument("--address")
+    sub.add_argument("--specialty")
+    sub.add_argument("--video-url", help="the practice's video service (https://…)")
 
 
 def _date(text: str) -> date:
@@ -80,51 +104,176 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _slug(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower().replace("ä", "ae").replace("ö", "oe"))
-    return slug.replace("ü", "ue").replace("ß", "ss").strip("-")[:60] or "praxis"
-
-
 # ---- practices -------------------------------------------------------------------------------
+#
+# Custody (docs/booking.md "Who holds which key"): the practice's private key is made on the
+# practice's own machine (`node init --role practice`) or written once to a file outside the
+# server's home; the server keeps none. The practice's record, signed by the practice alone,
+# names its booking authority: the town server whose key, with the practice's, is the only one
+# a booking is sealed to.
 
 
 @dataclass(frozen=True)
 class NewPractice:
-    identity: Identity
-    key_file: Path
+    key: str  # the practice's Ed25519 key id
     feed_token: str
+    identity: Identity | None = None  # in memory only, when this process made the key
+
+
+@dataclass(frozen=True)
+class RecordFields:
+    """A practice's record as given on the command line; None: keep the current value."""
+
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    specialty: str | None = None
+    video_url: str | None = None
+
+
+def add_practice(
+    home: Home, name: str, public: PublicIdentity, admin: Identity | None = None
+) -> NewPractice:
+    """Grant a key the practice made on its own machine the practice role and make its feed
+    token. The practice then signs its own record (`practice publish`), naming its authority."""
+    from admin.feed import new_feed_token
+    from content.booking import BookingError
+    from content.names import check_name
+
+    check_name(name, "practice name")
+    with home.store() as store:
+        _check_new_practice(store.conn, name)
+        # This server's, an admin's or another practice's key: a practice needs its own.
+        if grants.key_info(store.conn, public.sign_key) is not None:
+            raise BookingError(f"the key {public.short_id} holds a role already")
+        grants.grant(Log(store), admin or home.publisher(), public, "practice", name)
+        token = new_feed_token(store, public.sign_key)
+    return NewPractice(public.sign_key, token)
 
 
 def create_practice(
     home: Home,
     name: str,
-    phone: str,
-    address: str,
-    specialty: str = "",
-    video_url: str = "",
+    fields: RecordFields,
+    key_out: Path,
     admin: Identity | None = None,
 ) -> NewPractice:
-    """Make a practice key in <home>/practices/, grant it the practice role, publish its record
-    and create its feed token. Everything is checked first: bad input stores nothing."""
+    """Make a practice key, write it once to `key_out` (never inside the home), grant it, sign
+    its record with it naming this town server as its authority, and make its feed token.
+    Everything is checked first: bad input stores nothing and writes no file."""
     from admin.feed import new_feed_token
+    from content import booking
+    from content.names import check_name
+
+    target = _key_out_path(home, key_out)
+    signer = admin or home.publisher()
+    server = home.identity()
+    identity = Identity.generate(name.strip())
+    meta = _record(fields, None, identity.public, server.public, name)
+    check_name(meta.name, "practice name")  # the grant's name: refused later, after the file
+    with home.store() as store:
+        _check_new_practice(store.conn, meta.name)
+        _check_authority(store.conn, server.key_id)
+        save_identity(identity, target)
+        try:
+            log = Log(store)
+            grants.grant(log, signer, identity.public, "practice", meta.name)
+            booking.publish_practice(log, identity, meta)
+        except BaseException:
+            target.unlink()  # no key file for a practice that was not made
+            raise
+        token = new_feed_token(store, identity.key_id)
+    return NewPractice(identity.key_id, token, identity)
+
+
+def publish_record(
+    home: Home, practice: Identity, fields: RecordFields, authority: PublicIdentity | None
+) -> tuple[booking.Practice | None, booking.Practice]:
+    """Sign the practice's record with its own key: the given fields over its current record,
+    and the authority given (or the current one). Returns the records before and after."""
     from content import booking
     from content.booking import BookingError
 
-    meta = booking.practice_meta(name, address, phone, specialty, video_url=video_url)
-    signer = admin or home.publisher()
-    key_file = home.key_path(PRACTICE_DIR) / f"{_slug(name)}.key"
     with home.store() as store:
-        if any(p.name == meta.name for p in booking.list_practices(store.conn)):
-            raise BookingError(f"a practice named {meta.name!r} exists already")
-        if key_file.exists():
-            raise BookingError(f"{key_file} exists already")
-        identity = Identity.generate(meta.name)
-        save_identity(identity, key_file)
-        log = Log(store)
-        grants.grant(log, signer, identity.public, "practice", meta.name)
-        booking.publish_practice(log, identity, identity.key_id, meta)
-        token = new_feed_token(store, identity.key_id)
-    return NewPractice(identity, key_file, token)
+        before = booking.get_practice(store.conn, practice.key_id)
+        if authority is not None:
+            named = authority
+        elif before is not None:
+            named = PublicIdentity(before.authority, before.authority_seal)
+        else:
+            raise BookingError("name the town server that decides its bookings: --authority dh1.…")
+        meta = _record(fields, before, practice.public, named, practice.name)
+        _check_authority(store.conn, named.sign_key)
+        booking.publish_practice(Log(store), practice, meta)
+        after = booking.get_practice(store.conn, practice.key_id)
+    assert after is not None
+    return before, after
+
+
+def _record(
+    fields: RecordFields,
+    current: booking.Practice | None,
+    practice: PublicIdentity,
+    authority: PublicIdentity,
+    default_name: str,
+) -> PracticeMetaBody:
+    from content import booking
+    from content.booking import BookingError
+
+    def value(given: str | None, kept: str, required_option: str | None = None) -> str:
+        """The given value, else the current record's; a first record needs the required."""
+        if given is not None:
+            return given
+        if current is None and required_option:
+            raise BookingError(f"the practice's record needs {required_option}")
+        return kept
+
+    return booking.practice_meta(
+        value(fields.name, current.name if current else default_name),
+        value(fields.address, current.address if current else "", "--address"),
+        value(fields.phone, current.phone if current else "", "--phone"),
+        value(fields.specialty, current.specialty if current else ""),
+        current.services if current else booking.DEFAULT_SERVICES,
+        value(fields.video_url, current.video_url if current else ""),
+        practice=practice,
+        authority=authority,
+    )
+
+
+def _check_new_practice(conn: sqlite3.Connection, name: str) -> None:
+    from content import booking
+    from content.booking import BookingError
+
+    if any(p.name == name for p in booking.list_practices(conn)):
+        raise BookingError(f"a practice named {name!r} exists already")
+
+
+def _check_authority(conn: sqlite3.Connection, key: str) -> None:
+    from content.booking import BookingError
+
+    info = grants.key_info(conn, key)
+    if info is None or info.revoked or "server" not in info.roles:
+        raise BookingError(
+            f"{key[:12]} is not a town server here: only a key with the server role can decide "
+            "bookings"
+        )
+
+
+def _key_out_path(home: Home, path: Path) -> Path:
+    """Where a new practice key may be written: outside the server's home (so the server
+    keeps no practice key), and never over an existing file."""
+    from content.booking import BookingError
+
+    target = path.expanduser().absolute()
+    where = target.parent.resolve() / target.name
+    if where.is_relative_to(home.path.resolve()):
+        raise BookingError(
+            f"--key-out {path} is inside the server's home {home.path}: write the practice's "
+            "key elsewhere (a USB stick), the server keeps none"
+        )
+    if target.exists() or target.is_symlink():
+        raise BookingError(f"{path} exists already")
+    return target
 
 
 def cmd_practice_add(args: argparse.Namespace) -> int:
@@ -132,17 +281,106 @@ def cmd_practice_add(args: argparse.Namespace) -> int:
 
     home = open_home(args)
     admin = home.publisher(args.key)
-    made = create_practice(
-        home, args.name, args.phone, args.address, args.specialty, args.video_url, admin
-    )
-    print(f"practice key: {made.key_file} ({made.identity.public.short_id})")
+    fields = _fields(args, None)
+    if args.public_key:
+        if fields != RecordFields():
+            raise ValueError(
+                "with --public-key the practice signs its own record (`dorfhub practice "
+                "publish` on its machine): give no --phone, --address, --specialty or --video-url"
+            )
+        made = add_practice(home, args.name, PublicIdentity.from_token(args.public_key), admin)
+    else:
+        made = create_practice(home, args.name, fields, args.key_out, admin)
+    print(f"practice key: {made.key[:12]}")
+    if args.key_out:
+        print(f"private key written to {args.key_out} (not kept on this server)")
+    print(f"booking authority: {home.identity().public.token}")
     print(f"calendar feed: {feed_path(made.feed_token)}")
     print(
-        "Give the key file and the feed address to the practice only; the token is not stored "
-        "here and cannot be shown again (`dorfhub practice feed-token` makes a new one).",
+        "Give the key file (if any), the booking authority and the feed address to the practice "
+        "only; the token is not stored here and cannot be shown again (`dorfhub practice "
+        "feed-token` makes a new one).",
         file=sys.stderr,
     )
+    if args.public_key:
+        print(
+            "The practice signs its own record on its machine: dorfhub practice publish --name … "
+            "--phone … --address … --authority <the booking authority above>",
+            file=sys.stderr,
+        )
     return 0
+
+
+def cmd_practice_publish(args: argparse.Namespace) -> int:
+    home = open_home(args)
+    practice = load_identity(args.key) if args.key else home.identity()
+    authority = PublicIdentity.from_token(args.authority) if args.authority else None
+    before, after = publish_record(home, practice, _fields(args, args.name), authority)
+    print(terminal_safe(f"published the record of {after.name} ({after.key[:12]})"))
+    with home.store() as store:
+        print(terminal_safe(_authority_line(store.conn, after)))
+    if before is not None and before.authority != after.authority:
+        old = f"{before.authority[:12]}"
+        print(terminal_safe(f"booking authority changed: {old} -> {after.authority[:12]}"))
+    return 0
+
+
+def _fields(args: argparse.Namespace, name: str | None) -> RecordFields:
+    return RecordFields(
+        name=name,
+        phone=args.phone,
+        address=args.address,
+        specialty=args.specialty,
+        video_url=args.video_url,
+    )
+
+
+def _authority_line(conn: sqlite3.Connection, practice: booking.Practice) -> str:
+    """Who receives the practice's bookings, as the practice should see it."""
+    info = grants.key_info(conn, practice.authority)
+    name = info.name if info is not None else "unknown here"
+    serving = info is not None and not info.revoked and "server" in info.roles
+    state = "" if serving else " (NOT a server now: no booking is possible)"
+    return (
+        f"bookings are sealed to this practice and to its booking authority {name} "
+        f"({practice.authority[:12]}){state}, and decided there"
+    )
+
+
+def cmd_practice_show(args: argparse.Namespace) -> int:
+    from content import booking
+
+    with open_home(args).store() as store:
+        practice = booking.find_practice(store.conn, args.name)
+        history = booking.authority_history(store.conn, practice.key)
+        authority = grants.key_info(store.conn, practice.authority)
+        line = _authority_line(store.conn, practice)
+    if args.json:
+        shown = {
+            **_practice_json(practice),
+            "authority_name": authority.name if authority else None,
+            "history": [
+                {"op": h.op_id, "time": h.time, "author": h.author, "authority": h.authority}
+                for h in history
+            ],
+        }
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
+        return 0
+    print(terminal_safe(f"{practice.name}  ·  {practice.address}  ·  {practice.phone}"))
+    print(f"key: {practice.key}")
+    print(f"seal key: {practice.seal}")
+    print(f"authority: {practice.authority} (seal key {practice.authority_seal})")
+    print(terminal_safe(line))
+    for change in history:
+        when = _local(change.time)
+        print(f"record {when}: authority {change.authority[:12]} (signed by {change.author[:12]})")
+    return 0
+
+
+def _local(ms: int) -> str:
+    from content.booking import LOCAL_TIME
+
+    return datetime.fromtimestamp(ms / 1000, LOCAL_TIME).strftime("%d.%m.%Y %H:%M")
 
 
 def cmd_feed_token(args: argparse.Namespace) -> int:
@@ -161,15 +399,24 @@ def cmd_practice_list(args: argparse.Namespace) -> int:
 
     with open_home(args).store() as store:
         practices = booking.list_practices(store.conn)
+        names = {p.key: _key_name(store.conn, p.authority) for p in practices}
     if args.json:
         print(json.dumps([_practice_json(p) for p in practices], ensure_ascii=False, indent=2))
         return 0
     for practice in practices:
-        line = f"{practice.key[:12]}  {practice.name}  ·  {practice.address}  ·  {practice.phone}"
+        line = (
+            f"{practice.key[:12]}  {practice.name}  ·  {practice.address}  ·  {practice.phone}"
+            f"  ·  decided by {names[practice.key]} ({practice.authority[:12]})"
+        )
         print(terminal_safe(line))
     if not practices:
         print("no practices")
     return 0
+
+
+def _key_name(conn: sqlite3.Connection, key: str) -> str:
+    info = grants.key_info(conn, key)
+    return info.name if info is not None else "?"
 
 
 def _practice_json(practice: Practice) -> dict[str, Any]:
@@ -180,6 +427,9 @@ def _practice_json(practice: Practice) -> dict[str, Any]:
         "phone": practice.phone,
         "specialty": practice.specialty,
         "services": [s.id for s in practice.services],
+        "seal": practice.seal,
+        "authority": practice.authority,
+        "authority_seal": practice.authority_seal,
     }
 
 
@@ -264,11 +514,15 @@ def cmd_bookings_list(args: argparse.Namespace) -> int:
     from content import booking
     from content.booking import BookingError
 
-    identity = load_identity(args.practice_key)
-    with open_home(args).store() as store:
-        if booking.get_practice(store.conn, identity.key_id) is None:
-            raise BookingError(f"{args.practice_key} is not the key of a known practice")
+    home = open_home(args)
+    identity = load_identity(args.practice_key) if args.practice_key else home.identity()
+    with home.store() as store:
+        practice = booking.get_practice(store.conn, identity.key_id)
+        if practice is None:
+            raise BookingError(f"{args.practice_key or 'this node'} is no known practice's key")
         opened = booking.open_bookings(store.conn, identity, identity.key_id)
+        # The practice sees who else can open what it lists here.
+        print(terminal_safe(_authority_line(store.conn, practice)), file=sys.stderr)
     rows = [_booking_json(item) for item in opened]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))

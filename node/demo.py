@@ -67,7 +67,7 @@ def run_demo(directory: Path, keep_running: bool = False, kiosk: bool = False) -
     with _running(town, "serve"):
         hubs = [_hub(directory, town, name) for name in HUBS]
         with emulated_sensors(hubs), _all_running(hubs):
-            for line in publish_demo_practices(town.home, town.url):
+            for line in publish_demo_practices(directory, town.home, town.url):
                 print(line)
             _publish_and_watch(town, hubs)
             _wait_until_equal([town, *hubs])

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from content import booking, grants
 from content.booking import LOCAL_TIME, Person, Practice
 from content.clock import wall_clock_ms
-from content.identity import Identity, network_id_for
+from content.identity import Identity, PublicIdentity, network_id_for
 from content.log import Log
 from tests.content.conftest import Stores
 from tests.content.helpers import sync
@@ -66,9 +66,14 @@ def build_net(stores: Stores) -> BookingNet:
     for practice, phone in ((practice_a, "08551 9876"), (practice_b, "08552 1234")):
         grants.grant(town, admin, practice.public, "practice", practice.name)
         meta = booking.practice_meta(
-            practice.name, "Stadtplatz 1, 94078 Freyung", phone, "Allgemeinmedizin"
+            practice.name,
+            "Stadtplatz 1, 94078 Freyung",
+            phone,
+            "Allgemeinmedizin",
+            practice=practice.public,
+            authority=server.public,
         )
-        booking.publish_practice(town, practice, practice.key_id, meta)
+        booking.publish_practice(town, practice, meta)
     return BookingNet(
         network_id, root, admin, server, hub, hub2, guide, practice_a, practice_b, town, stores
     )
@@ -106,13 +111,18 @@ def practice_with_slots(
     phone: str,
     days: tuple[date, date],
     times: tuple[str, ...],
+    authority: PublicIdentity | None = None,
 ) -> Identity:
-    """A practice granted by `admin`, its record, and a daily series of one-place video slots
-    from days[0] to days[1] at `times`, all in `log`'s store; returns the practice's key."""
+    """A practice granted by `admin`, its record naming `authority` (default: the one server
+    key `log` knows), and a daily series of one-place video slots from days[0] to days[1] at
+    `times`, all in `log`'s store; returns the practice's key."""
     practice = Identity.generate(name)
     grants.grant(log, admin, practice.public, "practice", name)
-    meta = booking.practice_meta(name, address, phone, "Allgemeinmedizin")
-    booking.publish_practice(log, practice, practice.key_id, meta)
+    named = authority or only_server(log)
+    meta = booking.practice_meta(
+        name, address, phone, "Allgemeinmedizin", practice=practice.public, authority=named
+    )
+    booking.publish_practice(log, practice, meta)
     found = booking.get_practice(log.store.conn, practice.key_id)
     assert found is not None
     every_day = ["mo", "di", "mi", "do", "fr", "sa", "so"]
@@ -121,3 +131,10 @@ def practice_with_slots(
     )
     booking.publish_slots(log.store, practice, series)
     return practice
+
+
+def only_server(log: Log) -> PublicIdentity:
+    """The public identity of the one key with a server grant in `log`'s store."""
+    servers = [key for key in grants.list_keys(log.store.conn) if "server" in key.roles]
+    assert len(servers) == 1, f"{len(servers)} server keys"
+    return PublicIdentity(servers[0].key, servers[0].seal)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from content import booking
+from content import booking, grants
 from content.booking_allocation import allocate, seat_count
 from content.booking_ids import slot_of_request
 from content.help import HelpRequestBody
@@ -57,14 +57,21 @@ def test_the_decision_is_stored_with_its_seat_or_not_at_all(net: BookingNet) -> 
     request = booking.request_booking(hub, net.hub, slot, RESIDENTS[0])
     sync(hub, net.town)
     conn = net.town.store.conn
-    # The practice may not sign decisions: the append fails after the seat row was written,
-    # and the whole transaction goes.
+    before = net.stores.log("before", net.network_id)
+    sync(net.town, before)
+    # The request's authority is revoked before it decides: its append fails after the seat
+    # row was written, and the whole transaction goes.
+    grants.revoke(net.town, net.admin, net.server.key_id, "Schlüssel verloren")
     with pytest.raises(AppendRefused):
-        allocate(net.town.store, net.practice_a)
+        allocate(net.town.store, net.server)
     assert seat_count(conn, slot) == 0
     assert conn.execute("SELECT count(*) FROM booking_decisions").fetchone()[0] == 0
-    assert allocate(net.town.store, net.server).confirmed == [request]
-    assert seat_count(conn, slot) == 1
+    status = booking.booking_status(conn, request)
+    assert status is not None
+    assert status.state == "pending"
+    # The same store as it was before the revoke: the decision and its seat go in together.
+    assert allocate(before.store, net.server).confirmed == [request]
+    assert seat_count(before.store.conn, slot) == 1
 
 
 def test_requests_are_decided_in_arrival_order_and_once(net: BookingNet) -> None:

@@ -36,6 +36,7 @@ def town(tmp_path: Path) -> Path:
     run_dorfhub("network", "init", "--name", "Ilzer Land", home=home)
     run_dorfhub(
         *("practice", "add", PRACTICE, "--phone", "08552 4455", "--address", "Spitalstraße 3"),
+        *("--key-out", tmp_path / "praxis.key"),
         home=home,
     )
     run_dorfhub(
@@ -65,7 +66,7 @@ def _book_from_a_hub(town: Path, tmp_path: Path) -> str:
 
 
 def test_practices_slots_and_bookings(town: Path, tmp_path: Path) -> None:
-    key_file = town / "practices" / "praxis-dr-aydin-grafenau.key"
+    key_file = tmp_path / "praxis.key"
     assert key_file.stat().st_mode & 0o077 == 0
     listed = json.loads(run_dorfhub("practice", "list", "--json", home=town).stdout)
     assert [(p["name"], p["phone"]) for p in listed] == [(PRACTICE, "08552 4455")]
@@ -100,11 +101,24 @@ def test_practices_slots_and_bookings(town: Path, tmp_path: Path) -> None:
     assert token.startswith("calendar feed: /feeds/")
 
 
+# KEY_OUT: a fresh file outside the town's home (a bad command must not write it).
+KEY_OUT = "KEY_OUT"
 BAD = [
-    ("practice", "add", "Praxis B", "--phone", "ruf an", "--address", "Weg 1"),
-    ("practice", "add", PRACTICE, "--phone", "0800", "--address", "Weg 1"),
-    ("practice", "add", "Praxis C", "--address", "Weg 1"),
-    ("practice", "add", " ", "--phone", "0800", "--address", "Weg 1"),
+    (
+        "practice",
+        "add",
+        "Praxis B",
+        "--phone",
+        "ruf an",
+        "--address",
+        "Weg 1",
+        "--key-out",
+        KEY_OUT,
+    ),
+    ("practice", "add", PRACTICE, "--phone", "0800", "--address", "Weg 1", "--key-out", KEY_OUT),
+    ("practice", "add", "Praxis C", "--address", "Weg 1", "--key-out", KEY_OUT),
+    ("practice", "add", " ", "--phone", "0800", "--address", "Weg 1", "--key-out", KEY_OUT),
+    ("practice", "add", "Praxis D", "--phone", "0800", "--address", "Weg 1"),
     ("practice", "feed-token", "Niemand"),
     ("slots", "publish", "--weekdays", "mo,xx"),
     ("slots", "publish", "--times", "9.00"),
@@ -144,13 +158,18 @@ def _state(town: Path) -> tuple[object, ...]:
         ops = conn.execute("SELECT count(*) FROM ops").fetchone()
         tokens = conn.execute("SELECT * FROM feed_tokens ORDER BY 1").fetchall()
         slots = conn.execute("SELECT * FROM slots ORDER BY 1").fetchall()
-    return ops, tokens, slots, sorted(p.name for p in (town / "practices").iterdir())
+    return ops, tokens, slots, sorted(str(p.relative_to(town)) for p in town.rglob("*.key"))
 
 
-def test_bad_arguments_print_one_line_and_store_nothing(town: Path) -> None:
+def test_bad_arguments_print_one_line_and_store_nothing(town: Path, tmp_path: Path) -> None:
     before = _state(town)
+    key_dir = tmp_path / "out"
     commands = [
         _publish_args(args[2:]) if args[:2] == ("slots", "publish") else list(args) for args in BAD
+    ]
+    commands = [
+        [str(key_dir / f"{n}.key") if arg == KEY_OUT else arg for arg in command]
+        for n, command in enumerate(commands)
     ]
     procs = [
         subprocess.Popen(
@@ -169,3 +188,4 @@ def test_bad_arguments_print_one_line_and_store_nothing(town: Path) -> None:
         assert err.startswith("dorfhub"), (command, err)
         assert "Traceback" not in err
     assert _state(town) == before
+    assert not key_dir.exists() or not any(key_dir.iterdir())

@@ -68,6 +68,7 @@ def test_the_feed_carries_confirmed_bookings_and_their_cancellation(tmp_path: Pa
     for name in (HUBER, AYDIN):
         out = run_dorfhub(
             *("practice", "add", name, "--phone", "08551 9876", "--address", "Stadtplatz 12"),
+            *("--key-out", tmp_path / f"praxis-{len(paths)}.key"),
             home=town,
         ).stdout
         paths[name] = out.split("calendar feed: ")[1].split()[0]

@@ -44,7 +44,15 @@ def test_a_practice_cannot_publish_or_withdraw_for_another(net: BookingNet) -> N
         net.town.append(net.practice_a, "slot.publish", forged_id, _slot_body(net))
     with pytest.raises(AppendRefused, match="only about itself"):
         net.town.append(net.practice_a, "slot.withdraw", b_slot, b"{}")
-    meta = msgspec.json.encode(booking.practice_meta("Praxis B?", "Weg 1", "0800"))
+    meta = msgspec.json.encode(
+        booking.practice_meta(
+            "Praxis B?",
+            "Weg 1",
+            "0800",
+            practice=net.practice_b.public,
+            authority=net.server.public,
+        )
+    )
     with pytest.raises(AppendRefused, match="only about itself"):
         net.town.append(net.practice_a, "practice.meta", net.practice_b.key_id, meta)
     # The same forgery signed by hand and sent to another node is refused at ingest.
@@ -104,7 +112,7 @@ def test_only_the_server_authors_decisions(net: BookingNet) -> None:
 def test_a_request_id_names_its_author(net: BookingNet) -> None:
     slot = publish_days(net, net.practice_a, days=1)[0]
     hub2 = net.hub_log("hub2")
-    stolen = new_request_id(slot, net.hub.key_id, on_behalf=False)
+    stolen = new_request_id(slot, net.hub.key_id, on_behalf=False, authority=net.server.key_id)
     recipients = booking.sealed_recipients(hub2.store.conn, net.practice_a.key_id, 0)
     box = seal(b"{}", recipients)
     with pytest.raises(AppendRefused, match="name its author"):

@@ -54,6 +54,7 @@ def test_two_offline_hubs_book_the_last_place(tmp_path: Path) -> None:
     tomorrow = today + timedelta(days=1)
     run_dorfhub(
         *("practice", "add", PRACTICE, "--phone", "08551 9876", "--address", "Stadtplatz 12"),
+        *("--key-out", tmp_path / "praxis.key"),
         home=town.home,
     )
     run_dorfhub(
