@@ -37,6 +37,7 @@ from content.log import AppendRefused, Log
 from content.store import Store
 from node import __version__
 from node.forks import quarantined_here
+from node.help_keys import erase_spent_help_keys
 from node.home import Home
 from node.listen import write_ready_file
 from node.setup import peer_client
@@ -219,6 +220,7 @@ class SyncLoop(threading.Thread):
         once; a refused status op is tried again, as new data may have brought our grant."""
         if self._raise_forks(store) or self.status_due == math.inf:
             self.status_due = 0.0
+        erase_spent_help_keys(store)  # the kiosk may no longer read them: docs/guide-queue.md
 
     def _raise_forks(self, store: Store) -> bool:
         """Log each author newly quarantined here, once and at error level: until an admin

@@ -105,7 +105,7 @@ def test_a_done_requests_key_is_erased_from_the_database_and_its_wal(
 def test_keys_are_erased_after_seven_days_even_if_nobody_marks_the_request_done(
     network: Network, guide: Identity
 ) -> None:
-    request_id, key_bytes, created_ms = _made(network)
+    _, key_bytes, created_ms = _made(network)
     assert erase_spent_keys(network.store, created_ms + HUB_READ_MS - 1) is None
     assert erase_spent_keys(network.store, created_ms + HUB_READ_MS) == Erasure(1, True)
     assert key_bytes not in _files(network.store)
