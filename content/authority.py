@@ -73,7 +73,7 @@ def authorize(header: Header, is_root: bool, record: KeyRecord | None) -> Verdic
         usable = [g for g in usable if g["may_grant"]]
         if not usable:
             return Verdict("denied", "this admin was not allowed to grant by the network root")
-    if not any(_within(g, header.time) for g in usable):
+    if not any(grant_valid_at(g, header.time) for g in usable):
         return Verdict("denied", "op time lies outside the validity of the author's grant")
     return OK
 
@@ -97,6 +97,7 @@ def _not_yours(kind: str) -> str:
     return f"a practice may write {kind} only about itself, its own slots and their bookings"
 
 
-def _within(grant: dict[str, Any], time_ms: int) -> bool:
+def grant_valid_at(grant: dict[str, Any], time_ms: int) -> bool:
+    """Whether the grant's validity window (from inclusive, until exclusive) covers the time."""
     start, end = grant["valid_from"], grant["valid_until"]
     return (start is None or time_ms >= start) and (end is None or time_ms < end)

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from content.authority import grant_valid_at
 from content.bodies import GrantBody, RevokeBody, encode_body
 from content.identity import Identity, PublicIdentity, network_id_for
 from content.log import Log
@@ -75,12 +76,18 @@ def list_keys(conn: sqlite3.Connection) -> list[KeyInfo]:
     return [_info(row) for row in rows]
 
 
-def roles_of(conn: sqlite3.Connection, network_id: str, key: str) -> list[str]:
-    """Roles a key holds now (empty when revoked or unknown); the root key is `root`."""
+def roles_of(
+    conn: sqlite3.Connection, network_id: str, key: str, at_ms: int | None = None
+) -> list[str]:
+    """Roles a key holds (empty when revoked or unknown); the root key is `root`. With
+    `at_ms`, only grants whose validity window covers that moment count."""
     if network_id_for(key) == network_id:
         return [ROOT]
-    info = key_info(conn, key)
-    return [] if info is None or info.revoked else info.roles
+    row = conn.execute("SELECT grants, revoke_op FROM keys WHERE key = ?", (key,)).fetchone()
+    if row is None or row[1] is not None:
+        return []
+    grants = [g for g in json.loads(row[0]) if at_ms is None or grant_valid_at(g, at_ms)]
+    return sorted({g["role"] for g in grants})
 
 
 def resolve_key(conn: sqlite3.Connection, text: str) -> KeyInfo:

@@ -43,7 +43,7 @@ from node.listen import write_ready_file
 from node.setup import peer_client
 from sync import peers
 from sync.client import PeerClient, PeerError, sync_round
-from sync.http import ConnectionGuard, guarded_protocol
+from sync.http import LOCAL_PROXIES, ConnectionGuard, guarded_protocol, limit_tls_handshakes
 from sync.server import create_app
 from sync.tls import ServerTls
 
@@ -51,7 +51,7 @@ log = logging.getLogger("dorfhub.daemon")
 # Whose X-Forwarded-Proto and X-Forwarded-For are believed: a reverse proxy on this machine
 # (docs/town-server.md). Stated here, not left to uvicorn's FORWARDED_ALLOW_IPS, so that no
 # environment variable can let a remote client claim it came over TLS.
-TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+TRUSTED_PROXIES = list(LOCAL_PROXIES)
 MAX_BACKOFF_S = 60.0
 LOCAL_POLL_S = 0.2
 STATUS_EVERY_S = 600.0
@@ -413,6 +413,8 @@ def _uvicorn_config(app: FastAPI, tls: ServerTls | None = None) -> uvicorn.Confi
     descriptors, and deadlines for slow requests (content/limits.py). With `tls`, uvicorn
     wraps the sockets it is handed in TLS and the ASGI scope's scheme is "https"."""
     guard = ConnectionGuard(dropped=app.state.service.drops)
+    if tls is not None:
+        limit_tls_handshakes()
     return uvicorn.Config(
         app,
         http=guarded_protocol(guard),

@@ -3,8 +3,10 @@ server needs and uvicorn does not set (content/limits.py).
 
 - At most `connection_limit()` open connections (fewer than the file descriptors the process
   may open, a Raspberry Pi's 1,024 included), and MAX_CONNECTIONS_PER_ADDRESS from one client
-  address; a connection beyond either is closed at once, before it costs anything but the
-  accept.
+  address other than a local reverse proxy; a connection beyond either is closed at once,
+  before it costs anything but the accept.
+- Under TLS, asyncio hands a connection to the protocol only once its handshake is done, so a
+  handshake gets HEADER_TIMEOUT_S too (`limit_tls_handshakes`), not asyncio's 60 s.
 - A request's headers must be complete within HEADER_TIMEOUT_S of the connection (or of the
   previous answer on a kept-alive connection), and its body must not fall silent for
   BODY_IDLE_TIMEOUT_S nor take longer than BODY_TIMEOUT_S in all. Slow clients that hold
@@ -16,6 +18,7 @@ Once a request is complete, the application may take as long as it needs (the lo
 from __future__ import annotations
 
 import asyncio
+from asyncio import constants as asyncio_constants
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +34,11 @@ from content.limits import (
     connection_limit,
 )
 
+# A reverse proxy on this machine (docs/town-server.md) brings every hub from these addresses:
+# they share the whole limit, not one address's share. They are also the only addresses whose
+# X-Forwarded-Proto and X-Forwarded-For headers are believed (node/daemon.py).
+LOCAL_PROXIES = ("127.0.0.1", "::1")
+
 
 @dataclass
 class ConnectionGuard:
@@ -43,7 +51,8 @@ class ConnectionGuard:
     by_address: Counter[str] = field(default_factory=Counter)
 
     def admit(self, address: str) -> bool:
-        if self.open >= self.limit or self.by_address[address] >= self.per_address:
+        share = self.limit if address in LOCAL_PROXIES else self.per_address
+        if self.open >= self.limit or self.by_address[address] >= share:
             self.dropped["connections"] += 1
             return False
         self.open += 1
@@ -55,6 +64,12 @@ class ConnectionGuard:
         self.by_address[address] -= 1
         if self.by_address[address] <= 0:
             del self.by_address[address]
+
+
+def limit_tls_handshakes() -> None:
+    """Give a TLS handshake HEADER_TIMEOUT_S instead of asyncio's 60 s default: connections
+    that never finish one are not yet the guard's to count, so they must not linger."""
+    asyncio_constants.SSL_HANDSHAKE_TIMEOUT = HEADER_TIMEOUT_S
 
 
 def guarded_protocol(guard: ConnectionGuard) -> type[H11Protocol]:

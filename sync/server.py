@@ -236,7 +236,9 @@ class PeerService:
             raise Refused(401, str(exc)) from None
 
     async def roles(self, node: str) -> list[str]:
-        return await self.run(lambda s: roles_of(s.conn, self.network_id, node))
+        """Roles `node` holds now: a grant whose validity window has run out counts for none."""
+        now = int(time.time() * 1000)
+        return await self.run(lambda s: roles_of(s.conn, self.network_id, node, at_ms=now))
 
     async def reader_roles(self, node: str) -> list[str]:
         """The roles of a key that asks to read (pull, vector, wait): empty for a stranger;
@@ -505,4 +507,4 @@ def _standing(store: Store, network_id: str, node: str) -> tuple[bool, list[str]
     """Whether `node` is revoked here, and the roles it holds (none if revoked or unknown)."""
     row = store.conn.execute("SELECT revoke_op FROM keys WHERE key = ?", (node,)).fetchone()
     revoked = row is not None and row[0] is not None
-    return revoked, roles_of(store.conn, network_id, node)
+    return revoked, roles_of(store.conn, network_id, node, at_ms=int(time.time() * 1000))

@@ -131,3 +131,15 @@ def test_connections_stay_below_the_descriptor_limit(town: Path) -> None:
         wait_for(lambda: _dropped(town).get("connections", 0) >= 160 - limit, 60, "the count")
         assert honest_hello(server)
     assert "Too many open files" not in server.output()
+
+
+def test_a_local_reverse_proxy_is_not_held_to_one_address_share(town: Path) -> None:
+    """Behind Caddy on the same machine every hub arrives from 127.0.0.1: that address may use
+    the whole limit, so a county's hundreds of hubs fit, while 127.0.0.2 gets one share."""
+    count = MAX_CONNECTIONS_PER_ADDRESS + 20
+    with running(town) as server:
+        pid = server.process.pid
+        baseline = open_fds(pid)
+        with connections(server.url, count, "127.0.0.1", HALF_REQUEST):
+            wait_for(lambda: open_fds(pid) >= baseline + count, 30, "every proxied connection held")
+            assert honest_hello(server)
