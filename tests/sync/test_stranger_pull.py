@@ -194,3 +194,22 @@ def test_a_hub_waiting_for_approval_syncs_nothing_then_gets_its_grant(
             wait_for(lambda: _holds_its_grant(hub_home, key), DEADLINE_S, "the hub's grant")
             wait_for(lambda: _decided(hub_home), DEADLINE_S, "the booking decision at the hub")
             assert "sync failed" not in daemon.output()
+
+
+def test_a_key_whose_grant_has_run_out_learns_nothing(town: Path, town_with_bookings: Town) -> None:
+    """A grant with a validity window counts only within it: a hub whose window has closed is
+    served as a stranger."""
+    lapsed = Identity.generate("Schönberg")
+    home = Home(town)
+    with home.store() as store:
+        ended = wall_clock_ms() - 60_000
+        grants.grant(
+            Log(store), home.publisher(), lapsed.public, "hub", lapsed.name, valid_until=ended
+        )
+    with running(town) as server:
+        client = PeerClient(server.url, lapsed, town_with_bookings.network_id)
+        try:
+            client.hello("")
+            assert _kinds(client, {}) == []
+        finally:
+            client.close()
