@@ -5,8 +5,14 @@
 
 Calendar apps cannot sign requests, so each practice has a secret token in its feed URL. The
 server keeps only the token's SHA-256 (a token has 192 random bits, so a fast hash suffices); a
-wrong token gets 404 and nothing else. The server opens each request's sealed part with its own
-key to write what the practice needs in the summary: service, name and date of birth.
+wrong token gets 404 and nothing else. A feed goes out only over TLS or to this machine
+(admin/transport.py): a request in plain HTTP from elsewhere gets 403, before the token is
+even looked at.
+
+The server opens each request's sealed part with its own key. The person (name, date of birth)
+stands only in DESCRIPTION: SUMMARY is what lock screens and notifications show, so it says
+only the service and the hub. An entry leaves the feed when its booking's personal data falls
+due (content/retention.py), the same moment every node erases it.
 """
 
 from __future__ import annotations
@@ -16,15 +22,14 @@ import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from content.booking import get_practice, open_bookings
+from content.booking import OpenedBooking, get_practice, open_bookings
 from content.ical import CalendarEvent, calendar
 from content.identity import Identity
+from content.pruning import within_retention
 from content.store import Store
 
 if TYPE_CHECKING:
@@ -65,73 +70,53 @@ def practice_for_token(conn: sqlite3.Connection, token: str) -> str | None:
 
 
 def practice_calendar(
-    conn: sqlite3.Connection, server: Identity, practice: str, method: str
+    conn: sqlite3.Connection,
+    server: Identity,
+    practice: str,
+    method: str,
+    now_ms: int | None = None,
 ) -> str:
-    """The practice's bookings as iCalendar text: PUBLISH (all) or CANCEL (cancelled only)."""
+    """The practice's bookings as iCalendar text: PUBLISH (all) or CANCEL (cancelled only),
+    without the ones whose personal data has fallen due by `now_ms` (default: trusted now)."""
     record = get_practice(conn, practice)
     name = record.name if record else practice[:12]
     states = ("cancelled",) if method == "CANCEL" else ("confirmed", "cancelled")
-    events = []
-    for opened in open_bookings(conn, server, practice, states):
-        status, slot, person = opened.status, opened.slot, opened.person
-        if slot is None or status.decided_at is None or status.code is None:
-            continue  # cancelled before the server decided: never in the practice's calendar
-        cancelled = status.state == "cancelled"
-        born = date.fromisoformat(person.birth_date).strftime("%d.%m.%Y")
-        service = slot.service.name["de"]
-        guide = " (mit Digitallotse)" if status.on_behalf else ""
-        events.append(
-            CalendarEvent(
-                uid=f"{status.request_id}@dorfhub",
-                stamp_ms=(status.cancelled_at or status.decided_at)
-                if cancelled
-                else status.decided_at,
-                start_ms=slot.start,
-                end_ms=slot.end,
-                summary=f"{service}: {person.name} (geb. {born}){guide}",
-                location=f"{slot.place} ({person.hub})" if person.hub else slot.place,
-                description=f"Buchungscode {status.code}",
-                cancelled=cancelled,
-            )
-        )
+    # Due by this moment's rules: the daily erasure may not have run yet.
+    kept = within_retention(conn, open_bookings(conn, server, practice, states), now_ms)
+    events = [_event(opened) for opened in kept if _decided(opened)]
     return calendar(events, f"Dorfhub – {name}", f"urn:dorfhub:practice:{practice}", method)
 
 
-@contextmanager
-def _read_only(db_path: Path) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-    try:
-        yield conn
-    finally:
-        conn.close()
+def _decided(opened: OpenedBooking) -> bool:
+    # Cancelled before the server decided: never in the practice's calendar.
+    status = opened.status
+    return opened.slot is not None and status.decided_at is not None and status.code is not None
+
+
+def _event(opened: OpenedBooking) -> CalendarEvent:
+    status, slot, person = opened.status, opened.slot, opened.person
+    assert slot is not None  # _decided
+    assert status.decided_at is not None
+    cancelled = status.state == "cancelled"
+    born = date.fromisoformat(person.birth_date).strftime("%d.%m.%Y")
+    service = slot.service.name["de"]
+    who = f"{person.name} (geb. {born})" + (", mit Digitallotse" if status.on_behalf else "")
+    return CalendarEvent(
+        uid=f"{status.request_id}@dorfhub",
+        stamp_ms=(status.cancelled_at or status.decided_at) if cancelled else status.decided_at,
+        start_ms=slot.start,
+        end_ms=slot.end,
+        summary=f"{service} (Dorfhub {person.hub})" if person.hub else f"{service} (Dorfhub)",
+        location=f"{slot.place} ({person.hub})" if person.hub else slot.place,
+        description=f"{who}\nBuchungscode {status.code}",
+        cancelled=cancelled,
+    )
 
 
 def feed_router(db_path: Path, server: Identity) -> APIRouter:
-    """The feed endpoints over the town server's database, opened read-only per request."""
+    """The feed endpoints over the town server's database (admin/feed_http.py)."""
     # Imported here: the CLI (and so the kiosk's start) loads this module for the tokens only,
     # and FastAPI costs half a second to import.
-    from fastapi import APIRouter, HTTPException, Response
+    from admin.feed_http import feed_routes
 
-    router = APIRouter()
-
-    def answer(token: str, method: str) -> Response:
-        with _read_only(db_path) as conn:
-            practice = practice_for_token(conn, token)
-            if practice is None:
-                raise HTTPException(404, "no such feed")
-            text = practice_calendar(conn, server, practice, method)
-        return Response(
-            text.encode(),
-            media_type=MEDIA_TYPE,
-            headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
-        )
-
-    @router.get("/feeds/{token}/bookings.ics", include_in_schema=False)
-    def bookings(token: str) -> Response:
-        return answer(token, "PUBLISH")
-
-    @router.get("/feeds/{token}/cancellations.ics", include_in_schema=False)
-    def cancellations(token: str) -> Response:
-        return answer(token, "CANCEL")
-
-    return router
+    return feed_routes(db_path, server)

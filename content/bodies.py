@@ -26,6 +26,7 @@ from content.limits import MAX_JSON_BODY_BYTES as MAX_JSON_BODY_BYTES
 from content.limits import MAX_NAME_CHARS, MAX_REPORTED_FORKS
 from content.names import name_problem
 from content.ops import Header, Hex32, NonNegativeInt, OpError
+from content.retention import ERASABLE_KINDS, NetworkSettingsBody, check_settings
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
 from content.sealing import SealError, recipients_of
 from content.sensors import SensorAlertBody, SensorRollupBody, check_sensor_op
@@ -55,8 +56,10 @@ Category = Literal[
     "verein",
 ]
 MAX_ATTACHMENTS = 8
-# Kinds whose superseded bodies a node may prune locally. Ops always travel with their body.
-PRUNABLE_KINDS = frozenset({"notice.put", "hub.status", "server.status"})
+# Kinds whose superseded bodies a node may prune locally (these travel only with their body),
+# and the sealed kinds whose bodies every node erases after their retention period (those
+# travel without it once erased: content/retention.py).
+PRUNABLE_KINDS = frozenset({"notice.put", "hub.status", "server.status"}) | ERASABLE_KINDS
 # Kinds that a node reports about itself: the entity must be the author.
 SELF_REPORT_KINDS = frozenset({"hub.status", "server.status"})
 
@@ -140,6 +143,7 @@ SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "notice.put": NoticeBody,
     "notice.retract": RetractBody,
     "network.meta": NetworkMetaBody,
+    "network.settings": NetworkSettingsBody,
     "help.update": HelpUpdateBody,
     "sensor.rollup": SensorRollupBody,
     "sensor.alert": SensorAlertBody,
@@ -225,6 +229,8 @@ def _check_json(header: Header, body: bytes) -> Any:
         _check_notice(parsed)
     elif isinstance(parsed, NetworkMetaBody):
         _check_display_name("network", parsed.name)
+    elif isinstance(parsed, NetworkSettingsBody):
+        check_settings(header.entity, header.net, parsed)
     elif header.kind == "hub.status":
         _check_hub_status(parsed)
     elif isinstance(parsed, SensorRollupBody | SensorAlertBody):

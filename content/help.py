@@ -119,7 +119,8 @@ def help_requests_for_hub(
     rows = conn.execute(
         "SELECT o.entity, o.time, o.body, coalesce(s.state, 'open') FROM ops o "
         "LEFT JOIN help_states s ON s.request_id = o.entity "
-        "WHERE o.kind = 'help.request' AND o.author = ? "
+        # An erased request (content/retention.py) is gone from the guide's list too.
+        "WHERE o.kind = 'help.request' AND o.author = ? AND o.body IS NOT NULL "
         "ORDER BY o.time DESC, o.lamport DESC",
         (hub.key_id,),
     )

@@ -39,6 +39,7 @@ from content.ops import (
     decode_header,
     encode_header,
 )
+from content.retention import ERASABLE_KINDS, may_be_erased, network_days
 from content.roles import KEY_KINDS, SEALED_KINDS
 from content.store import Store, StoreError
 from content.verifier import Checked, check_one, checked
@@ -205,9 +206,13 @@ class Log:
             (author, after_seq),
         )
         for lamport, header, signature, body, kind in rows:
-            # Pruned ops are not served (peers take no op without its body): the receiver gets
-            # a contiguous prefix and the rest from a node that kept the bodies.
-            if body is None or (public_only and kind in SEALED_KINDS):
+            if public_only and kind in SEALED_KINDS:
+                return
+            # A superseded body this node pruned stops the stream (peers take no such op
+            # without its body): the receiver gets a contiguous prefix and the rest from a node
+            # that kept the bodies. An erased personal body is gone everywhere in time, so that
+            # op goes without it (content/retention.py).
+            if body is None and kind not in ERASABLE_KINDS:
                 return
             yield lamport, author, RawOp(header, signature, body)
 
@@ -316,6 +321,7 @@ class _Applier:
                 "SELECT min(jump_lamport) FROM parked_ops WHERE jump_lamport IS NOT NULL"
             ).fetchone()[0]
         self.parked_now = 0
+        self.retention: tuple[int, dict[str, int]] | None = None  # (now, periods) when needed
 
     def ingest(self, ops: Iterable[Checked]) -> None:
         for count, (raw, header) in enumerate(ops, start=1):
@@ -352,7 +358,7 @@ class _Applier:
                 raise header
             if header.net != self.network_id:
                 raise OpError(f"op belongs to network {header.net}")
-            parsed = check_kind_body(header, raw.body, self.replaying_own_log)
+            parsed = check_kind_body(header, raw.body, self._may_lack_body(raw, header))
         except OpError as exc:
             self.report.rejected.append((op_id, str(exc)))
             return
@@ -370,6 +376,20 @@ class _Applier:
             self._park(raw, header, status, verdict.reason)
             return
         self._apply(raw, header, parsed, from_parking)
+
+    def _may_lack_body(self, raw: RawOp, header: Header) -> bool:
+        """Whether the op may come without its body. An erasable personal body may, once any
+        honest node may have erased it (content/retention.py): it will not come back from
+        anywhere, and a node must never fetch it again. Before that, a missing body was
+        stripped by a relay: the op is refused and waits for a peer that sends it whole."""
+        if raw.body is not None or self.replaying_own_log:
+            return self.replaying_own_log
+        if header.kind not in ERASABLE_KINDS:
+            return False
+        if self.retention is None:
+            self.retention = (trusted_now(self.conn).now_ms, network_days(self.conn))
+        now_ms, days = self.retention
+        return may_be_erased(header.kind, header.time, now_ms, days)
 
     def _head(self, author: str) -> tuple[int, str, int]:
         if author not in self.heads:

@@ -5,7 +5,8 @@ from __future__ import annotations
 ROOT = "root"
 
 ROLE_KINDS: dict[str, frozenset[str]] = {
-    ROOT: frozenset({"key.grant", "key.revoke", "network.meta"}),
+    # network.settings: the county's shorter retention periods (content/retention.py).
+    ROOT: frozenset({"key.grant", "key.revoke", "network.meta", "network.settings"}),
     "admin": frozenset(
         {
             "key.grant",

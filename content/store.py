@@ -42,6 +42,9 @@ class Store:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted and overwritten content is zeroed, free pages and overflow pages too, so an
+        # erased personal body leaves no trace in the file (content/pruning.py).
+        self.conn.execute("PRAGMA secure_delete = ON")
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Migrations that rebuild the search index call it from SQL.
         self.conn.create_function("dorfhub_search_text", 1, search_text, deterministic=True)

@@ -521,6 +521,8 @@ def cmd_bookings_list(args: argparse.Namespace) -> int:
         if practice is None:
             raise BookingError(f"{args.practice_key or 'this node'} is no known practice's key")
         opened = booking.open_bookings(store.conn, identity, identity.key_id)
+        # Not what fell due, even before the daily run erases it (content/retention.py).
+        opened, erased = _within_retention(store.conn, opened, identity.key_id)
         # The practice sees who else can open what it lists here.
         print(terminal_safe(_authority_line(store.conn, practice)), file=sys.stderr)
     rows = [_booking_json(item) for item in opened]
@@ -536,7 +538,20 @@ def cmd_bookings_list(args: argparse.Namespace) -> int:
         )
     if not rows:
         print("no bookings")
+    if erased:
+        print(f"{erased} earlier bookings not shown: their personal data is erased (retention)")
     return 0
+
+
+def _within_retention(
+    conn: sqlite3.Connection, opened: list[booking.OpenedBooking], practice: str
+) -> tuple[list[booking.OpenedBooking], int]:
+    """The bookings still within their retention period, and how many others this node holds
+    (erased, or falling due before the daily run erases them)."""
+    from content.pruning import erased_bookings, within_retention
+
+    kept = within_retention(conn, opened)
+    return kept, erased_bookings(conn, practice) + len(opened) - len(kept)
 
 
 def _booking_json(item: booking.OpenedBooking) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from node.forks import quarantined_here
 from node.help_keys import erase_spent_help_keys
 from node.home import Home
 from node.listen import write_ready_file
+from node.retention_loop import start_retention
 from node.setup import peer_client
 from sync import peers
 from sync.client import PeerClient, PeerError, sync_round
@@ -371,6 +372,7 @@ def serve(
         _info("serving", node=config.name, host=host, port=port, **scheme)
 
     server = _Server(_uvicorn_config(app, tls), lambda: app.state.service.closing, serving)
+    start_retention(home)  # erases what fell due, now and daily (docs/protocol.md "Retention")
     if sync_loop is not None:
         sync_loop.start()
     _info("starting", node=config.name, role=config.role, host=host, port=port)

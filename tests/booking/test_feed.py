@@ -113,7 +113,9 @@ def test_the_feed_carries_confirmed_bookings_and_their_cancellation(tmp_path: Pa
             events = _events(response.content)
             assert set(events) == {f"{r}@dorfhub" for r in made}
             long_event = events[f"{made[0]}@dorfhub"]
-            assert str(long_event["SUMMARY"]) == f"Videosprechstunde: {LONG.name} (geb. 24.12.1936)"
+            # Lock screens show SUMMARY: the person stands only in DESCRIPTION.
+            assert str(long_event["SUMMARY"]) == "Videosprechstunde (Dorfhub Ringelai)"
+            assert str(long_event["DESCRIPTION"]).startswith(f"{LONG.name} (geb. 24.12.1936)")
             assert long_event["DTSTART"].dt == datetime.fromtimestamp(slots[0].start / 1000, UTC)
             assert long_event["DTSTAMP"].dt.tzinfo is not None
             assert int(long_event["SEQUENCE"]) == 0
