@@ -26,6 +26,10 @@ from content.store import Store
 SAMPLE_BODIES = 16
 # The slice of a body searched for: the end of its ciphertext and its authentication tag.
 TRACE_BYTES = 32
+# How long the WAL truncation waits for readers (the kiosk, the peer API): it holds off every
+# writer while it waits, so not the store's 30 s. A reader that keeps the WAL delays it to the
+# next try (node/retention_loop.py tries again every minute).
+TRUNCATE_WAIT_MS = 2_000
 
 
 @dataclass
@@ -43,7 +47,7 @@ class ErasureReport:
 
     def line(self) -> str:
         """One line for the CLI and the daemon's log: what was erased, and how the files are."""
-        files = "WAL truncated" if self.wal_truncated else "WAL busy, truncated next run"
+        files = "WAL truncated" if self.wal_truncated else "WAL kept by a reader, tried again"
         if self.vacuumed:
             files += ", database vacuumed"
         traces = "no trace left" if not self.traces else f"{self.traces} traces left"
@@ -179,30 +183,35 @@ def booking_erased(conn: sqlite3.Connection, reference: str) -> bool | None:
 
 
 def _scrub(store: Store, sample: list[bytes], report: ErasureReport) -> None:
-    """Leave no copy of the erased bodies in the database file or its WAL."""
+    """Leave no copy of the erased bodies in the database file or its WAL. A copy in the WAL
+    goes with its truncation (held off while a reader keeps it: counted, tried again later);
+    one in the database file needs a VACUUM."""
     report.wal_truncated = truncate_wal(store.conn)
     if not sample:
         return
-    found = traces(store.path, sample)
-    if found:
+    database, wal = store.path, store.path.with_name(store.path.name + "-wal")
+    if traces([database], sample):
         store.conn.execute("VACUUM")
         report.vacuumed = True
         report.wal_truncated = truncate_wal(store.conn)
-        found = traces(store.path, sample)
-    report.traces = found
+    report.traces = traces([database, wal], sample)
 
 
 def truncate_wal(conn: sqlite3.Connection) -> bool:
     """Copy the WAL into the database and cut it to nothing: its older frames hold the pages
     as they were before the erasure. False while another connection reads an old snapshot
-    (the busy timeout has passed); the next run tries again."""
-    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    for longer than TRUNCATE_WAIT_MS."""
+    previous = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}")
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(previous)}")
     return int(busy) == 0
 
 
-def traces(database: Path, needles: list[bytes]) -> int:
-    """How many of `needles` occur in the database file or its WAL."""
-    files = [database, database.with_name(database.name + "-wal")]
+def traces(files: list[Path], needles: list[bytes]) -> int:
+    """How many of `needles` occur in any of `files`."""
     return sum(1 for needle in needles if any(_holds(path, needle) for path in files))
 
 

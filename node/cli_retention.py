@@ -29,7 +29,7 @@ def register(tree: CommandTree) -> None:
 def cmd_retention_run(args: argparse.Namespace) -> int:
     from node.retention_loop import run_retention
 
-    print(run_retention(open_home(args)))
+    print(run_retention(open_home(args)).line)
     return 0
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from content.booking import LOCAL_TIME
 from content.clock import trusted_now, wall_clock_ms
-from content.pruning import ErasureReport, booking_erased, erase_due
+from content.pruning import booking_erased, erase_due, truncate_wal
 from content.retention import BOOKING_AFTER_APPOINTMENT, DAY_MS, network_days
 from content.store import StoreError
 from node.home import Home
@@ -32,6 +32,8 @@ RUN_EVERY_MS = DAY_MS
 # How often the daemon looks at the clock: a clock read, nothing more. A Pi's clock may jump
 # days when NTP first answers; the run then follows within seconds.
 CHECK_EVERY_S = 2.0
+# After a run whose WAL truncation a reader held off, it is tried again this often.
+WAL_RETRY_S = 60.0
 # kiosk/slip.py file_name: termin-YYYYMMDD-HHMM-<code or last 8 of the request id>[-N].pdf
 SLIP_NAME = re.compile(
     r"^termin-(\d{8})-(\d{4})-([A-Z0-9]{4}-[A-Z0-9]{4}|[a-z0-9]{8})(?:-\d+)?\.pdf$"
@@ -82,12 +84,18 @@ def erase_slips(home_dir: Path, conn: sqlite3.Connection) -> int:
     return erased
 
 
-def run_retention(home: Home) -> str:
-    """One run on this node; returns the line that says what it erased."""
+@dataclass(frozen=True)
+class RetentionRun:
+    line: str  # what was erased, for the CLI and the log
+    wal_truncated: bool
+
+
+def run_retention(home: Home) -> RetentionRun:
+    """One run on this node."""
     with home.store() as store:
-        report: ErasureReport = erase_due(store)
+        report = erase_due(store)
         slips = erase_slips(home.path, store.conn)
-    return f"{report.line()}; {slips} saved slips deleted"
+    return RetentionRun(f"{report.line()}; {slips} saved slips deleted", report.wal_truncated)
 
 
 class RetentionLoop(threading.Thread):
@@ -101,22 +109,35 @@ class RetentionLoop(threading.Thread):
 
     def run(self) -> None:
         due_wall, due_monotonic = 0, 0.0
+        wal_due: float | None = None  # when to try the WAL truncation again, if pending
         while True:
             if wall_clock_ms() >= due_wall or time.monotonic() >= due_monotonic:
-                self._run_once()
+                wal_due = None if self._run_once() else time.monotonic() + WAL_RETRY_S
                 due_wall = wall_clock_ms() + RUN_EVERY_MS
                 due_monotonic = time.monotonic() + RUN_EVERY_MS / 1000
+            elif wal_due is not None and time.monotonic() >= wal_due:
+                wal_due = None if self._truncate() else time.monotonic() + WAL_RETRY_S
             if self.stop.wait(CHECK_EVERY_S):
                 return
 
-    def _run_once(self) -> None:
+    def _run_once(self) -> bool:
+        """A run; whether its WAL is truncated (a failed run is tried again the next day:
+        erasure must never stop the daemon serving)."""
         try:
-            line = run_retention(self.home)
+            done = run_retention(self.home)
         except (sqlite3.Error, OSError, StoreError) as exc:
-            # Tried again the next day; erasure must never stop the daemon serving.
             log.error("retention run failed", extra={"fields": {"error": str(exc)}})
-            return
-        log.info("retention run", extra={"fields": {"result": line}})
+            return True
+        log.info("retention run", extra={"fields": {"result": done.line}})
+        return done.wal_truncated
+
+    def _truncate(self) -> bool:
+        try:
+            with self.home.store() as store:
+                return truncate_wal(store.conn)
+        except (sqlite3.Error, OSError, StoreError) as exc:
+            log.error("WAL truncation failed", extra={"fields": {"error": str(exc)}})
+            return True
 
 
 def start_retention(home: Home) -> RetentionLoop:

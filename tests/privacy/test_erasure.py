@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from content.help import HelpRequestBody
 from content.identity import Identity
 from content.log import Log
 from content.ops import RawOp, decode_header
-from content.pruning import erase_due
+from content.pruning import erase_due, truncate_wal
 from content.retention import DAY_MS, ERASABLE_KINDS
 from content.roles import help_request_prefix
 from content.sealing import seal
@@ -168,6 +169,29 @@ def test_freed_space_keeps_no_copy_or_is_vacuumed(stores: Stores, legacy: bool) 
         assert report.traces == 0
         assert verify_store(again).ok
     assert boxes_found(_files(town), slices) == set()
+
+
+def test_a_reader_holding_the_wal_delays_its_truncation_only(stores: Stores) -> None:
+    """The WAL still holds the page as it was before the erasure while another connection
+    reads an old snapshot: the run says so (the daemon tries again every minute) and needs
+    no VACUUM; once the reader is done, the truncation leaves nothing."""
+    net = build_net(stores)
+    hub = net.hub_log("hub")
+    store = hub.store
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    helpdesk.request_help(hub, net.hub, *WAITING)  # its page is in the WAL now
+    slices = box_slices(store.conn)
+    with closing(sqlite3.connect(store.path)) as kiosk:
+        kiosk.execute("BEGIN")
+        kiosk.execute("SELECT count(*) FROM ops").fetchone()  # a snapshot with the body
+        report = erase_due(store, wall_clock_ms() + 31 * DAY_MS)
+        assert report.help_requests == 1
+        assert not report.wal_truncated
+        assert not report.vacuumed
+        assert report.traces == 1  # the one erased body, in the WAL
+        kiosk.execute("ROLLBACK")
+    assert truncate_wal(store.conn)
+    assert boxes_found(_files(hub), slices) == set()
 
 
 def test_the_guide_list_and_the_kiosk_let_go_of_an_erased_request(stores: Stores) -> None:
