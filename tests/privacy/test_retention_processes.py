@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -89,14 +89,13 @@ def _state(node: Node, request_id: str) -> str | None:
     return None if status is None else status.state
 
 
-def _slot_at(node: Node, day: int, time: str) -> str:
-    wanted = datetime.now(LOCAL_TIME).date() + timedelta(days=day)
+def _slot_at(node: Node, wanted: date, time: str) -> str:
     with node.store() as store:
         for slot in booking.list_slots(store.conn):
             start = slot.local_start()
             if start.date() == wanted and start.strftime("%H:%M") == time:
                 return slot.id
-    raise AssertionError(f"no slot on day {day} at {time}")
+    raise AssertionError(f"no slot on {wanted} at {time}")
 
 
 def _feed_uids(town: PeerProcess, path: str) -> set[str]:
@@ -141,7 +140,7 @@ def test_every_node_erases_on_time_and_keeps_what_it_must(tmp_path: Path) -> Non
     daemons = [server]
     try:
         daemons.append(start_peer(hub.home, "hub", "--peer", server.url, prefix=_faked_by(stamp)))
-        made = _book_and_ask(town, hub, offline)
+        made = _book_and_ask(town, hub, offline, tomorrow)
         slices = _check_before(town, hub, server, feed, made)
         assert TOMORROW.phone in _bookings_list(town, key_file, ())
         _check_daily_run(town, hub, server, feed, made, stamp)
@@ -161,13 +160,13 @@ def _bookings_list(town: Node, key_file: Path, prefix: tuple[str, ...]) -> str:
     return run_dorfhub(*args, home=town.home, prefix=prefix).stdout
 
 
-def _book_and_ask(town: Node, hub: Node, offline: Node) -> dict[str, str]:
+def _book_and_ask(town: Node, hub: Node, offline: Node, tomorrow: date) -> dict[str, str]:
     """Four bookings (one cancelled, one rejected) and two help requests (one done); the
     town's call-back request for the rejected resident. Returns their ids by name."""
     wait_for(lambda: _has_slots(hub), WAIT_S, "the practice's slots on the hub")
     carry(town.home, offline.home)  # the offline hub knows the slots, then goes quiet
-    morning, later = _slot_at(hub, 1, "09:00"), _slot_at(hub, 1, "09:30")
-    far = _slot_at(hub, 21, "09:00")
+    morning, later = _slot_at(hub, tomorrow, "09:00"), _slot_at(hub, tomorrow, "09:30")
+    far = _slot_at(hub, tomorrow + timedelta(days=20), "09:00")
     hub_key: Identity = Home(hub.home).identity()
     made: dict[str, str] = {}
     with hub.store() as store:
