@@ -771,6 +771,12 @@ def chaos_rows(r: Results) -> list[Row]:
         Row("long-polls failed otherwise", f"{e.errors.get('wait', 0):,}", "—", "—"),
         Row("ops refused in pushes", f"{len(e.rejected):,}", "0", verdict(not e.rejected)),
         Row(
+            "ops a hub's own log refused (its grant not pulled yet)",
+            f"{e.refused_locally:,}",
+            "—",
+            "—",
+        ),
+        Row(
             "hub threads crashed / workers exited by themselves",
             f"{len(e.crashes)} / {r.crashed_workers}",
             "0 / 0",

@@ -168,6 +168,7 @@ class Events:
     cuts: int = 0
     rejected: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
+    refused_locally: int = 0  # authoring refused by the hub's own log (no grant yet)
     starts: int = 0
     clean_exits: int = 0
     unreadable: int = 0
@@ -235,6 +236,8 @@ def _take_rare(events: Events, tag: str, rest: list[Any]) -> None:
         events.rejected += [str(reason) for reason in rest[1]]
     elif tag == "X":
         events.crashes.append(f"hub {rest[0]}: {rest[1]}")
+    elif tag == "R":
+        events.refused_locally += 1
     elif tag == "S":
         events.starts += 1
     elif tag == "Q":
