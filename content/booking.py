@@ -208,9 +208,19 @@ def practice_meta(
 def publish_practice(log: Log, practice: Identity, meta: PracticeMetaBody) -> str:
     """Append the practice's record, signed by the practice's own key: only the practice names
     who receives its bookings (every node refuses a practice.meta signed by anyone else)."""
+    with log.store.write() as conn:
+        return publish_practice_in(conn, log.network_id, practice, meta)
+
+
+def publish_practice_in(
+    conn: sqlite3.Connection, network_id: str, practice: Identity, meta: PracticeMetaBody
+) -> str:
+    """`publish_practice` inside the caller's write transaction (with the practice's grant, so
+    that neither is stored without the other)."""
     if meta.seal != practice.public.seal_key:
         raise BookingError("the record must name the practice's own seal key", "seal")
-    return log.append(practice, "practice.meta", practice.key_id, msgspec.json.encode(meta))
+    body = msgspec.json.encode(meta)
+    return append_in(conn, network_id, practice, "practice.meta", practice.key_id, body)
 
 
 _PRACTICE_COLUMNS = (
@@ -967,6 +977,7 @@ __all__ = [
     "practice_meta",
     "practice_of_slot",
     "publish_practice",
+    "publish_practice_in",
     "publish_slots",
     "request_booking",
     "sealed_recipients",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -12,8 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from content import grants
-from content.identity import Identity, PublicIdentity, load_identity, save_identity
-from content.log import Log
+from content.bodies import GrantBody, encode_body
+from content.identity import Identity, IdentityError, PublicIdentity, load_identity, save_identity
+from content.log import Log, append_in
+from content.store import Store
 from node.cli import CommandTree, open_home
 from node.home import Home
 from node.terminal import terminal_safe
@@ -158,32 +161,104 @@ def create_practice(
     key_out: Path,
     admin: Identity | None = None,
 ) -> NewPractice:
-    """Make a practice key, write it once to `key_out` (never inside the home), grant it, sign
-    its record with it naming this town server as its authority, and make its feed token.
-    Everything is checked first: bad input stores nothing and writes no file."""
+    """Make a practice key, grant it, sign its record with it naming this town server as its
+    authority, make its feed token, and write the key once to `key_out` (never inside the home).
+    Everything is checked first: bad input stores nothing and writes no file.
+
+    A kill at any moment leaves either nothing or a granted practice whose key waits beside
+    `key_out` under a hidden name (the grant and the record commit together, the key file is
+    renamed into place only after the commit): the same command again finishes the job."""
     from admin.feed import new_feed_token
+
+    target = _key_out_path(home, key_out)
+    partial = partial_key_path(target)
+    with home.store() as store:
+        identity = _interrupted_practice(store.conn, partial, name)
+        if identity is None:
+            identity = _new_practice(home, store, name, fields, admin, partial)
+        # Made again when a run is finished after a kill: the first token was never shown.
+        token = new_feed_token(store, identity.key_id)
+    _move_into_place(partial, target)
+    return NewPractice(identity.key_id, token, identity)
+
+
+def partial_key_path(target: Path) -> Path:
+    """Where a new practice key waits until its grant is committed: beside the target (so the
+    rename stays on one file system) and hidden."""
+    return target.with_name(f".{target.name}.partial")
+
+
+def _new_practice(
+    home: Home,
+    store: Store,
+    name: str,
+    fields: RecordFields,
+    admin: Identity | None,
+    partial: Path,
+) -> Identity:
+    """Check, write the key to `partial`, and commit its grant and its record in one
+    transaction; no key file is left behind if the commit fails."""
     from content import booking
     from content.names import check_name
 
-    target = _key_out_path(home, key_out)
     signer = admin or home.publisher()
     server = home.identity()
     identity = Identity.generate(name.strip())
     meta = _record(fields, None, identity.public, server.public, name)
-    check_name(meta.name, "practice name")  # the grant's name: refused later, after the file
-    with home.store() as store:
-        _check_new_practice(store.conn, meta.name)
-        _check_authority(store.conn, server.key_id)
-        save_identity(identity, target)
-        try:
-            log = Log(store)
-            grants.grant(log, signer, identity.public, "practice", meta.name)
-            booking.publish_practice(log, identity, meta)
-        except BaseException:
-            target.unlink()  # no key file for a practice that was not made
-            raise
-        token = new_feed_token(store, identity.key_id)
-    return NewPractice(identity.key_id, token, identity)
+    check_name(meta.name, "practice name")
+    _check_new_practice(store.conn, meta.name)
+    _check_authority(store.conn, server.key_id)
+    network_id = store.network_id
+    assert network_id is not None  # _check_authority found this server's grant
+    # A key left by a run killed before its commit: never granted, so nobody's.
+    partial.unlink(missing_ok=True)
+    save_identity(identity, partial)
+    grant = GrantBody(
+        key=identity.key_id, seal=identity.public.seal_key, role="practice", name=meta.name
+    )
+    try:
+        with store.write() as conn:
+            append_in(conn, network_id, signer, "key.grant", identity.key_id, encode_body(grant))
+            booking.publish_practice_in(conn, network_id, identity, meta)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return identity
+
+
+def _interrupted_practice(conn: sqlite3.Connection, partial: Path, name: str) -> Identity | None:
+    """The practice key a killed `practice add` committed but did not move into place yet, if
+    `partial` holds one; None when there is none (or only a key that was never granted)."""
+    from content import booking
+    from content.booking import BookingError
+
+    try:
+        identity = load_identity(partial)
+    except IdentityError:
+        return None  # absent, or cut short while it was written: never granted either
+    practice = booking.get_practice(conn, identity.key_id)
+    if practice is None:
+        return None
+    if practice.name != name.strip():
+        raise BookingError(
+            f"{partial} holds the key of the practice {practice.name!r}, made by a `practice "
+            "add` that was interrupted: run it again with that name to finish it"
+        )
+    return identity
+
+
+def _move_into_place(partial: Path, target: Path) -> None:
+    """Give the key file its name once its grant is committed, durably."""
+    from content.booking import BookingError
+
+    if target.exists() or target.is_symlink():
+        raise BookingError(f"{target} exists already; the new key is in {partial}")
+    partial.rename(target)
+    folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def publish_record(
