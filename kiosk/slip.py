@@ -11,7 +11,6 @@ Printer: the `[printer]` table of the hub's config.toml (`command = ["lp", "-d",
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import shutil
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from content.booking import Slip
+from content.print_layout import register_fonts
 from content.private_files import make_private_dir, write_private
 from kiosk import qr
 
@@ -57,15 +57,6 @@ class Delivery:
     printed: bool
     path: Path | None
     error: str = ""
-
-
-def _font_dir() -> Path | None:
-    # Kivy ships Roboto, which has every character the catalogs use (– · „ ü ß).
-    spec = importlib.util.find_spec("kivy")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    fonts = Path(next(iter(spec.submodule_search_locations))) / "data" / "fonts"
-    return fonts if (fonts / "Roboto-Regular.ttf").exists() else None
 
 
 def lines(slip: Slip, labels: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -116,15 +107,11 @@ def render_pdf(slip: Slip, labels: Mapping[str, str]) -> bytes:
     pdf.set_title(title(slip, labels))
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, 20)
-    family = "Helvetica"
-    fonts = _font_dir()
-    if fonts is not None:
-        family = "Roboto"
-        pdf.add_font(family, "", str(fonts / "Roboto-Regular.ttf"))
-        pdf.add_font(family, "B", str(fonts / "Roboto-Bold.ttf"))
+    fonts = register_fonts(pdf)  # Roboto, shared with the posters (content.print_layout)
+    family = fonts.family
     pdf.add_page()
     pdf.set_font(family, "B", FONT_SIZE + 7)
-    pdf.multi_cell(0, 11, _printable(title(slip, labels), fonts), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 11, fonts.printable(title(slip, labels)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     top = pdf.get_y()
     if slip.code:
@@ -134,28 +121,15 @@ def render_pdf(slip: Slip, labels: Mapping[str, str]) -> bytes:
         # The first rows run beside the QR code; the long texts below it use the full width.
         width = pdf.epw - QR_MM - 5 if slip.code and index < 7 else 0
         pdf.set_font(family, "B", FONT_SIZE)
-        pdf.multi_cell(width, 8, _printable(label, fonts), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 8, fonts.printable(label), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, "", FONT_SIZE + (6 if label == labels["slip.code"] else 0))
-        pdf.multi_cell(width, 8, _printable(value, fonts), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 8, fonts.printable(value), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.ln(3)
     pdf.set_font(family, "", FONT_SIZE)
     by_phone = labels["slip.by_phone"].format(phone=slip.practice_phone)
-    pdf.multi_cell(0, 8, _printable(by_phone, fonts), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, fonts.printable(by_phone), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
-
-
-def _printable(value: str, fonts: Path | None) -> str:
-    # The PDF core fonts know Latin-1 only: without Roboto, other characters are replaced.
-    if fonts is not None:
-        return value
-    return (
-        value.replace("–", "-")
-        .replace("„", '"')
-        .replace("“", '"')
-        .encode("latin-1", "replace")
-        .decode("latin-1")
-    )
 
 
 def find_printer(home_dir: Path) -> list[str] | None:

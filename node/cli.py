@@ -21,7 +21,7 @@ from content.grants import GrantError
 from content.identity import Identity, IdentityError, PublicIdentity
 from content.log import AppendRefused, Log
 from content.notices import NoticeError
-from content.private_files import restrict_umask
+from content.private_files import restrict_umask, write_private
 from content.roles import GRANTABLE_ROLES
 from content.store import Store, StoreError
 from node.home import NODE_ROLES, Home, HomeError, default_home
@@ -174,6 +174,16 @@ def build_parser() -> OneLineParser:
     sub.add_argument("--search", help="full-text search in every language")
     sub.add_argument("--limit", type=int, help="at most this many (default 50 with --search)")
     sub.add_argument("--category", choices=CATEGORIES)
+    sub.add_argument("--lang", choices=LANGUAGES, default="de")
+    sub = command(notice, "poster", cmd_notice_poster, "write a notice as an A4 poster (PDF)")
+    sub.add_argument("id")
+    sub.add_argument("--out", type=Path, required=True, metavar="FILE", help="the PDF to write")
+    sub.add_argument("--lang", choices=LANGUAGES, default="de")
+    sub = command(notice, "sheet", cmd_notice_sheet, "write a hub's weekly sheet (PDF)")
+    sub.add_argument("--hub", help="the hub, by name or key id (default: this hub)")
+    sub.add_argument("--out", type=Path, required=True, metavar="FILE", help="the PDF to write")
+    sub.add_argument("--week", help="ISO week, e.g. 2026-W50 (default: this week)")
+    sub.add_argument("--at", help="as of this time instead of trusted now (ISO 8601)")
     sub.add_argument("--lang", choices=LANGUAGES, default="de")
 
     log = group("log", "the operation log")
@@ -402,6 +412,32 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notice_poster(args: argparse.Namespace) -> int:
+    from content.posters import poster_from_store
+
+    out = _pdf_path(args.out)
+    with open_home(args).store() as store:
+        printout = poster_from_store(store.conn, args.id, args.lang)
+    _write_printout(f"Aushang für {printout.label}", out, printout.pdf, printout.pages)
+    return 0
+
+
+def cmd_notice_sheet(args: argparse.Namespace) -> int:
+    from content.week_sheet import Week, sheet_from_store
+
+    out = _pdf_path(args.out)
+    week = Week.parse(args.week) if args.week else None
+    home = open_home(args)
+    with home.store() as store:
+        hub = args.hub or (home.identity().key_id if home.config.role == "hub" else None)
+        if hub is None:
+            raise ValueError("--hub is required on a node that is not a hub")
+        now = parse_iso(args.at) if args.at else trusted_now(store.conn).now_ms
+        printout = sheet_from_store(store.conn, hub, week, now, args.lang)
+    _write_printout(f"Aushang der Woche für {printout.label}", out, printout.pdf, printout.pages)
+    return 0
+
+
 def cmd_log_verify(args: argparse.Namespace) -> int:
     from content.verify import verify_store
 
@@ -450,6 +486,22 @@ def _event(args: argparse.Namespace) -> Event | None:
 
 def _hubs(store: Store, names: list[str]) -> list[str]:
     return sorted(grants.resolve_key(store.conn, name).key for name in names)
+
+
+def _pdf_path(path: Path) -> Path:
+    """Checked before anything is read, so a bad path leaves nothing behind."""
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not a file")
+    if not path.parent.is_dir():
+        raise ValueError(f"no directory {path.parent} for {path.name}")
+    return path
+
+
+def _write_printout(what: str, out: Path, pdf: bytes, pages: int) -> None:
+    from content.print_text import pages_word
+
+    write_private(out, pdf)
+    print(terminal_safe(f"{what} geschrieben: {out} ({pages_word(pages)})"))
 
 
 def _attach(log: Log, author: Identity, path: Path) -> Attachment:

@@ -1,0 +1,122 @@
+"""What a notice's QR code holds: an iCalendar event a phone can add, or the notice's text.
+
+Shared by everything that shows a notice's code: the kiosk's detail screen, the printed poster
+and weekly sheet (content.posters, content.week_sheet), and through them the desk and the
+`dorfhub` command. Pure text building; segno is loaded only when a code is drawn.
+
+A QR code of version 10-15 is still read reliably from a screen by an old phone, so the kiosk's
+payloads are kept to a few hundred bytes: long texts are cut with an ellipsis. Paper asks for
+less: modules of at least 2 mm (content.print_layout) make a version 12 code 15 cm wide, so a
+printed code carries only the essentials and its caption says which (`PrintPayload`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from content.ical import CRLF, escape_text, fold, utc
+from content.notices import Notice
+
+MAX_TEXT_CHARS = 400
+MAX_DESCRIPTION_CHARS = 300
+# On paper the text is printed beside the code: the phone gets the title and a start, in a
+# code of version 6-7 (41-45 modules: 8-9 cm at 2 mm); a compact event is about version 10.
+PRINT_TEXT_CHARS = 100
+HOUR_MS = 3_600_000
+QUIET_ZONE = 4  # modules of light border around the code, as the standard asks
+ERROR_LEVEL = "m"
+CALENDAR_HEAD = ("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Dorfhub//Kiosk//DE")
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def vevent(
+    notice: Notice,
+    language: str,
+    stamp_ms: int,
+    description_chars: int = MAX_DESCRIPTION_CHARS,
+    *,
+    compact: bool = False,
+) -> str:
+    """A VCALENDAR with one VEVENT for a notice that has an event; `description_chars` 0
+    leaves the description out. `compact` leaves out what phones never show (product id, UID,
+    time stamp): a third fewer bytes, so a printed code stays smaller at 2 mm per module. The
+    calendar wrapper and its version stay, as some phones want them."""
+    if notice.event_start is None:
+        raise ValueError("this notice has no event")
+    end = notice.event_end or notice.event_start + HOUR_MS
+    lines = [
+        "BEGIN:VEVENT",
+        f"DTSTART:{utc(notice.event_start)}",
+        f"DTEND:{utc(end)}",
+        f"SUMMARY:{escape_text(notice.text('title', language))}",
+    ]
+    if not compact:
+        lines[1:1] = [f"UID:{notice.id}@dorfhub", f"DTSTAMP:{utc(stamp_ms)}"]
+    if notice.place:
+        lines.append(f"LOCATION:{escape_text(notice.place)}")
+    if description_chars > 0:
+        description = cut(notice.text("body", language), description_chars)
+        lines.append(f"DESCRIPTION:{escape_text(description)}")
+    head = CALENDAR_HEAD[:2] if compact else CALENDAR_HEAD
+    lines = [*head, *lines, "END:VEVENT", "END:VCALENDAR"]
+    return "".join(fold(line) + CRLF for line in lines)
+
+
+def full_text(notice: Notice, language: str) -> str:
+    return f"{notice.text('title', language)}\n\n{notice.text('body', language)}"
+
+
+def payload(
+    notice: Notice,
+    language: str,
+    stamp_ms: int,
+    *,
+    text_chars: int = MAX_TEXT_CHARS,
+    description_chars: int = MAX_DESCRIPTION_CHARS,
+    compact: bool = False,
+) -> str:
+    if notice.event_start is not None:
+        return vevent(notice, language, stamp_ms, description_chars, compact=compact)
+    return cut(full_text(notice, language), text_chars)
+
+
+@dataclass(frozen=True)
+class PrintPayload:
+    """A printed notice's code: `event` a calendar entry (title, time and place, no text),
+    else the notice's text, `whole` when nothing of it was cut."""
+
+    text: str
+    event: bool
+    whole: bool
+
+
+def print_payload(notice: Notice, language: str) -> PrintPayload:
+    """What a poster's code holds: a compact calendar entry, or the title and as much of the
+    text as keeps the code small. It depends on the notice alone, so the same notice always
+    prints the same code."""
+    text = payload(
+        notice,
+        language,
+        notice.updated_at,
+        text_chars=PRINT_TEXT_CHARS,
+        description_chars=0,
+        compact=True,
+    )
+    if notice.event_start is not None:
+        return PrintPayload(text, event=True, whole=False)
+    return PrintPayload(text, event=False, whole=text == full_text(notice, language))
+
+
+def code(text: str) -> Any:
+    import segno  # loaded with the first QR code, not before the kiosk's first frame
+
+    return segno.make(text, error=ERROR_LEVEL, micro=False)
+
+
+def modules(text: str) -> list[list[bool]]:
+    """The code's dark (True) and light modules, rows from the top, without the quiet zone."""
+    return [[bool(cell) for cell in row] for row in code(text).matrix_iter(scale=1, border=0)]
