@@ -4,7 +4,8 @@ and the queries the kiosk, the CLI and the practices' feed ask (docs/booking.md)
 Who writes what:
 - a practice signs its own record (`practice.meta`), which names its booking authority: the one
   town server that decides its bookings; the practice (or an admin for it) publishes its slots
-  (`slot.publish`, `slot.withdraw`); ids name the practice, so nobody writes for another;
+  (`slot.publish`), and only the practice withdraws them (`slot.withdraw`); ids name the
+  practice, so nobody writes for another;
 - a hub (or a guide, on the resident's behalf) appends a `booking.request`: its id is public
   (slot, on-behalf flag, author, authority), its body is sealed to the practice and its
   authority only, with the keys the practice's record names (`custody`), never to whoever else
@@ -423,8 +424,14 @@ def publish_slots(store: Store, author: Identity, slots: Sequence[tuple[str, Slo
 
 
 def withdraw_slot(log: Log, author: Identity, slot_id: str, reason: str = "") -> str:
+    """Withdraw a slot for good, signed by its practice (the only key that may: it cancels the
+    slot's bookings, and the practice tells its patients itself)."""
     if get_slot(log.store.conn, slot_id) is None:
         raise BookingError(f"no slot {slot_id}", "slot")
+    if practice_of_slot(slot_id) != author.key_id:
+        raise BookingError(
+            "only the practice withdraws its slots: sign with the practice's key (--key)", "slot"
+        )
     body = msgspec.json.encode(SlotWithdrawBody(reason=reason[:300]))
     return log.append(author, "slot.withdraw", slot_id, body)
 

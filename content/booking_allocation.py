@@ -304,7 +304,9 @@ def _raise_help(
 
 def _free_seats(store: Store, run: _Run) -> None:
     """Give back the seats of cancelled bookings; cancel (and free) the bookings of slots that
-    were withdrawn, raising a help request so that someone tells the resident."""
+    were withdrawn. No help request for those: only the practice withdraws its slots, and it
+    tells its own patients (it holds their names and numbers already), so no guide need read
+    them."""
     conn = store.conn
     seated_with_cancels = conn.execute(
         "SELECT request_id FROM booking_seats "
@@ -326,9 +328,6 @@ def _free_seats(store: Store, run: _Run) -> None:
             body = CancelBody(reason="Die Praxis hat den Termin abgesagt.")
             _append(write, run, "booking.cancel", request_id, body)
             write.execute("DELETE FROM booking_seats WHERE request_id = ?", (request_id,))
-            person = _person(write, request_id, run.server)
-            if person is not None:
-                _raise_help(write, run, request_id, person)
         run.report.freed.append(request_id)
 
 

@@ -17,9 +17,10 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "article.put",
             "article.retract",
             # Not practice.meta: a practice's record names who receives its bookings, so only
-            # the practice itself signs it (content/booking.py, custody).
+            # the practice itself signs it (content/booking.py, custody). Not slot.withdraw: a
+            # withdrawal cancels the slot's bookings, which a node cannot tell apart from a free
+            # slot in the same way whatever order ops reach it; only the practice withdraws.
             "slot.publish",
-            "slot.withdraw",
         }
     ),
     "server": frozenset(

@@ -79,7 +79,7 @@ def register(tree: CommandTree) -> None:
     sub = tree.command(slots, "withdraw", cmd_slots_withdraw, "withdraw a slot for good")
     sub.add_argument("slot")
     sub.add_argument("--reason", default="")
-    sub.add_argument("--key", type=Path, help="key file to sign with (practice or admin key)")
+    sub.add_argument("--key", type=Path, help="the practice's key file (only it may withdraw)")
 
     bookings = tree.group("bookings", "booking requests and decisions")
     sub = tree.command(bookings, "list", cmd_bookings_list, "a practice's bookings, opened")

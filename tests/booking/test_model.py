@@ -15,9 +15,8 @@ from content.booking_allocation import allocate
 from content.booking_bodies import DecisionBody, SlotBody
 from content.booking_ids import new_request_id, new_slot_id
 from content.clock import wall_clock_ms
-from content.help import HelpRequestBody
 from content.log import AppendRefused, Log
-from content.sealing import SealError, open_sealed, seal
+from content.sealing import SealError, seal
 from content.verify import verify_store
 from tests.booking.helpers import DAY, HOUR, RESIDENTS, BookingNet, publish_days
 from tests.content.helpers import all_ops, next_position, sign_op, sync, table_rows
@@ -232,7 +231,9 @@ def test_cancel_rules(net: BookingNet) -> None:
     assert allocate(net.town.store, net.server).confirmed == [again]
 
 
-def test_withdrawn_slot_cancels_its_booking_and_calls_a_guide(net: BookingNet) -> None:
+def test_withdrawn_slot_cancels_its_booking_and_leaves_the_call_to_the_practice(
+    net: BookingNet,
+) -> None:
     slot = publish_days(net, net.practice_a, days=1)[0]
     hub = net.hub_log("hub")
     request = booking.request_booking(hub, net.hub, slot, RESIDENTS[0])
@@ -241,15 +242,21 @@ def test_withdrawn_slot_cancels_its_booking_and_calls_a_guide(net: BookingNet) -
     booking.withdraw_slot(net.town, net.practice_a, slot, "Praxis geschlossen")
     report = allocate(net.town.store, net.server)
     assert report.freed == [request]
-    assert len(report.help_requests) == 1
     status = booking.booking_status(net.town.store.conn, request)
     assert status is not None
     assert status.state == "cancelled"
-    (box,) = net.town.store.conn.execute(
-        "SELECT body FROM ops WHERE kind = 'help.request' AND entity = ?", report.help_requests
-    ).fetchone()
-    helped = msgspec.json.decode(open_sealed(box, net.guide), type=HelpRequestBody)
-    assert (helped.name, helped.phone) == (RESIDENTS[0].name, RESIDENTS[0].phone)
+    # No guide is given the person: the practice that withdrew calls its patient itself.
+    assert report.help_requests == []
+    assert net.town.store.conn.execute(
+        "SELECT count(*) FROM ops WHERE kind = 'help.request'"
+    ).fetchone() == (0,)
+    [cancelled] = booking.open_bookings(
+        net.town.store.conn, net.practice_a, net.practice_a.key_id, states=("cancelled",)
+    )
+    assert (cancelled.person.name, cancelled.person.phone) == (
+        RESIDENTS[0].name,
+        RESIDENTS[0].phone,
+    )
 
 
 def _state(log: Log) -> dict[str, object]:
