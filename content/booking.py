@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from content.authority import grant_valid_at
 from content.booking_bodies import (
     PHONE_PATTERN,
     BookingPersonBody,
@@ -51,6 +52,7 @@ from content.booking_ids import (
     practice_of_slot,
     request_authority,
 )
+from content.booking_views import counting_cancel, states_sql
 from content.clock import trusted_now
 from content.identity import Identity, PublicIdentity
 from content.log import Log, append_in
@@ -436,16 +438,10 @@ def withdraw_slot(log: Log, author: Identity, slot_id: str, reason: str = "") ->
     return log.append(author, "slot.withdraw", slot_id, body)
 
 
-# Whether the cancels of the decision `d` include one that counts (the same rule as the
-# booking_states SQL view of schema migration 12, here usable with the decisions' slot index):
-# by the requester, the practice, the request's own authority (its id names them all, at the
-# offsets of content/booking_ids.py), or anyone showing the code. Not by any other server.
+# Whether the decision `d` has a cancel that counts, usable with the decisions' slot index.
 CANCELLED = (
-    "EXISTS (SELECT 1 FROM booking_cancels x WHERE x.request_id = d.request_id AND ("
-    " substr(x.author, 1, 32) = substr(d.request_id, 83, 32)"
-    " OR x.author = substr(d.request_id, 5, 64)"
-    " OR (x.code IS NOT NULL AND x.code = d.code)"
-    " OR substr(x.author, 1, 32) = substr(d.request_id, 116, 32)))"
+    "EXISTS (SELECT 1 FROM booking_cancels x WHERE x.request_id = d.request_id AND "
+    f"{counting_cancel('x', 'd.request_id', 'd.code')})"
 )
 _SLOT_QUERY = (
     "SELECT s.id, s.practice, coalesce(p.name, ''), s.service, s.start, s.end, s.capacity, "
@@ -686,12 +682,7 @@ def _role_seal_keys_owners(
 
 
 def _grants_role(grants: list[dict[str, Any]], role: str, now_ms: int) -> bool:
-    return any(
-        grant["role"] == role
-        and (grant["valid_from"] is None or grant["valid_from"] <= now_ms)
-        and (grant["valid_until"] is None or now_ms < grant["valid_until"])
-        for grant in grants
-    )
+    return any(grant["role"] == role and grant_valid_at(grant, now_ms) for grant in grants)
 
 
 def _own_pending(conn: sqlite3.Connection, slot_id: str, author: str) -> int:
@@ -723,39 +714,13 @@ class BookingStatus:
     cancelled_at: int | None
 
 
-def _states_sql(ids: str) -> str:
-    """The state of each request whose id the subquery `ids` (one column `id`) yields: the rule
-    of the booking_states SQL view (schema migration 12), here started from the ids a caller
-    asks about, so that looking up one request does not compute every other one."""
-    return (
-        "SELECT request_id, slot_id, practice, on_behalf, requester, requested_at, CASE"
-        " WHEN outcome = 'rejected' THEN 'rejected'"
-        " WHEN cancelled_at IS NOT NULL THEN 'cancelled'"
-        " WHEN outcome = 'confirmed' THEN 'confirmed' ELSE 'pending' END AS state,"
-        " code, alternatives, reason, decided_at, cancelled_at FROM ("
-        "  SELECT ids.id AS request_id, substr(ids.id, 3, 77) AS slot_id,"
-        "   substr(ids.id, 5, 64) AS practice, substr(ids.id, 81, 1) = 'g' AS on_behalf,"
-        "   r.author AS requester, r.time AS requested_at, d.outcome, d.code, d.alternatives,"
-        "   d.reason, d.time AS decided_at,"
-        "   (SELECT min(x.time) FROM booking_cancels x WHERE x.request_id = ids.id AND ("
-        "    substr(x.author, 1, 32) = substr(ids.id, 83, 32)"
-        "    OR x.author = substr(ids.id, 5, 64)"
-        "    OR (x.code IS NOT NULL AND x.code = d.code)"
-        "    OR substr(x.author, 1, 32) = substr(ids.id, 116, 32))) AS cancelled_at"
-        f"  FROM ({ids}) ids"
-        "  LEFT JOIN booking_requests r ON r.id = ids.id"
-        "  LEFT JOIN booking_decisions d ON d.request_id = ids.id"
-        "  WHERE r.id IS NOT NULL OR d.request_id IS NOT NULL)"
-    )
-
-
-_BY_ID = _states_sql("SELECT ? AS id")
+_BY_ID = states_sql("SELECT ? AS id")
 _OWN_PENDING = (
     "SELECT count(*) FROM ("
-    + _states_sql("SELECT id FROM booking_requests WHERE slot_id = ? AND author = ?")
+    + states_sql("SELECT id FROM booking_requests WHERE slot_id = ? AND author = ?")
     + ") WHERE state = 'pending'"
 )
-_BY_CODE = _states_sql("SELECT request_id AS id FROM booking_decisions WHERE code = ?")
+_BY_CODE = states_sql("SELECT request_id AS id FROM booking_decisions WHERE code = ?")
 _STATE_COLUMNS = (
     "request_id, slot_id, practice, on_behalf, requester, requested_at, state, code, "
     "alternatives, reason, decided_at, cancelled_at"
@@ -790,7 +755,7 @@ def list_bookings(
         )
         params = [practice, practice]
     query = (
-        f"SELECT {_STATE_COLUMNS} FROM ({_states_sql(ids)}) "
+        f"SELECT {_STATE_COLUMNS} FROM ({states_sql(ids)}) "
         f"WHERE state IN ({_marks(states)}) ORDER BY requested_at, request_id"
     )
     return [_status(row) for row in conn.execute(query, [*params, *states])]

@@ -2,8 +2,9 @@
 
 Each fold is one UPSERT whose merge is commutative: practice records and slots are last writer
 wins on (lamport, author), a slot withdrawal is a tombstone for good, a request or decision keeps
-its earliest op, cancels are kept as facts. Whether a cancel counts is decided when read (the
-`booking_states` SQL view), so nothing here depends on the order ops arrive in.
+its earliest op, cancels are kept as facts. Whether a cancel counts is decided when read
+(`counting_cancel`, the one definition every query is made from), so nothing here depends on
+the order ops arrive in.
 """
 
 from __future__ import annotations
@@ -85,6 +86,43 @@ _DECISION = (
     + " WHERE "
     + _EARLIER.format(t="booking_decisions")
 )
+
+
+def counting_cancel(cancel: str, request: str, code: str) -> str:
+    """SQL: whether the booking_cancels row `cancel` counts for the request whose id is the SQL
+    expression `request` and whose decision's code is `code`. It counts when it comes from the
+    requester (a hub or guide), the slot's practice or the request's own booking authority (not
+    any other server), or shows the booking's code; the request id names them all, at the
+    offsets of content/booking_ids.py. Other cancels are stored but change nothing."""
+    return (
+        f"(substr({cancel}.author, 1, 32) = substr({request}, 83, 32)"
+        f" OR {cancel}.author = substr({request}, 5, 64)"
+        f" OR ({cancel}.code IS NOT NULL AND {cancel}.code = {code})"
+        f" OR substr({cancel}.author, 1, 32) = substr({request}, 116, 32))"
+    )
+
+
+def states_sql(ids: str) -> str:
+    """The state of each request whose id the subquery `ids` (one column `id`) yields, started
+    from those ids so that looking up one request does not compute every other one. Precedence:
+    rejected > cancelled (by a counting cancel, its earliest) > confirmed > pending."""
+    return (
+        "SELECT request_id, slot_id, practice, on_behalf, requester, requested_at, CASE"
+        " WHEN outcome = 'rejected' THEN 'rejected'"
+        " WHEN cancelled_at IS NOT NULL THEN 'cancelled'"
+        " WHEN outcome = 'confirmed' THEN 'confirmed' ELSE 'pending' END AS state,"
+        " code, alternatives, reason, decided_at, cancelled_at FROM ("
+        "  SELECT ids.id AS request_id, substr(ids.id, 3, 77) AS slot_id,"
+        "   substr(ids.id, 5, 64) AS practice, substr(ids.id, 81, 1) = 'g' AS on_behalf,"
+        "   r.author AS requester, r.time AS requested_at, d.outcome, d.code, d.alternatives,"
+        "   d.reason, d.time AS decided_at,"
+        "   (SELECT min(x.time) FROM booking_cancels x WHERE x.request_id = ids.id AND "
+        f"    {counting_cancel('x', 'ids.id', 'd.code')}) AS cancelled_at"
+        f"  FROM ({ids}) ids"
+        "  LEFT JOIN booking_requests r ON r.id = ids.id"
+        "  LEFT JOIN booking_decisions d ON d.request_id = ids.id"
+        "  WHERE r.id IS NOT NULL OR d.request_id IS NOT NULL)"
+    )
 
 
 def fold_practice(

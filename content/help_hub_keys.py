@@ -11,32 +11,23 @@ included.
 
 Erasing is two steps so that a truncation blocked by a reader is tried again: the key is set to
 NULL first (the row says "erased, WAL not yet truncated"), and the row goes once the WAL has been
-truncated.
+truncated. The store zeroes what is overwritten or deleted (`secure_delete`, content/store.py);
+the table is made by schema migration 13 and lives on every node, empty but on hubs.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from content.store import Store
+from content.store import Store, truncate_wal
 
 HUB_READ_DAYS = 7
 HUB_READ_MS = HUB_READ_DAYS * 24 * 3600 * 1000
-# How long the WAL truncation waits for readers (the kiosk, the peer API) before giving up until
-# the next call; the store's own busy timeout of 30 s would stall the daemon's sync loop.
-TRUNCATE_WAIT_MS = 2_000
 TABLE = "hub_help_keys"
-_CREATE = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-    "request_id TEXT PRIMARY KEY, private_key BLOB, created_ms INTEGER NOT NULL"
-    ") WITHOUT ROWID"
-)
 _RAW = serialization.Encoding.Raw
 
 
@@ -68,15 +59,12 @@ def keep_key(
 ) -> None:
     """Store a request's key inside the caller's write transaction (the one that appends the
     request, so that neither is stored without the other)."""
-    conn.execute(_CREATE)
     raw = key.private_bytes(_RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption())
     conn.execute(f"INSERT INTO {TABLE} VALUES (?, ?, ?)", (request_id, raw, created_ms))
 
 
 def request_keys(conn: sqlite3.Connection) -> dict[str, tuple[X25519PrivateKey, int]]:
     """The keys not erased yet, with the time their request was made, by request id."""
-    if not _has_table(conn):
-        return {}
     rows = conn.execute(f"SELECT request_id, private_key, created_ms FROM {TABLE}")
     return {
         request_id: (X25519PrivateKey.from_private_bytes(raw), created_ms)
@@ -89,22 +77,19 @@ def erase_spent_keys(store: Store, now_ms: int) -> Erasure | None:
     """Erase the keys of requests the hub may no longer read (done, too old, or gone from the
     log); None when there was nothing to do. Called by the hub daemon after every sync round."""
     conn = store.conn
-    if not _has_table(conn):
-        return None
     spent, pending = _spent_and_pending(conn, now_ms)
     if not spent and not pending:
         return None
-    with _secure_delete(conn):
-        if spent:
-            with store.write():
-                conn.executemany(
-                    f"UPDATE {TABLE} SET private_key = NULL WHERE request_id = ?",
-                    [(request_id,) for request_id in spent],
-                )
-        truncated = _truncate_wal(conn)
-        if truncated:
-            with store.write():
-                conn.execute(f"DELETE FROM {TABLE} WHERE private_key IS NULL")
+    if spent:
+        with store.write():
+            conn.executemany(
+                f"UPDATE {TABLE} SET private_key = NULL WHERE request_id = ?",
+                [(request_id,) for request_id in spent],
+            )
+    truncated = truncate_wal(conn)
+    if truncated:
+        with store.write():
+            conn.execute(f"DELETE FROM {TABLE} WHERE private_key IS NULL")
     return Erasure(len(spent), truncated)
 
 
@@ -122,32 +107,3 @@ def _spent_and_pending(conn: sqlite3.Connection, now_ms: int) -> tuple[list[str]
         if not erased and not (in_log and hub_may_read(state, created_ms, now_ms))
     ]
     return spent, any(erased for _, _, erased, _, _ in rows)
-
-
-def _truncate_wal(conn: sqlite3.Connection) -> bool:
-    """Copy the WAL into the database and cut it to zero bytes; False if a reader kept it."""
-    previous = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    conn.execute(f"PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}")
-    try:
-        busy = int(conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {previous}")
-    return busy == 0
-
-
-@contextmanager
-def _secure_delete(conn: sqlite3.Connection) -> Iterator[None]:
-    """Overwrite what is deleted with zeros, on any build of SQLite (Debian's does by default,
-    others need not), for this connection's writes in the block."""
-    previous = conn.execute("PRAGMA secure_delete").fetchone()[0]
-    conn.execute("PRAGMA secure_delete = ON")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA secure_delete = {int(previous)}")
-
-
-def _has_table(conn: sqlite3.Connection) -> bool:
-    # Made with the hub's first request: other nodes never hold it.
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,))
-    return found.fetchone() is not None

@@ -19,17 +19,13 @@ from content.booking import OpenedBooking, booking_status, normalize_code
 from content.clock import trusted_now
 from content.ops import decode_header
 from content.retention import ERASABLE_KINDS, Days, booking_due, help_due, network_days
-from content.store import Store
+from content.store import Store, truncate_wal
 
 # Erased bodies searched for in the files after each run: enough to find a database that needs
 # a VACUUM, few enough that a large town server's file is read in seconds.
 SAMPLE_BODIES = 16
 # The slice of a body searched for: the end of its ciphertext and its authentication tag.
 TRACE_BYTES = 32
-# How long the WAL truncation waits for readers (the kiosk, the peer API): it holds off every
-# writer while it waits, so not the store's 30 s. A reader that keeps the WAL delays it to the
-# next try (node/retention_loop.py tries again every minute).
-TRUNCATE_WAIT_MS = 2_000
 
 
 @dataclass
@@ -195,19 +191,6 @@ def _scrub(store: Store, sample: list[bytes], report: ErasureReport) -> None:
         report.vacuumed = True
         report.wal_truncated = truncate_wal(store.conn)
     report.traces = traces([database, wal], sample)
-
-
-def truncate_wal(conn: sqlite3.Connection) -> bool:
-    """Copy the WAL into the database and cut it to nothing: its older frames hold the pages
-    as they were before the erasure. False while another connection reads an old snapshot
-    for longer than TRUNCATE_WAIT_MS."""
-    previous = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    conn.execute(f"PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}")
-    try:
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(previous)}")
-    return int(busy) == 0
 
 
 def traces(files: list[Path], needles: list[bytes]) -> int:

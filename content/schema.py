@@ -406,4 +406,16 @@ MIGRATIONS: list[str] = [
         LEFT JOIN booking_decisions d ON d.request_id = ids.id
     );
     """,
+    # 13: the booking_states view goes: which cancel counts is defined once, in
+    # content/booking_views.py, and every query is made from it (the view was a copy that
+    # drifted). The hub's keys to its help requests (content/help_hub_keys.py) get their table
+    # here, not on first use; a hub that made one already keeps it.
+    """
+    DROP VIEW booking_states;
+    CREATE TABLE IF NOT EXISTS hub_help_keys (
+        request_id TEXT PRIMARY KEY,
+        private_key BLOB,
+        created_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]

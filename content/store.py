@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
+# How long a WAL truncation waits for readers (the kiosk, the peer API): it holds off every
+# writer while it waits, so not BUSY_TIMEOUT_MS. A reader that keeps the WAL longer delays the
+# truncation to the caller's next try.
+TRUNCATE_WAIT_MS = 2_000
 # SQLite's files beside the database: write-ahead log, shared memory, rollback journal.
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -139,6 +143,19 @@ class Store:
                     "INSERT INTO schema_migrations VALUES (?, ?)", (number, int(time.time()))
                 )
                 conn.execute(f"PRAGMA user_version = {number}")
+
+
+def truncate_wal(conn: sqlite3.Connection) -> bool:
+    """Copy the WAL into the database and cut it to nothing: after an erasure its older frames
+    still hold the pages as they were. False while another connection reads an old snapshot
+    for longer than TRUNCATE_WAIT_MS."""
+    previous = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}")
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(previous)}")
+    return int(busy) == 0
 
 
 def _keep_private(path: Path) -> None:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from content.booking import LOCAL_TIME
 from content.clock import trusted_now, wall_clock_ms
-from content.pruning import booking_erased, erase_due, truncate_wal
+from content.pruning import booking_erased, erase_due
 from content.retention import BOOKING_AFTER_APPOINTMENT, DAY_MS, network_days
-from content.store import StoreError
+from content.store import StoreError, truncate_wal
 from node.home import Home
 
 log = logging.getLogger("dorfhub.retention")

@@ -206,8 +206,5 @@ def _check_capacity(net: BookingNet, slots: list[str], capacities: list[int]) ->
     conn = net.town.store.conn
     for slot, capacity in zip(slots, capacities, strict=True):
         assert seat_count(conn, slot) <= capacity
-        confirmed = conn.execute(
-            "SELECT count(*) FROM booking_states WHERE slot_id = ? AND state = 'confirmed'",
-            (slot,),
-        ).fetchone()[0]
-        assert confirmed <= capacity
+        confirmed = booking.list_bookings(conn, states=("confirmed",))
+        assert len([b for b in confirmed if b.slot_id == slot]) <= capacity

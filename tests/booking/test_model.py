@@ -262,7 +262,7 @@ def test_withdrawn_slot_cancels_its_booking_and_leaves_the_call_to_the_practice(
 def _state(log: Log) -> dict[str, object]:
     conn = log.store.conn
     state: dict[str, object] = {t: table_rows(conn, t, k) for t, k in BOOKING_TABLES.items()}
-    state["states"] = conn.execute("SELECT * FROM booking_states ORDER BY request_id").fetchall()
+    state["states"] = sorted(booking.list_bookings(conn), key=lambda b: b.request_id)
     state["slots"] = [(s.id, s.free) for s in booking.list_slots(conn)]
     return state
 
