@@ -1,4 +1,5 @@
-"""In-memory guards of the peer API: the replay guard (nonces) and per-key request rates.
+"""In-memory guards of the peer API: the replay guard (nonces) and per-key request rates
+(content/rate_limit.py, shared with the desk's login limit).
 
 Both hold state that a stranger can grow (keys are free to make), so both are capped
 (content/limits.py) and count what they drop in `dropped`, which the server writes to the
@@ -7,18 +8,12 @@ store's tally from time to time. Pure: the caller passes the clock.
 
 from __future__ import annotations
 
-import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
-from content.limits import (
-    MAX_CLOCK_SKEW_MS,
-    MAX_NONCES,
-    MAX_RATE_BUCKETS,
-    NONCE_TTL_MS,
-    REQUEST_BURST,
-    REQUESTS_PER_SECOND,
-)
+from content.limits import MAX_CLOCK_SKEW_MS, MAX_NONCES, NONCE_TTL_MS
+from content.rate_limit import RateLimiter as RateLimiter
+from content.rate_limit import TokenBucket as TokenBucket
 
 
 class Replayed(Exception):
@@ -68,45 +63,3 @@ class NonceBook:
             evicted += 1
         if evicted:
             self.dropped["nonces"] += evicted
-
-
-@dataclass
-class TokenBucket:
-    """`rate` requests a second, bursts up to `burst`."""
-
-    rate: float
-    burst: float
-    tokens: float
-    stamp: float
-
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
-@dataclass
-class RateLimiter:
-    """A token bucket per key; beyond `capacity` keys the least recently seen are forgotten
-    (a forgotten key starts again with a full burst, which any new key gets anyway)."""
-
-    rate: float = REQUESTS_PER_SECOND
-    burst: float = REQUEST_BURST
-    capacity: int = MAX_RATE_BUCKETS
-    dropped: Counter[str] = field(default_factory=Counter)
-    buckets: OrderedDict[str, TokenBucket] = field(default_factory=OrderedDict)
-
-    def allow(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            bucket = self.buckets[key] = TokenBucket(self.rate, self.burst, self.burst, now)
-            if len(self.buckets) > self.capacity:
-                self.buckets.popitem(last=False)
-                self.dropped["rate_buckets"] += 1
-        else:
-            self.buckets.move_to_end(key)
-        return bucket.take(now)
