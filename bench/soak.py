@@ -55,15 +55,15 @@ READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 30.0
 LOOP_TICK_S = 0.1
 SETTLE_POLL_S = 1.0
-# Chaos: a hub's authoring is a burst now and then (a hub back after days offline, whose push
-# spans several batches); the admin publishes a burst now and then (a bulk import, so pulls
-# span several batches too).
-HUB_BURST_P = 0.03
-HUB_BURST_OPS = (50, 300)
+# Chaos: a hub's authoring is a burst now and then (a hub back after days offline), and so is
+# an admin's publish (a bulk import). About 300 status ops or 200 notices fill a 64 KiB batch,
+# so bursts make pushes and pulls span several batches, and a kill can land between two.
+HUB_BURST_P = 0.01
+HUB_BURST_OPS = (300, 1000)
 DROP_P = 0.05
 CUT_P = 0.05
-NOTICE_BURST_P = 0.1
-NOTICE_BURST = (100, 300)
+NOTICE_BURST_P = 0.05
+NOTICE_BURST = (200, 600)
 RESTART_AFTER_S = (1.0, 5.0)
 # The first part of the chaos phase is warm-up (every hub pulls the grants, the nonce book and
 # the caches fill); the flatness verdict compares the last third of the rest with its first.
@@ -769,6 +769,12 @@ def chaos_rows(r: Results) -> list[Row]:
             "—",
         ),
         Row("long-polls failed otherwise", f"{e.errors.get('wait', 0):,}", "—", "—"),
+        Row(
+            "rounds that pulled / pushed several batches",
+            f"{e.multi_pulls:,} / {e.multi_pushes:,}",
+            "—",
+            "—",
+        ),
         Row("ops refused in pushes", f"{len(e.rejected):,}", "0", verdict(not e.rejected)),
         Row(
             "ops a hub's own log refused (its grant not pulled yet)",

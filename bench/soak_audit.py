@@ -169,6 +169,8 @@ class Events:
     rejected: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
     refused_locally: int = 0  # authoring refused by the hub's own log (no grant yet)
+    multi_pulls: int = 0  # rounds that pulled several batches
+    multi_pushes: int = 0
     starts: int = 0
     clean_exits: int = 0
     unreadable: int = 0
@@ -236,6 +238,9 @@ def _take_rare(events: Events, tag: str, rest: list[Any]) -> None:
         events.rejected += [str(reason) for reason in rest[1]]
     elif tag == "X":
         events.crashes.append(f"hub {rest[0]}: {rest[1]}")
+    elif tag == "B":
+        events.multi_pulls += int(rest[0]) > 1
+        events.multi_pushes += int(rest[1]) > 1
     elif tag == "R":
         events.refused_locally += 1
     elif tag == "S":

@@ -263,6 +263,8 @@ class SimHub(threading.Thread):
             self.recorder.add("A", self.plan.index, before, after, time.monotonic())
         if result.rejected:
             self.recorder.add("J", self.plan.index, result.rejected[:5])
+        if result.batches_in > 1 or result.batches_out > 1:
+            self.recorder.add("B", result.batches_in, result.batches_out)
         return True
 
     def _admin_seq(self, log: Log) -> int:
