@@ -206,6 +206,9 @@ def build_parser() -> OneLineParser:
     cli_kiosk.register(tree)
     cli_booking.register(tree)
     cli_retention.register(tree)
+    from node import cli_desk
+
+    cli_desk.register(tree)
     return tree.parser
 
 

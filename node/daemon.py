@@ -26,6 +26,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from admin.desk import desk_app
 from admin.feed import feed_router
 from content.bodies import encode_body
 from content.booking_allocation import allocate
@@ -397,8 +398,8 @@ def _peer_app(home: Home) -> FastAPI:
     role = home.config.role
     if role != "server":
         return create_app(home.db_path, identity.key_id, role)
-    # The booking authority decides pushed requests in this process, right after ingest,
-    # and the practices' calendar feeds are served beside the peer API.
+    # The booking authority decides pushed requests in this process, right after ingest; the
+    # practices' calendar feeds and the desk (docs/desk.md) are served beside the peer API.
     app = create_app(
         home.db_path,
         identity.key_id,
@@ -406,6 +407,7 @@ def _peer_app(home: Home) -> FastAPI:
         after_change=lambda store: allocate(store, identity),
     )
     app.include_router(feed_router(home.db_path, identity))
+    app.mount("/desk", desk_app(home.path, home.db_path))
     return app
 
 

@@ -21,9 +21,11 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
 
+from admin.desk.accounts import USERS_DIR, add_user
 from content import notices
 from content.bodies import Attachment, Event
 from content.clock import wall_clock_ms
+from content.grants import grant
 from content.identity import Identity
 from content.log import Log
 from content.verify import verify_store
@@ -46,6 +48,9 @@ HUBS = ("Ringelai", "Perlesreut")
 GROUP = "Ilzer Land"
 SYNC_DEADLINE_S = 20.0
 START_DEADLINE_S = 20.0
+# The demo's desk login, printed with the desk's address.
+DESK_USER = "Maria Hofbauer"
+DESK_PASSPHRASE = "Ilzer-Land-Demo"  # noqa: S105 (a demo's, printed for everyone)
 
 
 @dataclass
@@ -64,7 +69,9 @@ def run_demo(directory: Path, keep_running: bool = False, kiosk: bool = False) -
     """`kiosk`: also open the first hub's touchscreen kiosk (needs a display)."""
     _reset(directory)
     town = _town(directory)
+    _desk_user(town)
     with _running(town, "serve"):
+        _show_desk(town)
         hubs = [_hub(directory, town, name) for name in HUBS]
         with emulated_sensors(hubs), _all_running(hubs):
             for line in publish_demo_practices(directory, town.home, town.url):
@@ -154,6 +161,18 @@ def _town(directory: Path) -> DemoNode:
     return DemoNode("Stadtserver Freyung", home, home.identity("admin.key"))
 
 
+def _desk_user(town: DemoNode) -> None:
+    """The demo's desk login: a key of its own, granted by the administrator, encrypted under
+    a passphrase everybody can read here (docs/desk.md)."""
+    identity, _path = add_user(town.home.path / USERS_DIR, DESK_USER, "admin", DESK_PASSPHRASE)
+    with town.home.store() as store:
+        grant(Log(store), town.identity, identity.public, "admin", DESK_USER)
+
+
+def _show_desk(town: DemoNode) -> None:
+    print(f"Schreibtisch: {town.url}/desk/  (Anmeldung: {DESK_USER} / {DESK_PASSPHRASE})")
+
+
 def _hub(directory: Path, town: DemoNode, name: str) -> DemoNode:
     """A new hub asks to join with its pairing code; the administrator approves that code."""
     home, identity = init_node(directory / name.lower(), "hub", name, server_url=town.url)
@@ -206,9 +225,11 @@ def _serve_until_interrupted(town: DemoNode, hubs: list[DemoNode]) -> None:
         f"\nDas Netz läuft: Stadtserver {town.url}, "
         + ", ".join(f"{hub.name} {hub.url}" for hub in hubs)
     )
+    _show_desk(town)
     print(
         f"Probieren Sie: dorfhub notice publish --home {town.home.path} --title … --body …"
-        "  (Strg+C beendet)"
+        "  (Strg+C beendet)",
+        flush=True,
     )
     # SIGTERM (systemd, `timeout`) ends the demo like Ctrl+C, so the nodes are stopped too.
     signal.signal(signal.SIGTERM, _interrupt)

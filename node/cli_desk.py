@@ -1,0 +1,127 @@
+"""`dorfhub desk user`: the people who log in to the desk (docs/desk.md).
+
+dorfhub desk user add NAME --role admin [--key FILE]   # a new key, granted, stored encrypted
+dorfhub desk user list [--json]
+dorfhub desk user disable NAME [--reason TEXT] [--key FILE]   # revokes the user's key
+
+Two passphrases may be at stake in `add`: the new user's, which encrypts their key file, and the
+one that unlocks the admin key signing the grant. They never share a variable:
+DORFHUB_DESK_PASSPHRASE gives the new user's (otherwise it is asked twice at the terminal), and
+DORFHUB_PASSPHRASE keeps its one meaning everywhere: the admin key's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from node.cli import CommandTree, OneLineParser, open_home
+from node.home import Home
+from node.terminal import terminal_safe
+
+NEW_PASSPHRASE_VARIABLE = "DORFHUB_DESK_PASSPHRASE"  # noqa: S105 (a variable's name)
+
+
+def register(tree: CommandTree) -> None:
+    desk = tree.group("desk", "the desk: the town hall's web pages on the town server")
+    users = desk.add_parser("user", parents=[tree.common], help="people who log in to the desk")
+    users.set_defaults(handler=lambda _args: users.error("desk user: a subcommand is required"))
+    commands = users.add_subparsers(title="commands", parser_class=OneLineParser)
+    sub = tree.command(commands, "add", cmd_user_add, "make a desk user: a key, granted, encrypted")
+    sub.add_argument("name", metavar="NAME", help="the person's name, as the log will show it")
+    sub.add_argument("--role", required=True, help="what they may do at the desk: admin")
+    sub.add_argument("--key", type=Path, help="key file to sign the grant (default: admin key)")
+    sub = tree.command(commands, "list", cmd_user_list, "desk users and whether they may log in")
+    sub.add_argument("--json", action="store_true")
+    sub = tree.command(commands, "disable", cmd_user_disable, "revoke a desk user's key for good")
+    sub.add_argument("name", metavar="NAME")
+    sub.add_argument("--reason", default="", help="kept in the log with the revoke")
+    sub.add_argument("--key", type=Path, help="key file to sign the revoke (default: admin key)")
+
+
+def _users_dir(home: Home) -> Path:
+    from admin.desk.accounts import USERS_DIR
+
+    return home.path / USERS_DIR
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from admin.desk.accounts import add_user, check_new_user
+    from content.grants import grant
+    from content.log import Log
+
+    home = open_home(args)
+    directory = _users_dir(home)
+    check_new_user(directory, args.name, args.role)
+    signer = home.publisher(args.key)  # a locked admin key fails before any question is asked
+    identity, path = add_user(directory, args.name, args.role, _new_passphrase())
+    try:
+        with home.store() as store:
+            grant(Log(store), signer, identity.public, role=args.role, name=args.name)
+    except BaseException:
+        path.unlink()  # not granted: no user
+        raise
+    added = f"desk user {args.name} ({args.role}) added, key {identity.public.short_id}"
+    print(terminal_safe(added))
+    return 0
+
+
+def _new_passphrase() -> str:
+    from admin.desk.accounts import passphrase_problem
+
+    given = os.environ.get(NEW_PASSPHRASE_VARIABLE)
+    if given is None:
+        if not sys.stdin.isatty():
+            raise ValueError(f"no passphrase: set {NEW_PASSPHRASE_VARIABLE} or run in a terminal")
+        given = getpass.getpass("Passphrase for the new desk user: ")
+        if getpass.getpass("The same passphrase again: ") != given:
+            raise ValueError("the two passphrases differ; nothing was changed")
+    problem = passphrase_problem(given)
+    if problem is not None:
+        raise ValueError(f"{problem}; nothing was changed")
+    return given
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from admin.desk.accounts import describe, list_users
+    from content.grants import key_info
+
+    home = open_home(args)
+    files = list_users(_users_dir(home))
+    with home.store() as store:
+        rows = []
+        for file in files:
+            info = key_info(store.conn, file.key)
+            granted = info is not None and not info.revoked and file.role in info.roles
+            state = "active" if granted else "disabled"
+            rows.append({**describe(file), "state": state})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no desk users (dorfhub desk user add NAME --role admin)")
+    for row in rows:
+        print(terminal_safe(f"{row['key'][:12]}  {row['role']:<8} {row['state']:<9} {row['name']}"))
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from admin.desk.accounts import AccountError, find_user
+    from content.grants import key_info, revoke
+    from content.log import Log
+
+    home = open_home(args)
+    file = find_user(_users_dir(home), args.name)
+    if file is None:
+        raise AccountError(f"no desk user named {args.name!r}")
+    with home.store() as store:
+        info = key_info(store.conn, file.key)
+        if info is None or info.revoked:
+            raise AccountError(f"desk user {file.name!r} is disabled already")
+        revoke(Log(store), home.publisher(args.key), file.key, args.reason)
+    print(terminal_safe(f"disabled desk user {file.name}: its sessions end at their next click"))
+    return 0
