@@ -153,6 +153,22 @@ _decoders = {kind: msgspec.json.Decoder(schema) for kind, schema in SCHEMAS.item
 _any_object = msgspec.json.Decoder(dict[str, Any])
 # Authors a hub reports as forked (hub.status `quarantined`): they reach admins' terminals.
 ReportedForks = Annotated[list[Hex32], msgspec.Meta(max_length=MAX_REPORTED_FORKS)]
+Bytes = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
+Seconds = Annotated[int, msgspec.Meta(ge=-(2**40), le=2**40)]
+
+
+class HubStatusChecked(msgspec.Struct):
+    """The fields of a hub.status body that reach admins (`dorfhub status`, the desk's fleet).
+    The body is otherwise free-form, and each of these may be missing: hubs of older versions
+    send fewer."""
+
+    quarantined: ReportedForks = []
+    # The file system of the hub's home (shutil.disk_usage), since the desk's fleet.
+    disk_free_bytes: Bytes | None = None
+    disk_total_bytes: Bytes | None = None
+    # The town server's clock minus the hub's, learnt at the hub's last hello with it (its
+    # signed requests are already corrected by it); positive: the hub's clock is behind.
+    clock_offset_s: Seconds | None = None
 
 
 def encode_body(body: msgspec.Struct | dict[str, Any]) -> bytes:
@@ -273,14 +289,21 @@ def _check_notice(notice: NoticeBody) -> None:
 
 
 def _check_hub_status(status: dict[str, Any]) -> None:
-    """hub.status is free-form, but the forked authors it reports are shown to admins as they
-    are: only key ids, and a bounded number of them."""
+    """hub.status is free-form, but what admins are shown is checked: the forked authors it
+    reports (only key ids, and a bounded number of them), the disk and the clock offset."""
     try:
         msgspec.convert(status.get("quarantined", []), ReportedForks)
     except msgspec.ValidationError:
         raise OpError(
             f"hub.status quarantined must list at most {MAX_REPORTED_FORKS} author keys"
         ) from None
+    try:
+        checked = msgspec.convert(status, HubStatusChecked)
+    except msgspec.ValidationError as exc:
+        raise OpError(f"invalid hub.status body: {exc}") from None
+    free, total = checked.disk_free_bytes, checked.disk_total_bytes
+    if (free is None) != (total is None) or (free or 0) > (total or 0):
+        raise OpError("hub.status disk_free_bytes and disk_total_bytes go together, free <= total")
 
 
 def _names_another_author(header: Header) -> bool:

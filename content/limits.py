@@ -31,6 +31,11 @@ MAX_LAMPORT_JUMP = 1_000_000
 # Forked authors one hub.status op may list: the hub reports that many at most, so its status op
 # stays valid however many it quarantined; a longer list is refused like any malformed body.
 MAX_REPORTED_FORKS = 100
+# A hub's kiosk screenshot (docs/kiosk.md): kept outside the op log, one per hub. A kiosk sends
+# about 100 KiB at 960 px wide; the limits bound the disk one upload and the memory one decode
+# cost, and are checked on the bytes and the PNG header before any decoding.
+MAX_SCREENSHOT_BYTES = 1 * MIB
+MAX_SCREENSHOT_SIDE_PX = 2048
 
 # ---- sync batches and requests ---------------------------------------------------------------
 
@@ -118,6 +123,20 @@ LIMITS: tuple[Limit, ...] = (
         "authors",
         "forked authors one hub.status op lists",
         "op rejected (a hub lists only the first)",
+    ),
+    Limit(
+        "MAX_SCREENSHOT_BYTES",
+        MAX_SCREENSHOT_BYTES,
+        "bytes",
+        "a kiosk screenshot a hub uploads",
+        "413; the hub does not send it",
+    ),
+    Limit(
+        "MAX_SCREENSHOT_SIDE_PX",
+        MAX_SCREENSHOT_SIDE_PX,
+        "px",
+        "a kiosk screenshot's width and height (read from the PNG header before decoding)",
+        "400",
     ),
     Limit("MAX_BATCH_BYTES", MAX_BATCH_BYTES, "bytes", "a compressed batch we send", "split"),
     Limit(

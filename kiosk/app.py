@@ -49,6 +49,7 @@ from kiosk.screens.climate import ClimateScreen
 from kiosk.screens.guide import GuideScreen, PinScreen
 from kiosk.screens.help import HelpDoneScreen, HelpScreen
 from kiosk.screens.home import HomeScreen, SoonScreen
+from kiosk.screenshot import ScreenshotTaker
 from kiosk.speech import REFUSED_PERSONAL, SpeechError
 from kiosk.theme import DEFAULT, HIGH_CONTRAST, PALETTES, Screen, make_theme
 
@@ -164,6 +165,7 @@ class KioskApp(App):
         # no commit to tell (a notice starts or ends, a slot can no longer be booked).
         self.clock_seen_ms = 0
         self.next_change_at: int | None = None
+        self.screenshots = ScreenshotTaker(home_dir, monotonic, data.now_ms)
 
     # ---- building --------------------------------------------------------------------------
 
@@ -213,6 +215,7 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self.speaker.close()
+        self.screenshots.close()
 
     def t(self, key: str, language: str, **values: object) -> str:
         """A catalog string; .kv files pass `app.lang` so a language switch re-renders them."""
@@ -505,6 +508,8 @@ class KioskApp(App):
     # ---- the watch loop --------------------------------------------------------------------
 
     def tick(self, dt: float) -> None:
+        # Before this tick changes anything: what is captured has been on screen for frames.
+        self.screenshots.tick(self)
         now = self.monotonic()
         now_ms = self._update_clock()
         change = self.data.changes()

@@ -199,13 +199,14 @@ def build_parser() -> OneLineParser:
         "--no-kiosk", action="store_true", help="do not open the first hub's kiosk window"
     )
 
-    from node import cli_booking, cli_kiosk, cli_retention, cli_sensors, cli_sync
+    from node import cli_booking, cli_fleet, cli_kiosk, cli_retention, cli_sensors, cli_sync
 
     cli_sync.register(tree)
     cli_sensors.register(tree)
     cli_kiosk.register(tree)
     cli_booking.register(tree)
     cli_retention.register(tree)
+    cli_fleet.register(tree)
     from node import cli_desk
 
     cli_desk.register(tree)

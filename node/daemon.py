@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import math
+import shutil
 import signal
 import socket
 import threading
@@ -31,10 +32,12 @@ from admin.feed import feed_router
 from content.bodies import encode_body
 from content.booking_allocation import allocate
 from content.clock import trusted_now
+from content.fleet import STATUS_EVERY_MS
 from content.grants import key_info
 from content.identity import Identity
 from content.limits import KEEP_ALIVE_S, MAX_REPORTED_FORKS
 from content.log import AppendRefused, Log
+from content.screenshots import UploadSchedule
 from content.store import Store
 from node import __version__
 from node.forks import quarantined_here
@@ -56,7 +59,12 @@ log = logging.getLogger("dorfhub.daemon")
 TRUSTED_PROXIES = list(LOCAL_PROXIES)
 MAX_BACKOFF_S = 60.0
 LOCAL_POLL_S = 0.2
-STATUS_EVERY_S = 600.0
+# A hub.status op at start and this often; the desk's fleet calls a hub offline that the town
+# server has not seen for two of them (content/fleet.py).
+STATUS_EVERY_S = STATUS_EVERY_MS / 1000
+# The hub daemon looks this often whether the kiosk wrote a new screenshot (it writes one at most
+# every 15 minutes, and sends it at most that often: content/screenshots.py).
+SCREENSHOT_LOOK_S = 60.0
 # A hub without its grant asks its server again this often: the server keeps a bounded queue of
 # waiting requests (content/limits.py MAX_PENDING_ENROLLMENTS) and may have pushed ours out.
 ENROLL_AGAIN_S = 600.0
@@ -145,6 +153,9 @@ class SyncLoop(threading.Thread):
         self.status_refusal = ""  # logged once per reason, not once per attempt
         self.forks_raised: set[str] = set()
         self.enroll_due = 0.0
+        self.screenshots = UploadSchedule(home.path)
+        self.screenshot_due = 0.0
+        self.screenshot_error = ""  # logged once per reason, not once a minute
 
     def run(self) -> None:
         identity = self.home.identity()
@@ -158,6 +169,8 @@ class SyncLoop(threading.Thread):
                     self._ask_again(store, identity)
                 if time.monotonic() >= self.status_due:
                     self._report_status(store, identity)
+                if time.monotonic() >= self.screenshot_due:
+                    self._send_screenshot(identity, network_id)
                 version = store.data_version()
                 retry = self.schedule.retry_due(time.monotonic())
                 if self.wake.is_set() or version != seen_version or retry:
@@ -289,14 +302,46 @@ class SyncLoop(threading.Thread):
     def _status_body(self, store: Store) -> dict[str, Any]:
         clock = trusted_now(store.conn)
         forks = [fork.author for fork in quarantined_here(store.conn)]
-        return {
+        disk = shutil.disk_usage(self.home.path)
+        body = {
             "name": self.home.config.name,
             "software": f"dorfhub {__version__}",
             "ops": Log(store).count(),
             "clock_skew_s": round(clock.skew_ms / 1000),
             "clock_suspect": clock.clock_suspect,
             "quarantined": forks[:MAX_REPORTED_FORKS],
+            "disk_free_bytes": disk.free,
+            "disk_total_bytes": disk.total,
         }
+        server = self.clients.get(self.home.config.server_url or "")
+        if server is not None and server.last_node:  # it said hello: its clock is known
+            body["clock_offset_s"] = round(server.clock_offset_ms / 1000)
+        return body
+
+    def _send_screenshot(self, identity: Identity, network_id: str) -> None:
+        """Send the kiosk's newest screenshot to the town server when it changed, at most once
+        every 15 minutes (docs/kiosk.md); after a failure, the next look tries again."""
+        now = time.monotonic()
+        self.screenshot_due = now + SCREENSHOT_LOOK_S
+        config = self.home.config
+        png = self.screenshots.due(now) if config.role == "hub" and config.server_url else None
+        if png is None:
+            return
+        url = config.server_url
+        client = self.clients.get(url) or peer_client(self.home, url, identity, network_id)
+        self.clients[url] = client
+        try:
+            if not client.last_node:
+                client.hello("")  # the server's clock, for the time the request is signed at
+            answer = client.screenshot(png)
+        except PeerError as exc:
+            if str(exc) != self.screenshot_error:
+                self.screenshot_error = str(exc)
+                _info("screenshot not sent", error=str(exc))
+            return
+        self.screenshot_error = ""
+        self.screenshots.sent(png, now)
+        _info("screenshot sent", bytes=len(png), taken_at=answer.taken_at)
 
     def _long_poll(self, url: str, identity: Identity, network_id: str) -> None:
         """Wait on one configured peer's digest; any change wakes a round at once."""

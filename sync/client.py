@@ -73,6 +73,11 @@ class EnrollAnswer(msgspec.Struct, frozen=True):
     code: str
 
 
+class ScreenshotAnswer(msgspec.Struct, frozen=True):
+    taken_at: int
+    received_at: int
+
+
 @dataclass(frozen=True)
 class Answer:
     """A peer's answer, read whole but never beyond MAX_ANSWER_BYTES."""
@@ -161,6 +166,11 @@ class PeerClient:
             {"public": self.identity.public.token, "name": name, "role": role}
         )
         return self._send("POST", "/enroll", body=body).decode(EnrollAnswer, self.url).code
+
+    def screenshot(self, png: bytes) -> ScreenshotAnswer:
+        """Send this hub's kiosk screenshot to the town server, which keeps the latest."""
+        answer = self._send("POST", "/screenshot", body=png)
+        return answer.decode(ScreenshotAnswer, self.url)
 
     def _decoded(self, decoder: Callable[[bytes], S], data: bytes) -> S:
         """A batch or vector from the peer, checked like one a client sends us."""

@@ -6,6 +6,7 @@
     POST /v1/push             body: one batch; answer: what was applied, held, rejected
     GET  /v1/wait?digest=D    long-poll: returns when this node's digest differs from D (<= 25 s)
     POST /v1/enroll           a new node asks to join; answer: its pairing code
+    POST /v1/screenshot       body: a hub's kiosk screenshot (PNG); the town server keeps the latest
     GET  /v1/openapi.json     this description
 
 All but hello are signed by the calling node (sync.protocol). The store is touched only from one
@@ -35,10 +36,12 @@ from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from content import screenshots
 from content.dropped import count_dropped
 from content.grants import roles_of
 from content.limits import (
     MAX_REQUEST_BYTES,
+    MAX_SCREENSHOT_BYTES,
     MAX_VECTOR_BYTES,
     REQUEST_BURST,
     REQUESTS_PER_SECOND,
@@ -83,6 +86,7 @@ BODY_LIMITS = {
     f"{API}/pull": MAX_VECTOR_BYTES,
     f"{API}/vector": 0,
     f"{API}/enroll": ENROLL_REQUEST_BYTES,
+    f"{API}/screenshot": MAX_SCREENSHOT_BYTES,
 }
 
 
@@ -133,6 +137,8 @@ class PeerService:
         # The town server keeps what each hub holds (`bundle export --for`); hubs learn it from
         # their own rounds, and a write here would wake their sync loop.
         self.remembers_peers = role == "server"
+        # Only the town server keeps the hubs' kiosk screenshots, for the desk.
+        self.screenshots = screenshots.server_dir(db_path.parent) if role == "server" else None
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -431,6 +437,30 @@ def create_app(
         wish = enrollment.parse_request(body, signed.node)
         code = await service.run(lambda s: enrollment.record(s, wish))
         return {"code": code}
+
+    @app.post(f"{API}/screenshot")
+    async def screenshot(request: Request) -> dict[str, Any]:
+        """Body: the caller's kiosk screenshot, a PNG (docs/kiosk.md). Only a key that holds
+        the hub role now may send one, about itself; the town server keeps the latest per hub,
+        outside the op log. Checked before it is decoded or stored; refused, nothing changes."""
+        body = await request.body()
+        signed = await service.authenticate(request, body)
+        directory = service.screenshots
+        if directory is None:
+            raise Refused(404, "only the town server keeps screenshots")
+        if "hub" not in await service.roles(signed.node):
+            raise Refused(403, "only a hub may send its kiosk's screenshot")
+        received = int(time.time() * 1000)
+        try:
+            kept = await service.decode(
+                lambda png: screenshots.keep_latest(directory, signed.node, png, received), body
+            )
+        except screenshots.ScreenshotError as exc:
+            raise Refused(400, str(exc)) from None
+        except OSError as exc:  # a full disk: the hub tries again later
+            log.error("screenshot of %s not stored: %s", signed.node[:12], exc)
+            raise Refused(503, "the screenshot could not be stored") from None
+        return kept.as_json()
 
     return app
 

@@ -15,6 +15,7 @@ ROUTES = {
     "/v1/push": "post",
     "/v1/wait": "get",
     "/v1/enroll": "post",
+    "/v1/screenshot": "post",
 }
 
 
