@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -334,11 +335,24 @@ class Unlocker:
 
     def __init__(self, directory: Path, params: KdfParams = DEFAULT_KDF) -> None:
         self.directory = directory
-        dummy = Identity.generate("dummy")
-        self.dummy = parse_user_file(seal_user_file(dummy, "admin", secrets.token_hex(16), params))
+        self.params = params
+        self.lock = threading.Lock()
+        self._dummy: DeskUserFile | None = None
+
+    @property
+    def dummy(self) -> DeskUserFile:
+        """Made at the first login (of a known name or not, alike), not when the server
+        starts: every `dorfhub serve` would pay a KDF run for it."""
+        with self.lock:
+            if self._dummy is None:
+                identity = Identity.generate("dummy")
+                data = seal_user_file(identity, "admin", secrets.token_hex(16), self.params)
+                self._dummy = parse_user_file(data)
+            return self._dummy
 
     def unlock(self, name: str, passphrase: str) -> Unlocked | None:
         """The user's keys, or None for a wrong passphrase or an unknown name alike."""
+        dummy = self.dummy
         try:
             file = find_user(self.directory, name)
         except (AccountError, OSError):
@@ -346,7 +360,7 @@ class Unlocker:
         if file is not None and name_key(file.name) != name_key(name):
             file = None  # a file copied to another user's place: its header names someone else
         try:
-            unlocked = open_user_file(file or self.dummy, passphrase)
+            unlocked = open_user_file(file or dummy, passphrase)
         except WrongPassphrase:
             return None
         if file is None:  # the dummy opened: a passphrase nobody knows; never a login

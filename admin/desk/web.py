@@ -37,6 +37,7 @@ LOGIN_FAILURE_RATE = 1 / 15
 # number of login forms arrive together.
 KDF_SLOTS = 2
 HTMX_HEADER = "hx-request"
+SWEEP_S = 60.0
 
 
 class LoginNeeded(Exception):
@@ -74,14 +75,16 @@ class SteadyClock:
     forward (NTP catching up; libfaketime in the tests)."""
 
     def __init__(self) -> None:
+        self.lock = threading.Lock()
         self.last_monotonic = time.monotonic()
         self.now = time.time()
 
     def __call__(self) -> float:
-        monotonic, wall = time.monotonic(), time.time()
-        self.now = max(wall, self.now + (monotonic - self.last_monotonic))
-        self.last_monotonic = monotonic
-        return self.now
+        with self.lock:
+            monotonic, wall = time.monotonic(), time.time()
+            self.now = max(wall, self.now + (monotonic - self.last_monotonic))
+            self.last_monotonic = monotonic
+            return self.now
 
 
 class Desk:
@@ -109,6 +112,16 @@ class Desk:
             lstrip_blocks=True,
         )
         self._network_id: str | None = None
+        self.sweeper = threading.Thread(target=self._sweep, name="dorfhub-desk-sweep", daemon=True)
+        self.sweeper.start()
+
+    def _sweep(self) -> None:
+        """End expired sessions every minute, so a key left in a session nobody comes back to
+        is wiped within a minute of its expiry, not at the next login."""
+        while True:
+            time.sleep(SWEEP_S)
+            with self.lock:
+                self.sessions.sweep(self.clock())
 
     # ---- the database ---------------------------------------------------------------------
 

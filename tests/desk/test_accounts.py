@@ -199,6 +199,7 @@ def test_a_refused_user_writes_nothing(
 def test_an_unknown_name_costs_the_same_work(users: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made(users)
     unlocker = Unlocker(users, QUICK)
+    assert unlocker.dummy.kdf == QUICK  # made at the first login, whatever name it gives
     derived: list[KdfParams] = []
     derive = accounts.derive_key
 

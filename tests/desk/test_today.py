@@ -58,8 +58,7 @@ def test_the_figures_refresh_in_place(page: Page, context: BrowserContext, desk:
     assert "<html" not in changed.text
 
 
-def test_an_expired_session_sends_htmx_to_the_login_page(page: Page, desk: DeskSite) -> None:
-    desk.log_in(page, ANNA)
+def test_a_fragment_without_a_session_sends_htmx_to_the_login_page(desk: DeskSite) -> None:
     answer = requests.get(
         desk.url("/today/figures?seen=0"), headers={"HX-Request": "true"}, timeout=30
     )
