@@ -47,22 +47,46 @@ MAX_OPS_PER_BATCH = 4096
 # A request body is one batch (a single oversize op at most) or a version vector.
 MAX_REQUEST_BYTES = MAX_BODY_BYTES + MAX_HEADER_BYTES + 64 * KIB
 MAX_VECTOR_BYTES = 256 * KIB
+# Request bodies being read at once, over all connections: each is capped, but 800 connections
+# each half-way through a megabyte would still be 800 MB.
+MAX_INFLIGHT_BODY_BYTES = 64 * MIB
 MAX_VECTOR_AUTHORS = 50_000
 # zstd window a peer's frame may ask the decompressor to allocate (ours use 2 MiB at level 6).
 MAX_ZSTD_WINDOW_BYTES = 8 * MIB
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+# A peer's whole answer (status, headers, body) must arrive within this, whatever pace it keeps
+# (sync/deadline.py); the long-poll's answer comes within WAIT_SECONDS.
+PEER_ANSWER_DEADLINE_S = 120.0
+MAX_ENROLL_REQUEST_BYTES = 4 * KIB
+# A request dated ahead of the server's clock by more than this is refused: clients sign with the
+# server's clock learnt from hello, and a date far ahead would outlive the replay guard.
+MAX_FUTURE_SKEW_MS = 30 * 1000
 WAIT_SECONDS = 25.0
 
 # ---- what strangers can grow -----------------------------------------------------------------
 
 NONCE_TTL_MS = 11 * 60 * 1000
 MAX_NONCES = 100_000
+# Beyond MAX_NONCES, nonces move into Bloom filters of MAX_NONCES each (about 120 KB per 100,000)
+# until they are too old to matter; at most this many filters, then the newest overfills.
+MAX_NONCE_FILTERS = 8
 MAX_RATE_BUCKETS = 10_000
+# Keys without a grant (strangers) cost nothing to make: their requests are limited per client
+# address, their nonces kept in a book of their own (so a flood of them cannot push members'
+# nonces out), and only a few of them may hold a long-poll open.
+STRANGER_REQUESTS_PER_SECOND = 5.0
+STRANGER_REQUEST_BURST = 50.0
+MAX_STRANGER_NONCES = 10_000
+MAX_STRANGER_WAITS = 32
 REQUESTS_PER_SECOND = 50.0
 REQUEST_BURST = 200.0
 MAX_HELD_OPS = 10_000
 MAX_HELD_BYTES = 64 * MIB
 MAX_PENDING_ENROLLMENTS = 100
+# Enrollment requests from one client address (not a proxy on this machine): a waiting hub
+# asks again every minute, so to keep 100 of them out a flood needs many addresses.
+ENROLLMENT_BURST_PER_ADDRESS = 10
+ENROLLMENTS_PER_HOUR_PER_ADDRESS = 30
 
 # ---- connections -----------------------------------------------------------------------------
 
@@ -148,6 +172,13 @@ LIMITS: tuple[Limit, ...] = (
     ),
     Limit("MAX_OPS_PER_BATCH", MAX_OPS_PER_BATCH, "ops", "ops in one batch", "400"),
     Limit("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES, "bytes", "a request body", "413"),
+    Limit(
+        "MAX_INFLIGHT_BODY_BYTES",
+        MAX_INFLIGHT_BODY_BYTES,
+        "bytes",
+        "request bodies being read at once, all connections together",
+        "503",
+    ),
     Limit("MAX_VECTOR_BYTES", MAX_VECTOR_BYTES, "bytes", "a compressed version vector", "413"),
     Limit("MAX_VECTOR_AUTHORS", MAX_VECTOR_AUTHORS, "authors", "a version vector", "400"),
     Limit(
@@ -164,14 +195,42 @@ LIMITS: tuple[Limit, ...] = (
         "a signed request's time against the server's clock",
         "401",
     ),
+    Limit(
+        "MAX_FUTURE_SKEW_MS",
+        MAX_FUTURE_SKEW_MS,
+        "ms",
+        "a signed request's time ahead of the server's clock",
+        "401",
+    ),
+    Limit(
+        "PEER_ANSWER_DEADLINE_S",
+        PEER_ANSWER_DEADLINE_S,
+        "s",
+        "a peer's whole answer to a hub (a trickle is cut)",
+        "connection cut; round failed",
+    ),
+    Limit(
+        "MAX_ENROLL_REQUEST_BYTES",
+        MAX_ENROLL_REQUEST_BYTES,
+        "bytes",
+        "an enrollment request's body",
+        "413",
+    ),
     Limit("WAIT_SECONDS", WAIT_SECONDS, "s", "one long-poll", "answered unchanged"),
     Limit("NONCE_TTL_MS", NONCE_TTL_MS, "ms", "how long a nonce is remembered", "forgotten"),
     Limit(
         "MAX_NONCES",
         MAX_NONCES,
         "nonces",
-        "nonces remembered",
-        "oldest forgotten; requests signed before it refused (401); counted",
+        "nonces remembered exactly",
+        "the earliest move into Bloom filters; counted",
+    ),
+    Limit(
+        "MAX_NONCE_FILTERS",
+        MAX_NONCE_FILTERS,
+        "filters",
+        "Bloom filters of nonces forgotten beyond MAX_NONCES",
+        "the newest overfills: more false 'replayed', never a replay let through",
     ),
     Limit(
         "MAX_RATE_BUCKETS",
@@ -179,6 +238,34 @@ LIMITS: tuple[Limit, ...] = (
         "keys",
         "request-rate buckets",
         "least recently used forgotten; counted",
+    ),
+    Limit(
+        "STRANGER_REQUESTS_PER_SECOND",
+        STRANGER_REQUESTS_PER_SECOND,
+        "/s",
+        "requests from keys without a grant, per client address",
+        "429",
+    ),
+    Limit(
+        "STRANGER_REQUEST_BURST",
+        STRANGER_REQUEST_BURST,
+        "requests",
+        "a burst of strangers' requests per client address",
+        "429",
+    ),
+    Limit(
+        "MAX_STRANGER_NONCES",
+        MAX_STRANGER_NONCES,
+        "nonces",
+        "strangers' nonces remembered exactly (apart from members')",
+        "the earliest move into Bloom filters; counted",
+    ),
+    Limit(
+        "MAX_STRANGER_WAITS",
+        MAX_STRANGER_WAITS,
+        "long-polls",
+        "strangers' long-polls held open at once",
+        "answered at once",
     ),
     Limit("REQUESTS_PER_SECOND", REQUESTS_PER_SECOND, "/s", "requests per key", "429"),
     Limit("REQUEST_BURST", REQUEST_BURST, "requests", "a burst per key", "429"),
@@ -202,6 +289,20 @@ LIMITS: tuple[Limit, ...] = (
         "requests",
         "enrollment requests waiting for an admin",
         "oldest dropped; counted",
+    ),
+    Limit(
+        "ENROLLMENT_BURST_PER_ADDRESS",
+        ENROLLMENT_BURST_PER_ADDRESS,
+        "requests",
+        "enrollment requests from one client address at once",
+        "429",
+    ),
+    Limit(
+        "ENROLLMENTS_PER_HOUR_PER_ADDRESS",
+        ENROLLMENTS_PER_HOUR_PER_ADDRESS,
+        "/h",
+        "enrollment requests from one client address after the burst",
+        "429",
     ),
     Limit(
         "MAX_CONNECTIONS",

@@ -67,7 +67,7 @@ STATUS_EVERY_S = STATUS_EVERY_MS / 1000
 SCREENSHOT_LOOK_S = 60.0
 # A hub without its grant asks its server again this often: the server keeps a bounded queue of
 # waiting requests (content/limits.py MAX_PENDING_ENROLLMENTS) and may have pushed ours out.
-ENROLL_AGAIN_S = 600.0
+ENROLL_AGAIN_S = 60.0
 
 
 class JsonFormatter(logging.Formatter):
@@ -209,7 +209,9 @@ class SyncLoop(threading.Thread):
             client = self.clients.get(url) or peer_client(self.home, url, identity, network_id)
             self.clients[url] = client
             try:
-                result = sync_round(Log(store), client)
+                # Anyone on the LAN can announce a peer; a configured one was chosen by an admin.
+                discovered = url not in self.configured
+                result = sync_round(Log(store), client, known_peers_only=discovered)
             except PeerError as exc:
                 failures = peers.record_failure(store, url, str(exc))
                 delay = self.schedule.failed(url, failures, now)

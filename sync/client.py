@@ -15,10 +15,12 @@ from typing import Any, TypeVar
 import msgspec
 import requests
 
+from content.grants import roles_of
 from content.identity import Identity
-from content.limits import MAX_REQUEST_BYTES
+from content.limits import MAX_REQUEST_BYTES, PEER_ANSWER_DEADLINE_S, WAIT_SECONDS
 from content.log import IngestReport, Log
-from content.ops import RawOp, decode_header
+from content.ops import MAX_HEADER_INT, RawOp, decode_header
+from sync.deadline import SocketRegistry
 from sync.errors import PeerError as PeerError
 from sync.protocol import (
     API,
@@ -39,9 +41,8 @@ from sync.tls import ServerTrust, tls_failure
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 # A peer is as hostile as any client: its answers are bounded in size (a batch is at most one
-# request's worth) and in time (a peer that trickles a byte a minute is given up on).
+# request's worth) and in time (content/limits.py PEER_ANSWER_DEADLINE_S, sync/deadline.py).
 MAX_ANSWER_BYTES = MAX_REQUEST_BYTES
-ANSWER_DEADLINE_S = 120.0
 S = TypeVar("S")
 
 
@@ -109,16 +110,24 @@ class RoundResult:
 
 class PeerClient:
     def __init__(
-        self, url: str, identity: Identity, network_id: str, trust: ServerTrust | None = None
+        self,
+        url: str,
+        identity: Identity,
+        network_id: str,
+        trust: ServerTrust | None = None,
+        deadline_s: float = PEER_ANSWER_DEADLINE_S,
     ) -> None:
         """`trust`: how an https peer's certificate is checked (sync.tls; default: the
-        system's certificate authorities)."""
+        system's certificate authorities). `deadline_s`: how long one request and its whole
+        answer may take, however slowly the peer trickles it."""
         self.url = url.rstrip("/")
         self.identity = identity
         self.network_id = network_id
         self.session = requests.Session()
+        self.deadline_s = deadline_s
+        self.sockets = SocketRegistry()
         self.trust = trust or ServerTrust()
-        self.trust.apply(self.session)
+        self.trust.apply(self.session, self.sockets)
         self.clock_offset_ms = 0  # the peer's clock minus ours, learnt from hello
         self.last_node = ""
         self.peer_digest = ""  # from the peer's last vector answer
@@ -155,7 +164,7 @@ class PeerClient:
     def push(self, batch: bytes) -> PushAnswer:
         return self._send("POST", "/push", body=batch).decode(PushAnswer, self.url)
 
-    def wait(self, digest: str, timeout: float = 25.0) -> str:
+    def wait(self, digest: str, timeout: float = WAIT_SECONDS) -> str:
         answer = self._send(
             "GET", "/wait", params={"digest": digest, "timeout": timeout}, read_timeout=timeout + 10
         )
@@ -194,20 +203,8 @@ class PeerClient:
             now = int(time.time() * 1000) + self.clock_offset_ms
             headers |= sign_request(self.identity, method, full_path, self.network_id, body, now)
         try:
-            response = self.session.request(
-                method,
-                self.url + full_path,
-                params=params,
-                data=body or None,
-                headers=headers,
-                timeout=(CONNECT_TIMEOUT, read_timeout),
-                stream=True,
-                verify=self.trust.verify,
-            )
-            with response:
-                answer = Answer(
-                    response.status_code, response.headers, _read_bounded(response, self.url)
-                )
+            with self.sockets.deadline(self.deadline_s):
+                answer = self._exchange(method, full_path, body, params, headers, read_timeout)
         except requests.exceptions.SSLError as exc:
             raise tls_failure(self.url, exc) from None
         except requests.RequestException as exc:
@@ -219,17 +216,38 @@ class PeerClient:
             raise PeerError(f"{self.url} refused {path}: {answer.status} {reason}")
         return answer
 
+    def _exchange(
+        self,
+        method: str,
+        full_path: str,
+        body: bytes,
+        params: dict[str, Any] | None,
+        headers: dict[str, str],
+        read_timeout: float,
+    ) -> Answer:
+        """One request and its whole answer; requests' errors pass through."""
+        response = self.session.request(
+            method,
+            self.url + full_path,
+            params=params,
+            data=body or None,
+            headers=headers,
+            timeout=(CONNECT_TIMEOUT, read_timeout),
+            stream=True,
+            verify=self.trust.verify,
+        )
+        with response:
+            return Answer(response.status_code, response.headers, _read_bounded(response, self.url))
+
 
 def _read_bounded(response: requests.Response, url: str) -> bytes:
-    """The answer's body, refused beyond MAX_ANSWER_BYTES or ANSWER_DEADLINE_S."""
-    deadline = time.monotonic() + ANSWER_DEADLINE_S
+    """The answer's body, refused beyond MAX_ANSWER_BYTES (its time is bounded by the client's
+    deadline, which cuts the connection)."""
     body = bytearray()
     for chunk in response.iter_content(64 * 1024):
         body += chunk
         if len(body) > MAX_ANSWER_BYTES:
             raise PeerError(f"{url} sent an answer over {MAX_ANSWER_BYTES} bytes")
-        if time.monotonic() > deadline:
-            raise PeerError(f"{url} took over {ANSWER_DEADLINE_S:.0f} s to answer")
     return bytes(body)
 
 
@@ -237,10 +255,15 @@ def _more(answer: Answer) -> bool:
     return answer.headers.get(MORE_HEADER) == "1"
 
 
-def sync_round(log: Log, client: PeerClient) -> RoundResult:
-    """Pull then push until both sides hold the same ops (or the peer refuses our pushes)."""
+def sync_round(log: Log, client: PeerClient, known_peers_only: bool = False) -> RoundResult:
+    """Pull then push until both sides hold the same ops (or the peer refuses our pushes).
+
+    `known_peers_only` (for peers found on the LAN, which anyone can announce): go no further
+    than hello with a peer whose key holds no grant in our log."""
     result = RoundResult(client.url)
     hello = client.hello(log.digest())
+    if known_peers_only and not roles_of(log.store.conn, log.network_id, hello.node):
+        raise PeerError(f"{client.url}: its key {hello.node[:12]} holds no grant here")
     if hello.equal:
         result.noop = True
         return result
@@ -263,21 +286,37 @@ def sync_round(log: Log, client: PeerClient) -> RoundResult:
     # What the peer holds now is what status counts pending ops against, so it is asked again
     # after a push: the peer may have held back or refused some of what it was sent.
     result.peer_vector = client.vector() if result.batches_out else theirs
-    if client.peer_digest and client.peer_digest != log.digest():
+    if _hidden_difference(log, client.peer_digest, result.peer_vector):
         _exchange_heads(log, client, result.peer_vector, result)
     return result
+
+
+def _hidden_difference(log: Log, peer_digest: str, theirs: dict[str, int]) -> bool:
+    """Whether the digests differ although the version vectors agree (but for authors either
+    side quarantined and lists at the ceiling): what only a fork can cause. A digest that
+    differs because ops are still on their way is not that, and costs no head exchange."""
+    if not peer_digest or peer_digest == log.digest():
+        return False
+    ours = log.wanted_vector()
+    for author in ours.keys() | theirs.keys():
+        mine, its = ours.get(author, 0), theirs.get(author, 0)
+        if mine != its and MAX_HEADER_INT not in (mine, its):
+            return False
+    return True
 
 
 def _exchange_heads(
     log: Log, client: PeerClient, theirs: dict[str, int], result: RoundResult
 ) -> None:
-    """The digests differ, yet neither side sent the other anything: some author's head op
-    differs at the same seq, a fork of which each side holds one branch and which version
-    vectors cannot show. Each side's head op of every author it shares goes to the other, where
-    the one that differs proves the fork: the author is quarantined and raised loudly."""
+    """The vectors agree, yet the digests differ: some author's op differs at the same seq, a
+    fork of which each side holds one branch and which version vectors cannot show. Each
+    side's head op of every author it shares goes to the other, and of an author the peer
+    quarantined we ask for all it holds (its branch may be shorter than ours), so that the op
+    that differs proves the fork here too: the author is quarantined and raised loudly."""
     ours = log.version_vector()
     shared = {author: seq for author, seq in ours.items() if theirs.get(author, 0) >= seq}
     asked = dict(theirs) | {author: seq - 1 for author, seq in shared.items()}
+    asked |= {author: 0 for author, seq in theirs.items() if seq == MAX_HEADER_INT}
     more = True
     while more:
         ops, size, more = client.pull(asked)

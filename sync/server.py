@@ -40,18 +40,27 @@ from content import screenshots
 from content.dropped import count_dropped
 from content.grants import roles_of
 from content.limits import (
+    ENROLLMENT_BURST_PER_ADDRESS,
+    ENROLLMENTS_PER_HOUR_PER_ADDRESS,
+    MAX_ENROLL_REQUEST_BYTES,
+    MAX_INFLIGHT_BODY_BYTES,
     MAX_REQUEST_BYTES,
     MAX_SCREENSHOT_BYTES,
+    MAX_STRANGER_NONCES,
+    MAX_STRANGER_WAITS,
     MAX_VECTOR_BYTES,
     REQUEST_BURST,
     REQUESTS_PER_SECOND,
+    STRANGER_REQUEST_BURST,
+    STRANGER_REQUESTS_PER_SECOND,
     WAIT_SECONDS,
 )
 from content.log import Log
 from content.ops import RawOp, decode_header
 from content.store import Store
 from sync import enrollment
-from sync.guards import NonceBook, RateLimiter, Replayed
+from sync.guards import NonceBook, RateLimiter, Replayed, ReplayGuard
+from sync.http import LOCAL_PROXIES
 from sync.protocol import (
     API,
     DIGEST_HEADER,
@@ -69,7 +78,7 @@ from sync.protocol import (
     encode_batch,
     encode_vector,
     make_batches,
-    verify_request,
+    verify_signed_headers,
 )
 
 log = logging.getLogger("dorfhub.peer")
@@ -77,7 +86,6 @@ T = TypeVar("T")
 WATCH_INTERVAL = 0.05
 # How often the in-memory drop counts (nonces, rate buckets, connections) reach the store.
 DROPS_FLUSH_SECONDS = 10.0
-ENROLL_REQUEST_BYTES = 4096
 # What a key without a grant gets from pull and vector.
 NOTHING = Batch(encode_batch([]), 0, False)
 EMPTY_VECTOR = encode_vector({})
@@ -85,7 +93,7 @@ EMPTY_VECTOR = encode_vector({})
 BODY_LIMITS = {
     f"{API}/pull": MAX_VECTOR_BYTES,
     f"{API}/vector": 0,
-    f"{API}/enroll": ENROLL_REQUEST_BYTES,
+    f"{API}/enroll": MAX_ENROLL_REQUEST_BYTES,
     f"{API}/screenshot": MAX_SCREENSHOT_BYTES,
 }
 
@@ -130,8 +138,18 @@ class PeerService:
         self.changed = asyncio.Event()
         self.closing = asyncio.Event()
         self.started_ms = int(time.time() * 1000)
-        self.nonces = NonceBook(self.started_ms)
         self.rates = RateLimiter(limits.requests_per_second, limits.burst)
+        # Strangers (keys without a grant) have a nonce book and a limit of their own, per
+        # client address: keys are free to make, so a flood of them must not touch members'.
+        self.nonces = ReplayGuard(
+            NonceBook(self.started_ms),
+            NonceBook(self.started_ms, capacity=MAX_STRANGER_NONCES),
+        )
+        self.stranger_rates = RateLimiter(STRANGER_REQUESTS_PER_SECOND, STRANGER_REQUEST_BURST)
+        self.stranger_waits = 0
+        self.enroll_rates = RateLimiter(
+            ENROLLMENTS_PER_HOUR_PER_ADDRESS / 3600, ENROLLMENT_BURST_PER_ADDRESS
+        )
         # Drops counted outside the store (connections: sync.http), written with the others.
         self.drops: Counter[str] = Counter()
         # The town server keeps what each hub holds (`bundle export --for`); hubs learn it from
@@ -197,9 +215,16 @@ class PeerService:
 
     async def flush_drops(self) -> None:
         """Add what the in-memory guards dropped since the last flush to the store's tally."""
-        drops = self.drops + self.nonces.dropped + self.rates.dropped
-        for counter in (self.drops, self.nonces.dropped, self.rates.dropped):
+        counters = (
+            self.drops,
+            self.rates.dropped,
+            self.stranger_rates.dropped,
+            self.enroll_rates.dropped,
+        )
+        drops: Counter[str] = sum(counters, self.nonces.dropped)
+        for counter in counters:
             counter.clear()
+        self.nonces.clear_dropped()
         if drops:
             await self.run(lambda s: _count_drops(s, drops))
 
@@ -211,7 +236,10 @@ class PeerService:
 
     # ---- request checks ----------------------------------------------------------------------
 
-    async def authenticate(self, request: Request, body: bytes) -> SignedRequest:
+    async def authenticate(self, request: Request) -> Caller:
+        """Check a request from its headers alone, before its body is read: protocol, network,
+        signature, time, rate and nonce; members and strangers (no grant) are told apart here,
+        as their rates and nonces are kept apart."""
         if request.headers.get(PROTO_HEADER, str(PROTOCOL_VERSION)) != str(PROTOCOL_VERSION):
             raise Refused(
                 400, f"unsupported protocol version (this node speaks {PROTOCOL_VERSION})"
@@ -222,46 +250,90 @@ class PeerService:
         headers, method, path = dict(request.headers), request.method, request.url.path
         try:
             signed = await asyncio.get_running_loop().run_in_executor(
-                self.cpu,
-                lambda: verify_request(headers, method, path, self.network_id, body, now),
+                self.cpu, lambda: verify_signed_headers(headers, method, path, self.network_id, now)
             )
         except AuthError as exc:
             raise Refused(401, str(exc)) from None
-        self._check_rate(signed.node)
-        self._check_nonce(signed, now)
-        return signed
+        revoked, roles = await self.run(lambda s: _standing(s, self.network_id, signed.node))
+        caller = Caller(signed, roles, revoked)
+        address = request.client.host if request.client else "?"
+        self._check_rate(caller, address)
+        self._check_nonce(caller, now)
+        return caller
 
-    def _check_rate(self, node: str) -> None:
-        if not self.rates.allow(node):
+    async def body(self, request: Request, caller: Caller) -> bytes:
+        """The request's body, read only now, and checked against the hash the caller signed."""
+        body = await request.body()
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self.cpu, caller.signed.check_body, body
+            )
+        except AuthError as exc:
+            raise Refused(401, str(exc)) from None
+        return body
+
+    def _check_rate(self, caller: Caller, address: str) -> None:
+        # Strangers are limited by address; behind a reverse proxy on this machine that is the
+        # client's own (uvicorn takes it from X-Forwarded-For), and a local tool is trusted.
+        by_address = not caller.member and address not in LOCAL_PROXIES
+        allowed = (
+            self.stranger_rates.allow(address) if by_address else self.rates.allow(caller.node)
+        )
+        if not allowed:
             raise Refused(429, "too many requests")
 
-    def _check_nonce(self, signed: SignedRequest, now: int) -> None:
+    def _check_nonce(self, caller: Caller, now: int) -> None:
+        signed = caller.signed
         try:
-            self.nonces.check(signed.node, signed.nonce, signed.time_ms, now)
+            self.nonces.check(caller.member, signed.node, signed.nonce, signed.time_ms, now)
         except Replayed as exc:
             raise Refused(401, str(exc)) from None
 
-    async def roles(self, node: str) -> list[str]:
-        """Roles `node` holds now: a grant whose validity window has run out counts for none."""
-        now = int(time.time() * 1000)
-        return await self.run(lambda s: roles_of(s.conn, self.network_id, node, at_ms=now))
+    async def wait_for_change(self, digest: str, timeout: float) -> None:
+        """Return once this node's digest differs from `digest`, it closes, or `timeout`."""
+        if digest != self.digest or self.closing.is_set():
+            return
+        waiters = [
+            asyncio.create_task(self.changed.wait()),
+            asyncio.create_task(self.closing.wait()),
+        ]
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
 
-    async def reader_roles(self, node: str) -> list[str]:
-        """The roles of a key that asks to read (pull, vector, wait): empty for a stranger;
-        a revoked key is refused."""
-        revoked, roles = await self.run(lambda s: _standing(s, self.network_id, node))
-        if revoked:
+
+@dataclass(frozen=True)
+class Caller:
+    """Who signed a request, and what they may do now."""
+
+    signed: SignedRequest
+    roles: list[str]
+    revoked: bool
+
+    @property
+    def node(self) -> str:
+        return self.signed.node
+
+    @property
+    def member(self) -> bool:
+        """Holds a grant now (a stranger, or a revoked or expired key, does not)."""
+        return bool(self.roles)
+
+    def may_read(self) -> None:
+        """Pull, vector and wait: a stranger gets nothing, a revoked key is refused."""
+        if self.revoked:
             raise Refused(403, "this node's key is revoked")
-        return roles
 
 
 class BodyLimit:
     """ASGI middleware: refuse request bodies over their path's limit (BODY_LIMITS, else
-    `limit`) before they are read whole."""
+    `limit`) before they are read whole, and any body once all bodies being read at once
+    would exceed MAX_INFLIGHT_BODY_BYTES (503: try again)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.default = limit
+        self.inflight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -277,12 +349,19 @@ class BodyLimit:
         async def limited() -> Message:
             nonlocal seen
             message = await receive()
-            seen += len(message.get("body", b""))
+            size = len(message.get("body", b""))
+            seen += size
+            self.inflight += size
             if seen > limit:
                 raise Refused(413, "request body too large")
+            if self.inflight > MAX_INFLIGHT_BODY_BYTES:
+                raise Refused(503, "too many requests are being received; try again")
             return message
 
-        await self.app(scope, limited, send)
+        try:
+            await self.app(scope, limited, send)
+        finally:
+            self.inflight -= seen
 
 
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
@@ -358,14 +437,14 @@ def create_app(
     @app.post(f"{API}/pull")
     async def pull(request: Request) -> Response:
         """Body: the caller's zstd version vector. Answer: one batch of ops it lacks."""
-        body = await request.body()
-        signed = await service.authenticate(request, body)
-        vector = await service.decode(decode_vector, body)
-        if not await service.reader_roles(signed.node):
-            batch = NOTHING
+        caller = await service.authenticate(request)
+        caller.may_read()
+        if not caller.member:
+            batch = NOTHING  # a stranger's vector is not even read
         else:
+            vector = await service.decode(decode_vector, await service.body(request, caller))
             remember = service.remembers_peers
-            batch = await service.run(lambda s: _pull_batch(s, signed.node, vector, remember))
+            batch = await service.run(lambda s: _pull_batch(s, caller.node, vector, remember))
         return Response(
             batch.data,
             media_type="application/zstd",
@@ -375,9 +454,9 @@ def create_app(
     @app.post(f"{API}/vector")
     async def vector(request: Request) -> Response:
         """Answer: this node's version vector, so the caller knows what to push."""
-        body = await request.body()
-        signed = await service.authenticate(request, body)
-        if not await service.reader_roles(signed.node):
+        caller = await service.authenticate(request)
+        caller.may_read()
+        if not caller.member:
             # Who writes here and how much is not a stranger's business. Without a digest the
             # caller skips the fork check, which needs a push it may not make anyway.
             return Response(EMPTY_VECTOR, media_type="application/zstd")
@@ -387,11 +466,10 @@ def create_app(
     @app.post(f"{API}/push")
     async def push(request: Request) -> dict[str, Any]:
         """Body: one batch. Only enrolled nodes may push; each batch applies atomically."""
-        body = await request.body()
-        signed = await service.authenticate(request, body)
-        if not await service.roles(signed.node):
+        caller = await service.authenticate(request)
+        if not caller.member:
             raise Refused(403, "unknown or revoked node may not push")
-        ops = await service.decode(decode_batch, body)
+        ops = await service.decode(decode_batch, await service.body(request, caller))
         report = await service.run(lambda s: Log(s).ingest(ops))
         if report.applied:
             await service.changed_here()
@@ -400,9 +478,9 @@ def create_app(
         pushed = [op for op in ops if op.op_id in kept]
         if pushed and service.remembers_peers:
             held = _merged({}, pushed)
-            await service.run(lambda s: _remember_peer(s, signed.node, held, pulled=False))
+            await service.run(lambda s: _remember_peer(s, caller.node, held, pulled=False))
         if report.rejected:
-            log.warning("push from %s: %s", signed.node[:12], report.rejected[0][1])
+            log.warning("push from %s: %s", caller.node[:12], report.rejected[0][1])
         return {
             "applied": len(report.applied),
             "duplicates": len(report.duplicates),
@@ -417,24 +495,29 @@ def create_app(
         timeout: float = Query(WAIT_SECONDS, ge=0, le=WAIT_SECONDS),
     ) -> dict[str, Any]:
         """Long-poll: answers as soon as this node's digest differs from `digest`."""
-        signed = await service.authenticate(request, b"")
-        await service.reader_roles(signed.node)
-        if digest == service.digest and not service.closing.is_set():
-            waiters = [
-                asyncio.create_task(service.changed.wait()),
-                asyncio.create_task(service.closing.wait()),
-            ]
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+        caller = await service.authenticate(request)
+        caller.may_read()
+        if caller.member:
+            await service.wait_for_change(digest, timeout)
+        elif service.stranger_waits < MAX_STRANGER_WAITS:
+            # A hub waiting for its approval hears of it through this long-poll, but strangers
+            # may not hold more than a few connections this way.
+            service.stranger_waits += 1
+            try:
+                await service.wait_for_change(digest, timeout)
+            finally:
+                service.stranger_waits -= 1
         return {"digest": service.digest}
 
     @app.post(f"{API}/enroll")
     async def enroll(request: Request) -> dict[str, Any]:
         """A new node asks to join; signed with its own key, which proves it holds it."""
-        body = await request.body()
-        signed = await service.authenticate(request, body)
-        wish = enrollment.parse_request(body, signed.node)
+        caller = await service.authenticate(request)
+        address = request.client.host if request.client else "?"
+        if address not in LOCAL_PROXIES and not service.enroll_rates.allow(address):
+            raise Refused(429, "too many enrollment requests from this address; try later")
+        body = await service.body(request, caller)
+        wish = enrollment.parse_request(body, caller.node)
         code = await service.run(lambda s: enrollment.record(s, wish))
         return {"code": code}
 
@@ -443,13 +526,14 @@ def create_app(
         """Body: the caller's kiosk screenshot, a PNG (docs/kiosk.md). Only a key that holds
         the hub role now may send one, about itself; the town server keeps the latest per hub,
         outside the op log. Checked before it is decoded or stored; refused, nothing changes."""
-        body = await request.body()
-        signed = await service.authenticate(request, body)
+        caller = await service.authenticate(request)
+        signed = caller.signed
         directory = service.screenshots
         if directory is None:
             raise Refused(404, "only the town server keeps screenshots")
-        if "hub" not in await service.roles(signed.node):
+        if "hub" not in caller.roles:
             raise Refused(403, "only a hub may send its kiosk's screenshot")
+        body = await service.body(request, caller)
         received = int(time.time() * 1000)
         try:
             kept = await service.decode(
@@ -520,6 +604,10 @@ def _remember_peer(
     url = f"inbound:{node}"
     in_sync = (not more) if pulled else None
     with store.write() as conn:
+        # Only authors this node knows: a caller may name 50,000 made-up ones, and rewriting
+        # them with every pull would keep the store's one thread busy for everyone else.
+        authors = {author for (author,) in conn.execute("SELECT author FROM versions")}
+        held = {author: seq for author, seq in held.items() if author in authors}
         row = conn.execute("SELECT peer_vector FROM peers WHERE url = ?", (url,)).fetchone()
         known: dict[str, int] = {} if pulled or not row or not row[0] else json.loads(row[0])
         for author, seq in held.items():

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from requests.adapters import HTTPAdapter
 
+from sync.deadline import DeadlineAdapter, SocketRegistry
 from sync.errors import PeerError
 
 HTTPS_PORT = 443
@@ -102,9 +102,12 @@ class ServerTrust:
     ca_file: Path | None = None
     pin: str = ""
 
-    def apply(self, session: requests.Session) -> None:
-        if self.pin:
-            session.mount("https://", PinnedAdapter(self.pin))
+    def apply(self, session: requests.Session, sockets: SocketRegistry) -> None:
+        """Mount the transport adapters: every connection's socket is known to `sockets` (the
+        client's deadline, sync.deadline), and a pinned https peer is checked by its pin."""
+        session.mount("http://", DeadlineAdapter(sockets))
+        https = PinnedAdapter(self.pin, sockets) if self.pin else DeadlineAdapter(sockets)
+        session.mount("https://", https)
 
     @property
     def verify(self) -> bool | str:
@@ -113,13 +116,13 @@ class ServerTrust:
         return str(self.ca_file) if self.ca_file is not None else True
 
 
-class PinnedAdapter(HTTPAdapter):
+class PinnedAdapter(DeadlineAdapter):
     """Accepts exactly the certificate whose SHA-256 is `pin` (urllib3 compares it once the
     handshake is done, before a byte of the request is sent); no authority is consulted."""
 
-    def __init__(self, pin: str) -> None:
+    def __init__(self, pin: str, sockets: SocketRegistry) -> None:
         self.pin = normalized_pin(pin).replace(":", "").lower()
-        super().__init__()
+        super().__init__(sockets)
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: Any, cert: Any = None

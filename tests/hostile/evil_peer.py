@@ -6,6 +6,7 @@ hello like a peer of NETWORK that always has news. What it answers to a pull dep
     bomb      a 32 KB batch that declares and expands to 1 GiB
     flood     a body that claims 2 GiB and streams zeros until the client gives up
     garbage   hello itself answers JSON of the wrong shape
+    trickle   hello's status line and headers come one byte every half second, for ever
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class EvilPeer(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if not self.path.startswith("/v1/hello"):
             self._answer(404, b"{}")
+        elif self.mode == "trickle":
+            self._trickle()
         elif self.mode == "garbage":
             self._answer(200, b"[1, 2, 3]")
         else:
@@ -63,6 +66,16 @@ class EvilPeer(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def _trickle(self) -> None:
+        header = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 100_000
+        try:
+            for byte in header:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.5)
+        except OSError:
+            return  # the client gave up, as it should
 
     def _flood(self) -> None:
         self.send_response(200)

@@ -16,7 +16,7 @@ import zstandard
 
 from content.identity import Identity
 from content.limits import MAX_VECTOR_AUTHORS
-from sync.protocol import encode_vector
+from sync.protocol import decode_batch, encode_vector
 from tests.hostile.bombs import GIB, one_gib_in_32_kib, rle_bomb
 from tests.hostile.memory import MIB, peak_rss
 from tests.node.cli import DORFHUB, REPO
@@ -37,14 +37,27 @@ def _post(net: Net, identity: Identity, path: str, body: bytes) -> tuple[int, st
     return response.status_code, str(response.json().get("error", ""))
 
 
-def test_vector_bomb_from_a_stranger_is_refused_before_it_expands(net: Net) -> None:
-    """A key that was never enrolled pulls with a 32 KB vector that expands to 1 GiB."""
+def test_vector_bomb_is_refused_before_it_expands(net: Net) -> None:
+    """A hub pulls with a 32 KB vector that expands to 1 GiB."""
     before, peak = net.state(), peak_rss(net.server.process.pid)
-    status, error = _post(net, Identity.generate("Fremd"), PULL, one_gib_in_32_kib())
+    status, error = _post(net, net.member.identity, PULL, one_gib_in_32_kib())
     assert (status, error) == (413, "version vector expands to 1073741824 bytes (limit 4194304)")
     assert peak_rss(net.server.process.pid) - peak < PEAK_GROWTH
     assert net.state() == before
     assert net.server.hello()["net"] == net.network_id
+
+
+def test_vector_bomb_from_a_stranger_is_not_even_read(net: Net) -> None:
+    """A key that was never enrolled gets an empty batch whatever its vector says."""
+    body = one_gib_in_32_kib()
+    path, stranger = PULL, Identity.generate("Fremd")
+    peak = peak_rss(net.server.process.pid)
+    response = send(
+        net.server.url, path, body, signed_headers(stranger, net.network_id, path, body)
+    )
+    assert response.status_code == 200
+    assert decode_batch(response.content) == []
+    assert peak_rss(net.server.process.pid) - peak < PEAK_GROWTH
 
 
 @pytest.mark.parametrize("declared", [64 * GIB, 2**64 - 2], ids=["64 GiB", "2^64-2"])

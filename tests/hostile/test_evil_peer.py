@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from content.identity import Identity
+from content.log import Log
+from node.home import Home
+from sync.client import PeerClient, PeerError, sync_round
 from tests.hostile.memory import MIB, peak_rss
 from tests.node.cli import REPO
 from tests.sync.procs import Cluster, Network, admin, live_notices, publish, wait_for
@@ -59,3 +63,41 @@ def test_hub_survives_a_hostile_peer_and_keeps_syncing(
         assert daemon.proc.poll() is None
         assert peak_rss(daemon.proc.pid) < HUB_PEAK
         assert "sync failed" in daemon.log_tail(400)
+
+
+@pytest.mark.parametrize("evil_peer", ["trickle"], indirect=True)
+def test_a_peer_that_trickles_its_answer_is_cut_at_the_deadline(
+    template: Network, evil_peer: str
+) -> None:
+    """Each byte comes well within the read timeout, so only a deadline on the whole answer
+    ends it (sync/deadline.py); a hub's sync loop would otherwise wait on it for ever."""
+    client = PeerClient(evil_peer, Identity.generate("Ringelai"), template.network_id, deadline_s=3)
+    try:
+        with pytest.raises(PeerError, match="ConnectionError"):
+            client.hello("")
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("evil_peer", ["bomb"], indirect=True)
+def test_a_lan_peer_without_a_grant_gets_no_further_than_hello(
+    template: Network, evil_peer: str, tmp_path: Path
+) -> None:
+    """Anyone can announce `_dorfhub._tcp` with the network's id; a hub syncs only with
+    announced peers whose key holds a grant in its log (the town's does)."""
+    net = template.copy_to(tmp_path / "nodes")
+    hub = net.hubs[0]
+    with Cluster(tmp_path) as cluster, hub.store() as store:
+        town = cluster.serve(net.town)
+        cluster.wait_ready()
+        identity = Home(hub.home).identity()
+        evil = PeerClient(evil_peer, identity, template.network_id)
+        honest = PeerClient(town.url, identity, template.network_id)
+        try:
+            with pytest.raises(PeerError, match="holds no grant here"):
+                sync_round(Log(store), evil, known_peers_only=True)
+            sync_round(Log(store), honest)  # as the configured server: learns the grants
+            assert not sync_round(Log(store), honest, known_peers_only=True).rejected
+        finally:
+            evil.close()
+            honest.close()

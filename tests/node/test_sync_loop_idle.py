@@ -5,7 +5,7 @@ refuses is tried again only after a round, that is when new data came, not every
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,14 +16,28 @@ from node.daemon import SyncLoop
 from node.home import Home, NodeConfig
 from tests.sync.procs import wait_for
 
-QUIET_SECONDS = 3.0  # the old loop retried its refused status report once a second
+# Idle turns of the loop to watch: the old loop retried its refused status report every fifth.
+QUIET_TURNS = 15
+
+
+class CountingEvent(threading.Event):
+    """The loop's wake-up event, counting how often the loop waited on it: its idle turns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits += 1
+        return super().wait(timeout)
 
 
 class CountingLoop(SyncLoop):
-    """The real loop with no peer, counting its rounds and status reports."""
+    """The real loop with no peer, counting its turns, rounds and status reports."""
 
     def __init__(self, home: Home) -> None:
         super().__init__(home, lambda _digest: [], ())  # no configured peer
+        self.wake = CountingEvent()
         self.rounds = 0
         self.reports = 0
 
@@ -49,7 +63,8 @@ def test_a_hub_with_no_peer_says_so_once_and_does_not_spin(
         loop.start()
         try:
             wait_for(lambda: loop.rounds, 10, "the first round")
-            time.sleep(QUIET_SECONDS)
+            turns = loop.wake.waits
+            wait_for(lambda: loop.wake.waits >= turns + QUIET_TURNS, 60, "idle turns")
         finally:
             loop.stop.set()
             loop.wake.set()

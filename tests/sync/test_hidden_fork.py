@@ -75,3 +75,28 @@ def test_a_fork_hidden_by_equal_vectors_is_found_and_raised(net: Network, tmp_pa
         assert "forked key quarantined" in daemon.log_tail(400)
     for node in (town, hub):
         assert [fork["author"] for fork in _forks(node)][:1] == [second.key_id]
+
+
+def test_a_fork_with_a_longer_branch_here_is_found_too(net: Network, tmp_path: Path) -> None:
+    """The town has quarantined the key (it saw both ops for seq 1) and asks for nothing more
+    of it; the hub holds the other op and a second one after it. The hub's vector is ahead,
+    the town's lists the key at the ceiling: the hub asks for all the town holds of the key,
+    finds the op that differs, and quarantines the key as well."""
+    town, hub = net.town, net.hubs[0]
+    second = add_admin(town, tmp_path / "second.key")
+    with Cluster(tmp_path / "first") as cluster:
+        hub.set_server_url(cluster.serve(town).url)
+        cluster.hub(hub)
+        cluster.wait_ready()
+        wait_for(lambda: converged([town, hub]), 30, "the hub to hold the grant")
+    _branch(town, second, "Kirchweih am Sonntag")
+    other = _branch(hub, second, "Kirchweih am Montag")
+    _branch(hub, second, "Kirchweih am Dienstag")
+    with town.store() as store:
+        assert Log(store).ingest([other]).forks == [second.key_id]
+    with Cluster(tmp_path / "second") as cluster:
+        hub.set_server_url(cluster.serve(town).url)
+        cluster.hub(hub)
+        cluster.wait_ready()
+        wait_for(lambda: _forks(hub), 60, "the hub to raise the fork")
+        wait_for(lambda: converged([town, hub]), 60, "the digests to agree again")

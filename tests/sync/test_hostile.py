@@ -188,7 +188,7 @@ REFUSED: list[tuple[Callable[[Net], Attempt], int, str]] = [
     (body_swapped, 401, "body does not match"),
     (unsigned, 401, "not signed"),
     (time_behind, 401, "5 minutes off"),
-    (time_ahead, 401, "5 minutes off"),
+    (time_ahead, 401, "ahead of this server's clock"),
     (signed_before_start, 401, "before this server started"),
     (oversized, 413, "too large"),
     (truncated_batch, 400, "truncated"),
