@@ -103,12 +103,13 @@ def allocate(store: Store, server: Identity, now_ms: int | None = None) -> Alloc
 def _undecided(conn: sqlite3.Connection, server: str) -> list[str]:
     """Requests for this server with no decision and not cancelled, in the order they reached
     this node. A request its hub cancelled before the server saw it ends cancelled, never
-    decided."""
+    decided. A request held without its body stays pending: a relay stripped it (content/log.py
+    takes a complete copy that comes later), and its resident is not to be turned away for it."""
     rows = conn.execute(
         "SELECT r.id, EXISTS (SELECT 1 FROM booking_cancels c WHERE c.request_id = r.id) "
         "FROM booking_requests r JOIN ops o ON o.id = r.op_id "
         "WHERE NOT EXISTS (SELECT 1 FROM booking_decisions d WHERE d.request_id = r.id) "
-        "AND substr(r.id, 116, 32) = ? ORDER BY o.rowid",
+        "AND o.body IS NOT NULL AND substr(r.id, 116, 32) = ? ORDER BY o.rowid",
         (server[:AUTHOR_PREFIX],),
     ).fetchall()
     return [
@@ -134,6 +135,8 @@ def _decide(conn: sqlite3.Connection, run: _Run, request_id: str) -> None:
         return
     slot_id = slot_of_request(request_id)
     assert slot_id is not None
+    if _body_missing(conn, request_id):
+        return  # never decided on a missing body: pending until a complete copy comes
     person = _person(conn, request_id, run.server)
     reason = _refusal(conn, slot_id, run.now) if person is not None else "invalid"
     if reason is None:
@@ -160,6 +163,14 @@ def _decide(conn: sqlite3.Connection, run: _Run, request_id: str) -> None:
     run.report.rejected.append(request_id)
     if person is not None:
         _raise_help(conn, run, request_id, person)
+
+
+def _body_missing(conn: sqlite3.Connection, request_id: str) -> bool:
+    row = conn.execute(
+        "SELECT o.body IS NULL FROM booking_requests r JOIN ops o ON o.id = r.op_id WHERE r.id = ?",
+        (request_id,),
+    ).fetchone()
+    return row is None or bool(row[0])
 
 
 def _decided(conn: sqlite3.Connection, request_id: str) -> bool:

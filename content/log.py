@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from content import retention_due
 from content.authority import KeyRecord, Verdict, authorize
 from content.bodies import check_kind_body
 from content.clock import trusted_now
@@ -39,7 +40,7 @@ from content.ops import (
     decode_header,
     encode_header,
 )
-from content.retention import ERASABLE_KINDS, may_be_erased, network_days
+from content.retention import ERASABLE_KINDS, SETTINGS_KIND
 from content.roles import KEY_KINDS, SEALED_KINDS
 from content.store import Store, StoreError
 from content.verifier import Checked, check_one, checked
@@ -58,6 +59,8 @@ class IngestReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
     forks: list[str] = field(default_factory=list)
+    # Ops held here without their body that a complete copy filled in (also in `applied`).
+    repaired: list[str] = field(default_factory=list)
 
     def settle(self) -> None:
         """Keep one final outcome per op: an op held and applied later in the same batch counts
@@ -73,7 +76,7 @@ class IngestReport:
 
     def extend(self, other: IngestReport) -> None:
         """Add another batch's outcomes; `settle` afterwards keeps one per op."""
-        for name in ("applied", "duplicates", "held", "rejected", "purged", "forks"):
+        for name in ("applied", "duplicates", "held", "rejected", "purged", "forks", "repaired"):
             getattr(self, name).extend(getattr(other, name))
 
     def summary(self) -> str:
@@ -294,8 +297,10 @@ class _Applier:
         report: IngestReport,
         replaying_own_log: bool = False,
         clock: int | None = None,
+        local: bool = False,
     ) -> None:
         self.conn = conn
+        self.local = local  # appending this node's own op
         self.replaying_own_log = replaying_own_log
         self.network_id = network_id
         self.report = report
@@ -321,7 +326,12 @@ class _Applier:
                 "SELECT min(jump_lamport) FROM parked_ops WHERE jump_lamport IS NOT NULL"
             ).fetchone()[0]
         self.parked_now = 0
-        self.retention: tuple[int, dict[str, int]] | None = None  # (now, periods) when needed
+        self.now_ms: int | None = None  # trusted now, read once per pass when first needed
+        # Requests whose bodies' due moments may have moved: by the view rows that changed,
+        # and directly; all of them when the periods themselves changed.
+        self.due_rows: set[tuple[str, str]] = set()
+        self.due_entities: set[str] = set()
+        self.due_everything = False
 
     def ingest(self, ops: Iterable[Checked]) -> None:
         for count, (raw, header) in enumerate(ops, start=1):
@@ -331,8 +341,25 @@ class _Applier:
                 self._flush_views()
         self._flush_heads()
         self._flush_views()
+        self._refresh_due()
         self._evict_parked()
         self.report.settle()
+
+    def _refresh_due(self) -> None:
+        """Keep the index of due moments (content/retention_due.py) in step with this pass."""
+        if self.due_everything:
+            retention_due.refresh(self.conn, everything=True)
+            return
+        entities = set(self.due_entities)
+        for view_name, entity in self.due_rows:
+            entities.update(retention_due.requests_touched(self.conn, view_name, entity))
+        if entities:
+            retention_due.refresh(self.conn, entities)
+
+    def _now(self) -> int:
+        if self.now_ms is None:
+            self.now_ms = trusted_now(self.conn).now_ms
+        return self.now_ms
 
     def _flush_views(self) -> None:
         """Per-batch view work (full-text indexing) in steps: while the verifier works ahead
@@ -363,7 +390,8 @@ class _Applier:
             self.report.rejected.append((op_id, str(exc)))
             return
         if self._held_already(raw, header, from_parking):
-            self.report.duplicates.append(op_id)
+            if not self._repaired(raw, header):
+                self.report.duplicates.append(op_id)
             return
         if header.author in self.quarantined:
             self.report.rejected.append((op_id, "author is quarantined (forked log)"))
@@ -378,18 +406,33 @@ class _Applier:
         self._apply(raw, header, parsed, from_parking)
 
     def _may_lack_body(self, raw: RawOp, header: Header) -> bool:
-        """Whether the op may come without its body. An erasable personal body may, once any
-        honest node may have erased it (content/retention.py): it will not come back from
+        """Whether the op may come without its body. An erasable personal body may, once this
+        node finds it due itself (content/retention_due.py): it will not come back from
         anywhere, and a node must never fetch it again. Before that, a missing body was
         stripped by a relay: the op is refused and waits for a peer that sends it whole."""
         if raw.body is not None or self.replaying_own_log:
             return self.replaying_own_log
         if header.kind not in ERASABLE_KINDS:
             return False
-        if self.retention is None:
-            self.retention = (trusted_now(self.conn).now_ms, network_days(self.conn))
-        now_ms, days = self.retention
-        return may_be_erased(header.kind, header.time, now_ms, days)
+        return retention_due.may_arrive_without_body(self.conn, header, self._now())
+
+    def _repaired(self, raw: RawOp, header: Header) -> bool:
+        """Fill in the body of an op applied here without it, from a complete copy, while the
+        body is wanted here (not due): such an op was taken by a shorter rule than this node
+        applies now (a slot it learnt of later, a cancel that a revoke took back)."""
+        if raw.body is None or header.kind not in ERASABLE_KINDS:
+            return False
+        if header.seq > self._head(header.author)[0]:
+            return False  # parked, not applied: a parked copy is replaced whole
+        if not retention_due.body_wanted(self.conn, raw.op_id, self._now()):
+            return False
+        self.conn.execute("UPDATE ops SET body = ? WHERE id = ?", (raw.body, raw.op_id))
+        # Readers that open bodies (the allocator, guide mode) read them again.
+        self.conn.execute("UPDATE log_changes SET count = count + 1")
+        self.due_entities.add(header.entity)
+        self.report.applied.append(raw.op_id)
+        self.report.repaired.append(raw.op_id)
+        return True
 
     def _head(self, author: str) -> tuple[int, str, int]:
         if author not in self.heads:
@@ -516,6 +559,7 @@ class _Applier:
 
     def _touch(self, view: View, entity: str) -> None:
         self.touched.setdefault(view, set()).add(entity)
+        self.due_rows.add((view.name, entity))
         if view.name == "keys":
             self.key_records.pop(entity, None)
             self.verdicts = {k: v for k, v in self.verdicts.items() if k[0] != entity}
@@ -538,6 +582,9 @@ class _Applier:
                 raw.signature,
             ),
         )
+        if header.kind in retention_due.TIMED_KINDS and not self.local:
+            # A local author's op arrives when it is signed: its own time needs no bound.
+            self.conn.execute("INSERT OR REPLACE INTO arrivals VALUES (?, ?)", (op_id, self._now()))
         # V is written once per author at the end of the batch, in the same transaction.
         self.heads[header.author] = (header.seq, op_id, header.lamport)
         self.dirty_heads.add(header.author)
@@ -565,6 +612,8 @@ class _Applier:
             self.recheck.append(header.entity)
         elif header.kind == "key.grant":
             self.retry.append(header.entity)
+        elif header.kind == SETTINGS_KIND:
+            self.due_everything = True
 
     def _park(
         self,
@@ -658,9 +707,11 @@ class _Applier:
         for row in rows:
             op = StoredOp(*row[:8])
             self.conn.execute("DELETE FROM ops WHERE id = ?", (op.id,))
+            self.conn.execute("DELETE FROM arrivals WHERE op_id = ?", (op.id,))
             self._keep_parked(RawOp(row[8], row[9], op.body), author, op.seq, "rejected", reason)
             touched.add((op.kind, op.entity))
             self.report.purged.append(op.id)
+            self.due_everything = self.due_everything or op.kind == SETTINGS_KIND
         if from_seq == 1:
             self.conn.execute("DELETE FROM versions WHERE author = ?", (author,))
         else:
@@ -747,7 +798,7 @@ def append_in(
     )
     raw = RawOp(header, author.sign(header), body)
     report = IngestReport()
-    _Applier(conn, network_id, report, clock=clock).ingest(checked([raw]))
+    _Applier(conn, network_id, report, clock=clock, local=True).ingest(checked([raw]))
     if raw.op_id not in report.applied:
         reasons = [why for op, why in report.rejected + report.held if op == raw.op_id]
         raise AppendRefused(reasons[0] if reasons else "op was not applied")

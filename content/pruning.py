@@ -15,10 +15,11 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from content.booking import OpenedBooking, booking_status, normalize_code
+from content import retention_due
+from content.booking import OpenedBooking, normalize_code
 from content.clock import trusted_now
 from content.ops import decode_header
-from content.retention import ERASABLE_KINDS, Days, booking_due, help_due, network_days
+from content.retention import ERASABLE_KINDS, Days, network_days
 from content.store import Store, truncate_wal
 
 # Erased bodies searched for in the files after each run: enough to find a database that needs
@@ -36,6 +37,7 @@ class ErasureReport:
     wal_truncated: bool = False
     vacuumed: bool = False
     traces: int = 0  # sampled erased bodies still found in a file: 0 unless something is wrong
+    next_due: int | None = None  # when the next body held here falls due (None: none held)
 
     @property
     def erased(self) -> int:
@@ -53,17 +55,23 @@ class ErasureReport:
         )
 
 
-def erase_due(store: Store, now_ms: int | None = None) -> ErasureReport:
+def erase_due(store: Store, now_ms: int | None = None, everything: bool = True) -> ErasureReport:
     """Erase every sealed body whose retention period has ended by `now_ms` (default: trusted
-    now), then scrub the files. Returns what was done."""
+    now), then scrub the files. Returns what was done, and when the next body falls due.
+
+    `everything`: compute every due moment again first (a daemon's start, daily, `dorfhub
+    retention run`), not only those the index says have come (the daemon's run at that
+    moment); so an index older than this software, or off for any reason, is set right."""
     report = ErasureReport()
     with store.write() as conn:
         now = trusted_now(conn).now_ms if now_ms is None else now_ms
-        days = network_days(conn)
-        applied = _due_applied(conn, now, days)
-        parked = _due_parked(conn, now, days)
+        if everything:
+            retention_due.refresh(conn, everything=True)
+        applied = retention_due.due_by(conn, now)
+        parked, parked_next = _due_parked(conn, now, network_days(conn))
         samples = [body[-TRACE_BYTES:] for _, _, body in applied + parked]
         conn.executemany("UPDATE ops SET body = NULL WHERE id = ?", [(i,) for i, _, _ in applied])
+        conn.executemany("DELETE FROM sealed_due WHERE op_id = ?", [(i,) for i, _, _ in applied])
         conn.executemany(
             "UPDATE parked_ops SET body = NULL, size = length(header) WHERE id = ?",
             [(op_id,) for op_id, _, _ in parked],
@@ -71,6 +79,8 @@ def erase_due(store: Store, now_ms: int | None = None) -> ErasureReport:
         if applied or parked:
             # Readers that show opened bodies (the kiosk's guide list) read them again.
             conn.execute("UPDATE log_changes SET count = count + 1")
+        coming = [t for t in (retention_due.next_due(conn), parked_next) if t is not None]
+        report.next_due = min(coming, default=None)
     kinds = [kind for _, kind, _ in applied]
     report.bookings = kinds.count("booking.request")
     report.help_requests = kinds.count("help.request")
@@ -79,73 +89,59 @@ def erase_due(store: Store, now_ms: int | None = None) -> ErasureReport:
     return report
 
 
-def _due_applied(conn: sqlite3.Connection, now_ms: int, days: Days) -> list[tuple[str, str, bytes]]:
-    """(op id, kind, body) of the applied ops whose body fell due."""
-    marks = ",".join("?" * len(ERASABLE_KINDS))
-    rows = conn.execute(
-        f"SELECT id, kind, entity, time, body FROM ops WHERE kind IN ({marks}) "
-        "AND body IS NOT NULL",
-        sorted(ERASABLE_KINDS),
-    ).fetchall()
-    return [
-        (op_id, kind, body)
-        for op_id, kind, entity, made_at, body in rows
-        if due_at(conn, kind, entity, made_at, days) <= now_ms
-    ]
-
-
-def _due_parked(conn: sqlite3.Connection, now_ms: int, days: Days) -> list[tuple[str, str, bytes]]:
-    """The same for ops waiting in parking (capped, so reading their headers is cheap)."""
-    due = []
+def _due_parked(
+    conn: sqlite3.Connection, now_ms: int, days: Days
+) -> tuple[list[tuple[str, str, bytes]], int | None]:
+    """(op id, kind, body) of the ops waiting in parking whose body fell due, and when the next
+    of the others does (parking is capped, so reading its headers is cheap). A parked op's
+    time is bounded by now: when it arrived is not kept."""
+    due, later = [], []
     for op_id, header_bytes, body in conn.execute(
         "SELECT id, header, body FROM parked_ops WHERE body IS NOT NULL"
     ).fetchall():
         header = decode_header(header_bytes)
         if header.kind not in ERASABLE_KINDS:
             continue
-        if due_at(conn, header.kind, header.entity, header.time, days) <= now_ms:
+        moment = due_at(conn, header.kind, header.entity, min(header.time, now_ms), days)
+        if moment <= now_ms:
             due.append((op_id, header.kind, body))
-    return due
+        else:
+            later.append(moment)
+    return due, min(later, default=None)
 
 
 def due_at(conn: sqlite3.Connection, kind: str, entity: str, made_at: int, days: Days) -> int:
-    """When the personal body of an op of `kind` about `entity`, made at `made_at`, falls due,
-    by what this node knows now (a cancellation or a "done" it receives later only brings it
-    forward)."""
-    if kind == "help.request":
-        row = conn.execute(
-            "SELECT time FROM help_states WHERE request_id = ? AND state = 'done'", (entity,)
-        ).fetchone()
-        return help_due(made_at, row[0] if row else None, days)
-    status = booking_status(conn, entity)
-    ended_at = None
-    if status is not None and status.state == "cancelled":
-        ended_at = status.cancelled_at
-    elif status is not None and status.state == "rejected":
-        ended_at = status.decided_at
-    slot = conn.execute(
-        'SELECT "end" FROM slots WHERE id = ?', (status.slot_id if status else "",)
-    ).fetchone()
-    return booking_due(made_at, slot[0] if slot else None, ended_at, days)
+    """When the personal body of an op of `kind` about `entity`, made (bounded) at `made_at`,
+    falls due, by what this node knows now (a cancellation or a "done" it receives later only
+    brings it forward)."""
+    return retention_due.due_here(conn, kind, entity, made_at, days)
 
 
 def within_retention(
     conn: sqlite3.Connection, opened: list[OpenedBooking], now_ms: int | None = None
 ) -> list[OpenedBooking]:
     """The opened bookings whose personal data has not fallen due: what a practice may still
-    be shown, even before the daily run erases the others."""
+    be shown, even before the run erases the others."""
     now = trusted_now(conn).now_ms if now_ms is None else now_ms
     days = network_days(conn)
     return [
         booking
         for booking in opened
-        if due_at(conn, "booking.request", booking.status.request_id, _made_at(booking), days) > now
+        if due_at(conn, "booking.request", booking.status.request_id, _made_at(conn, booking), days)
+        > now
     ]
 
 
-def _made_at(booking: OpenedBooking) -> int:
-    status = booking.status
-    return status.requested_at or status.decided_at or booking.person.created
+def _made_at(conn: sqlite3.Connection, booking: OpenedBooking) -> int:
+    """The request's time as its period counts from it (bounded by its arrival here)."""
+    row = conn.execute(
+        "SELECT o.time, a.arrived FROM booking_requests r JOIN ops o ON o.id = r.op_id "
+        "LEFT JOIN arrivals a ON a.op_id = o.id WHERE r.id = ?",
+        (booking.status.request_id,),
+    ).fetchone()
+    if row is None:
+        return booking.status.decided_at or booking.person.created
+    return retention_due.bounded(row[0], row[1])
 
 
 def erased_bookings(conn: sqlite3.Connection, practice: str) -> int:

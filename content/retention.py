@@ -27,8 +27,9 @@ import msgspec
 from content.ops import OpError
 
 DAY_MS = 24 * 3600 * 1000
-# The shortest period a county may set: a body a relay strips is accepted once it may have been
-# erased (content/log.py), so a period of 0 would let any relay strip every fresh body.
+# The shortest period a county may set: a booking whose slot a node does not know is accepted
+# without its body once it may have been erased (content/retention_due.py), so a period of 0
+# would let any relay strip such a body at once.
 MIN_DAYS = 1
 SETTINGS_KIND = "network.settings"
 
@@ -134,8 +135,9 @@ def help_due(requested_at: int, done_at: int | None, days: Days) -> int:
 def may_be_erased(kind: str, made_at: int, now_ms: int, days: Days) -> bool:
     """Whether an honest node may already have erased the body of an op of this kind made at
     `made_at`: the earliest any rule lets it go is the kind's shortest period after the op,
-    since a cancellation or a "done" comes after the request at the earliest. A body missing
-    before that was stripped by a relay, not erased."""
+    since a cancellation or a "done" comes after the request at the earliest. Only for what a
+    node cannot tell better (content/retention_due.py): a body missing before that was
+    stripped by a relay, not erased."""
     periods = [days[r.name] for r in RETENTIONS if r.kind == kind]
     return bool(periods) and now_ms >= made_at + min(periods) * DAY_MS
 

@@ -418,4 +418,22 @@ MIGRATIONS: list[str] = [
         created_ms INTEGER NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 14: erasing on time (content/retention_due.py). The trusted time each foreign op that a
+    # retention period counts from reached this node bounds its signed time (ops without a row,
+    # local or held before: their own time); the moment each sealed body held here falls due
+    # is indexed, so the daemons run when the earliest comes. The index starts empty: the
+    # daemons' first run fills it.
+    """
+    CREATE TABLE arrivals (
+        op_id TEXT PRIMARY KEY,
+        arrived INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE sealed_due (
+        op_id TEXT PRIMARY KEY,
+        entity TEXT NOT NULL,
+        due INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sealed_due_at ON sealed_due (due);
+    CREATE INDEX sealed_due_entity ON sealed_due (entity);
+    """,
 ]

@@ -596,7 +596,7 @@ def cmd_bookings_list(args: argparse.Namespace) -> int:
         if practice is None:
             raise BookingError(f"{args.practice_key or 'this node'} is no known practice's key")
         opened = booking.open_bookings(store.conn, identity, identity.key_id)
-        # Not what fell due, even before the daily run erases it (content/retention.py).
+        # Not what fell due, even before the daemon's run erases it (content/retention.py).
         opened, erased = _within_retention(store.conn, opened, identity.key_id)
         # The practice sees who else can open what it lists here.
         print(terminal_safe(_authority_line(store.conn, practice)), file=sys.stderr)
@@ -622,7 +622,7 @@ def _within_retention(
     conn: sqlite3.Connection, opened: list[booking.OpenedBooking], practice: str
 ) -> tuple[list[booking.OpenedBooking], int]:
     """The bookings still within their retention period, and how many others this node holds
-    (erased, or falling due before the daily run erases them)."""
+    (erased, or fallen due before the daemon's run erases them)."""
     from content.pruning import erased_bookings, within_retention
 
     kept = within_retention(conn, opened)
