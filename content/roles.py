@@ -17,10 +17,11 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "article.put",
             "article.retract",
             # Not practice.meta: a practice's record names who receives its bookings, so only
-            # the practice itself signs it (content/booking.py, custody). Not slot.withdraw: a
-            # withdrawal cancels the slot's bookings, which a node cannot tell apart from a free
-            # slot in the same way whatever order ops reach it; only the practice withdraws.
-            "slot.publish",
+            # the practice itself signs it (content/booking.py, custody). Not slot.publish or
+            # slot.withdraw: changing a booked slot cancels or rejects its bookings, and a
+            # rejection raises a call-back to the guides, a role an admin can grant itself;
+            # which slots are booked differs by arrival order, so only the practice touches
+            # its slots at all.
         }
     ),
     "server": frozenset(

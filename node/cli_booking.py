@@ -71,7 +71,7 @@ def register(tree: CommandTree) -> None:
     sub.add_argument("--duration", type=int, help="minutes (default: the service's)")
     sub.add_argument("--capacity", type=int, default=1)
     sub.add_argument("--place", required=True, help="e.g. Dorfhub – Beratungsraum, or Telefon")
-    sub.add_argument("--key", type=Path, help="key file to sign with (practice or admin key)")
+    sub.add_argument("--key", type=Path, help="the practice's key file (only it may publish)")
     sub = tree.command(slots, "list", cmd_slots_list, "list slots")
     sub.add_argument("--practice", help="practice name or key id")
     sub.add_argument("--free", action="store_true", help="only slots with a free place")

@@ -43,6 +43,7 @@ def town(tmp_path: Path) -> Path:
         *("slots", "publish", "--practice", PRACTICE, "--weekdays", "mo,di,mi,do,fr,sa,so"),
         *("--from", _day(1).isoformat(), "--until", _day(2).isoformat()),
         *("--times", "09:00,09:30,10:00", "--place", "Dorfhub – Beratungsraum"),
+        *("--key", tmp_path / "praxis.key"),  # the practice's own key signs its slots
         home=home,
     )
     return home

@@ -77,6 +77,7 @@ def test_the_feed_carries_confirmed_bookings_and_their_cancellation(tmp_path: Pa
         *("slots", "publish", "--practice", HUBER, "--weekdays", "mo,di,mi,do,fr,sa,so"),
         *("--from", day.isoformat(), "--until", day.isoformat(), "--times", "09:00,10:00"),
         *("--place", "Dorfhub Ringelai – Beratungsraum"),
+        *("--key", tmp_path / "praxis-0.key"),  # Huber's own key signs its slots
         home=town,
     )
     hub, hub2 = Identity.generate("Ringelai"), Identity.generate("Perlesreut")

@@ -61,6 +61,7 @@ def test_two_offline_hubs_book_the_last_place(tmp_path: Path) -> None:
         *("slots", "publish", "--practice", PRACTICE, "--weekdays", "mo,di,mi,do,fr,sa,so"),
         *("--from", tomorrow.isoformat(), "--until", tomorrow.isoformat()),
         *("--times", "09:00,09:30,10:00", "--capacity", "1", "--place", "Dorfhub"),
+        *("--key", tmp_path / "praxis.key"),  # the practice's own key signs its slots
         home=town.home,
     )
     for hub in hubs:

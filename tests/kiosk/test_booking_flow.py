@@ -266,7 +266,9 @@ def make_booking_home(tmp: Path) -> BookingHome:
         ):
             address, last = f"Stadtplatz 1, {town_name}", first + timedelta(days=days - 1)
             times = ("09:00", "09:30", "10:00")
-            practice_with_slots(town, admin, name, address, phone, (first, last), times)
+            practice = practice_with_slots(town, admin, name, address, phone, (first, last), times)
+            # Only the practice publishes its slots (town_push publishes one more later).
+            save_identity(practice, tmp / f"practice-{len(list(tmp.glob('practice-*')))}.key")
         _sync(town, hub_log)
     # A printer that takes a second and then fails (no print server runs here): the slip is
     # saved instead, and the kiosk must keep drawing while it waits.
@@ -308,8 +310,12 @@ def town_push(tmp: Path) -> None:
     with Store(tmp / "hub" / "dorfhub.db") as hub_store, Store(tmp / "town.db") as town_store:
         hub_log, town = Log(hub_store), Log(town_store)
         _sync(hub_log, town)
-        admin = load_identity(tmp / "admin.key")
         practice = booking.list_practices(town_store.conn)[-1]
+        practice_key = next(
+            key
+            for key in (load_identity(path) for path in sorted(tmp.glob("practice-*.key")))
+            if key.key_id == practice.key
+        )
         start = datetime.combine(
             datetime.fromtimestamp(wall_clock_ms() / 1000, LOCAL_TIME).date() + timedelta(days=1),
             datetime.min.time().replace(hour=15),
@@ -325,7 +331,7 @@ def town_push(tmp: Path) -> None:
             1,
             "Dorfhub",
         )
-        booking.publish_slots(town_store, admin, series)
+        booking.publish_slots(town_store, practice_key, series)
         _sync(town, hub_log)
 
 
