@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from babel.numbers import format_decimal
 
 from content import sensors, thresholds
+from content.catalogs import babel_locale
 from content.notices import get_notice
 from kiosk.i18n import LOCAL_TIME
 
@@ -37,7 +38,6 @@ MAX_GAP_WINDOWS = 2
 LEVEL_KEY = "climate.level."
 STATUS_KEY = "climate.status."
 MAX_ALERTS = 3
-_BABEL_LOCALE = {"de": "de_DE", "en": "en_GB", "de-LS": "de_DE"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def level_names() -> set[str]:
 
 def format_number(value: float, decimals: int, language: str) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return str(format_decimal(value, format=pattern, locale=_BABEL_LOCALE[language]))
+    return str(format_decimal(value, format=pattern, locale=babel_locale(language)))
 
 
 def format_value(quantity: str, value: float, language: str) -> str:

@@ -7,25 +7,21 @@ missing translation shows up as a key, never as silently German text in an Engli
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import Translations
+
+from content.catalogs import babel_locale, read_catalog
 
 LANGUAGES = ("de", "en", "de-LS")
 DEFAULT_LANGUAGE = "de"
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "kiosk"
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
-# Leichte Sprache is German: dates and numbers follow the German locale.
-_BABEL_LOCALE = {"de": "de_DE", "en": "en_GB", "de-LS": "de_DE"}
 
 
 def po_path(language: str) -> Path:
@@ -34,21 +30,13 @@ def po_path(language: str) -> Path:
 
 def load_catalog(language: str) -> dict[str, str]:
     """msgid -> msgstr of one language, read from its .po file."""
-    with po_path(language).open("rb") as handle:
-        catalog = read_po(handle, locale=_BABEL_LOCALE[language])
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    translations = Translations(buffer, domain=DOMAIN)
-    return {
-        str(message.id): translations.gettext(str(message.id)) for message in catalog if message.id
-    }
+    return read_catalog(po_path(language), language, DOMAIN)
 
 
 @lru_cache(maxsize=4096)
 def _short_date(language: str, day: date) -> str:
     # A list of thousands of notices has few distinct days; Babel takes tens of µs per call.
-    return str(format_date(day, format="medium", locale=_BABEL_LOCALE[language]))
+    return str(format_date(day, format="medium", locale=babel_locale(language)))
 
 
 class Translator:
@@ -63,18 +51,18 @@ class Translator:
 
     def date(self, language: str, ms: int) -> str:
         moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
-        return str(format_date(moment.date(), format="full", locale=_BABEL_LOCALE[language]))
+        return str(format_date(moment.date(), format="full", locale=babel_locale(language)))
 
     def time(self, language: str, ms: int) -> str:
         moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
-        return str(format_time(moment, format="HH:mm", locale=_BABEL_LOCALE[language]))
+        return str(format_time(moment, format="HH:mm", locale=babel_locale(language)))
 
     def short_date(self, language: str, ms: int) -> str:
         return _short_date(language, datetime.fromtimestamp(ms / 1000, LOCAL_TIME).date())
 
     def number(self, language: str, value: float) -> str:
         """One decimal, in the language's way (German: 82,5)."""
-        return str(format_decimal(value, format="#,##0.0", locale=_BABEL_LOCALE[language]))
+        return str(format_decimal(value, format="#,##0.0", locale=babel_locale(language)))
 
     def date_time(self, language: str, ms: int) -> str:
         return self.t(

@@ -11,21 +11,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from content.notices import Notice
+from content.print_text import CATEGORY
 from node.terminal import terminal_safe
 
 LOCAL_TIME = ZoneInfo("Europe/Berlin")
 WIDTH = 78
 
-CATEGORY_LABELS: dict[str, dict[str, str]] = {
-    "allgemein": {"de": "Allgemein", "en": "General", "de-LS": "Allgemein"},
-    "veranstaltung": {"de": "Veranstaltung", "en": "Event", "de-LS": "Treffen und Feste"},
-    "gesundheit": {"de": "Gesundheit", "en": "Health", "de-LS": "Gesundheit"},
-    "mobilitaet": {"de": "Mobilität", "en": "Getting around", "de-LS": "Bus und Fahren"},
-    "verwaltung": {"de": "Verwaltung", "en": "Administration", "de-LS": "Amt"},
-    "warnung": {"de": "Warnung", "en": "Warning", "de-LS": "Achtung"},
-    "digitales": {"de": "Digitales", "en": "Digital help", "de-LS": "Computer und Handy"},
-    "verein": {"de": "Vereine", "en": "Clubs", "de-LS": "Vereine"},
-}
+# The words the posters use too (content/print_text.py), so a category reads the same on paper
+# and in a terminal.
+CATEGORY_LABELS = CATEGORY
 PRIORITY_LABELS: dict[str, dict[str, str]] = {
     "emergency": {"de": "NOTFALL", "en": "EMERGENCY", "de-LS": "ACHTUNG, GEFAHR"},
     "important": {"de": "Wichtig", "en": "Important", "de-LS": "Wichtig"},

@@ -8,23 +8,19 @@ choice, kept in a cookie that the switch in every page's header sets.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from pathlib import Path
 
 from babel.dates import format_date, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
 from admin.desk.times import local
+from content.catalogs import babel_locale, read_catalog
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 LANGUAGE_COOKIE = "dorfhub_desk_lang"
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "desk"
-_BABEL_LOCALE = {"de": "de_DE", "en": "en_GB"}
 
 
 def po_path(language: str) -> Path:
@@ -33,13 +29,7 @@ def po_path(language: str) -> Path:
 
 def load_catalog(language: str) -> dict[str, str]:
     """msgid -> msgstr of one language, read from its .po file."""
-    with po_path(language).open("rb") as handle:
-        catalog = read_po(handle, locale=_BABEL_LOCALE[language])
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    translations = Translations(buffer, domain=DOMAIN)
-    return {str(m.id): translations.gettext(str(m.id)) for m in catalog if m.id}
+    return read_catalog(po_path(language), language, DOMAIN)
 
 
 def language_of(cookies: Mapping[str, str]) -> str:
@@ -57,11 +47,11 @@ class Translator:
 
     def day(self, language: str, ms: int) -> str:
         """A date alone, in Europe/Berlin: 03.12.2026 / 3 Dec 2026."""
-        return str(format_date(local(ms).date(), "medium", locale=_BABEL_LOCALE[language]))
+        return str(format_date(local(ms).date(), "medium", locale=babel_locale(language)))
 
     def moment(self, language: str, ms: int) -> str:
         """A date and time in Europe/Berlin: 03.12.2026, 14:05 Uhr."""
-        clock = str(format_time(local(ms), "HH:mm", locale=_BABEL_LOCALE[language]))
+        clock = str(format_time(local(ms), "HH:mm", locale=babel_locale(language)))
         return self.t(language, "format.date_time", date=self.day(language, ms), time=clock)
 
 
