@@ -28,11 +28,12 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -387,7 +388,23 @@ def create_app(
     after_change: Callable[[Store], object] | None = None,
 ) -> FastAPI:
     service = PeerService(db_path, node_key, role, limits or PeerLimits(), after_change)
+    app = FastAPI(
+        title="Dorfhub peer API",
+        version=str(PROTOCOL_VERSION),
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan(service),
+    )
+    app.state.service = service
+    app.add_middleware(BodyLimit, limit=MAX_REQUEST_BYTES)
+    _answer_refusals(app)
+    for routes in (_sync_routes, _joining_routes, _screenshot_routes):
+        app.include_router(routes(service))
+    return app
 
+
+def _lifespan(service: PeerService) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await service.start()
@@ -401,16 +418,11 @@ def create_app(
             await service.flush_drops()
             service.close()
 
-    app = FastAPI(
-        title="Dorfhub peer API",
-        version=str(PROTOCOL_VERSION),
-        openapi_url=f"{API}/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-        lifespan=lifespan,
-    )
-    app.state.service = service
-    app.add_middleware(BodyLimit, limit=MAX_REQUEST_BYTES)
+    return lifespan
+
+
+def _answer_refusals(app: FastAPI) -> None:
+    """Every refusal as a 4xx (or 503) with a short reason in JSON, never a traceback."""
 
     @app.exception_handler(Refused)
     async def refused(_request: Request, exc: Refused) -> JSONResponse:
@@ -421,7 +433,12 @@ def create_app(
         status = 413 if isinstance(exc, TooLarge) else 400
         return JSONResponse({"error": str(exc)}, status_code=status)
 
-    @app.get(f"{API}/hello")
+
+def _sync_routes(service: PeerService) -> APIRouter:
+    """hello, pull, vector, push and the long-poll: how nodes exchange ops."""
+    router = APIRouter()
+
+    @router.get(f"{API}/hello")
     async def hello(digest: str = Query("", max_length=64)) -> dict[str, Any]:
         """Who answers here, and whether the caller's digest equals ours (nothing to do)."""
         return {
@@ -434,7 +451,7 @@ def create_app(
             "time": int(time.time() * 1000),
         }
 
-    @app.post(f"{API}/pull")
+    @router.post(f"{API}/pull")
     async def pull(request: Request) -> Response:
         """Body: the caller's zstd version vector. Answer: one batch of ops it lacks."""
         caller = await service.authenticate(request)
@@ -451,7 +468,7 @@ def create_app(
             headers={MORE_HEADER: "1" if batch.more else "0"},
         )
 
-    @app.post(f"{API}/vector")
+    @router.post(f"{API}/vector")
     async def vector(request: Request) -> Response:
         """Answer: this node's version vector, so the caller knows what to push."""
         caller = await service.authenticate(request)
@@ -463,7 +480,7 @@ def create_app(
         data, digest = await service.run(lambda s: _vector_and_digest(Log(s)))
         return Response(data, media_type="application/zstd", headers={DIGEST_HEADER: digest})
 
-    @app.post(f"{API}/push")
+    @router.post(f"{API}/push")
     async def push(request: Request) -> dict[str, Any]:
         """Body: one batch. Only enrolled nodes may push; each batch applies atomically."""
         caller = await service.authenticate(request)
@@ -488,7 +505,7 @@ def create_app(
             "rejected": [{"op": op, "reason": why} for op, why in report.rejected],
         }
 
-    @app.get(f"{API}/wait")
+    @router.get(f"{API}/wait")
     async def wait(
         request: Request,
         digest: str = Query(..., max_length=64),
@@ -509,7 +526,14 @@ def create_app(
                 service.stranger_waits -= 1
         return {"digest": service.digest}
 
-    @app.post(f"{API}/enroll")
+    return router
+
+
+def _joining_routes(service: PeerService) -> APIRouter:
+    """A new node asks to be enrolled."""
+    router = APIRouter()
+
+    @router.post(f"{API}/enroll")
     async def enroll(request: Request) -> dict[str, Any]:
         """A new node asks to join; signed with its own key, which proves it holds it."""
         caller = await service.authenticate(request)
@@ -521,7 +545,14 @@ def create_app(
         code = await service.run(lambda s: enrollment.record(s, wish))
         return {"code": code}
 
-    @app.post(f"{API}/screenshot")
+    return router
+
+
+def _screenshot_routes(service: PeerService) -> APIRouter:
+    """Hubs send their kiosk's screenshot for the desk."""
+    router = APIRouter()
+
+    @router.post(f"{API}/screenshot")
     async def screenshot(request: Request) -> dict[str, Any]:
         """Body: the caller's kiosk screenshot, a PNG (docs/kiosk.md). Only a key that holds
         the hub role now may send one, about itself; the town server keeps the latest per hub,
@@ -546,7 +577,7 @@ def create_app(
             raise Refused(503, "the screenshot could not be stored") from None
         return kept.as_json()
 
-    return app
+    return router
 
 
 def first_batch(
