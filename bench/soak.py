@@ -607,10 +607,22 @@ def scan_log(path: Path) -> dict[str, int]:
         else:
             if entry.get("level") in ("debug", "info"):
                 continue
-            key = f"{entry.get('level')}: {entry.get('message')} {entry.get('error', '')}"
-        key = key.strip()[:160]
+            key = f"{entry.get('level')}: {entry.get('message', '').strip()}"
+            key += traceback_summary(str(entry.get("error", "")))
+        key = key.strip()[:200]
         found[key] = found.get(key, 0) + 1
     return found
+
+
+def traceback_summary(error: str) -> str:
+    """A logged traceback as its exception and the project's innermost frame: the whole text
+    would differ by its first line only ("Traceback (most recent call last):")."""
+    lines = error.strip().splitlines()
+    if not lines:
+        return ""
+    ours = [line.strip() for line in lines if '.py", line' in line and "site-packages" not in line]
+    where = f" at {ours[-1].split('/')[-1]}" if ours else ""
+    return f" ({lines[-1].strip()}{where})"
 
 
 def say(text: str) -> None:
@@ -769,6 +781,12 @@ def chaos_rows(r: Results) -> list[Row]:
             "—",
         ),
         Row("long-polls failed otherwise", f"{e.errors.get('wait', 0):,}", "—", "—"),
+        Row(
+            "sync rounds: all / no-op (digests equal at hello)",
+            f"{len(e.latencies.get('hello', [])):,} / {e.noop_rounds:,}",
+            "—",
+            "—",
+        ),
         Row(
             "rounds that pulled / pushed several batches",
             f"{e.multi_pulls:,} / {e.multi_pushes:,}",

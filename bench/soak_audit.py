@@ -169,6 +169,7 @@ class Events:
     rejected: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
     refused_locally: int = 0  # authoring refused by the hub's own log (no grant yet)
+    noop_rounds: int = 0  # rounds whose hello found the digests equal
     multi_pulls: int = 0  # rounds that pulled several batches
     multi_pushes: int = 0
     starts: int = 0
@@ -241,6 +242,8 @@ def _take_rare(events: Events, tag: str, rest: list[Any]) -> None:
     elif tag == "B":
         events.multi_pulls += int(rest[0]) > 1
         events.multi_pushes += int(rest[1]) > 1
+    elif tag == "N":
+        events.noop_rounds += 1
     elif tag == "R":
         events.refused_locally += 1
     elif tag == "S":

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import repo_first  # noqa: F401  (before any package: puts them ahead of bench/)
-from requests.adapters import HTTPAdapter
 
 from content.bodies import encode_body
 from content.identity import Identity
@@ -38,6 +37,7 @@ from content.log import AppendRefused, Log
 from content.ops import RawOp
 from node.home import Home
 from sync.client import Hello, PeerClient, PeerError, PushAnswer, WaitAnswer, sync_round
+from sync.deadline import DeadlineAdapter, SocketRegistry
 
 T = TypeVar("T")
 
@@ -85,13 +85,14 @@ class Recorder:
         os.write(self.fd, (json.dumps(fields, separators=(",", ":")) + "\n").encode())
 
 
-class BoundAdapter(HTTPAdapter):
-    """Connects from one loopback address: the server counts connections per client address,
+class BoundAdapter(DeadlineAdapter):
+    """The client's own adapter (its sockets known to the client's deadline watchdog), but
+    connecting from one loopback address: the server counts connections per client address,
     and real hubs each have their own."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, registry: SocketRegistry, source: str) -> None:
         self.source = source  # read by init_poolmanager, which HTTPAdapter.__init__ calls
-        super().__init__()
+        super().__init__(registry)
 
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
@@ -107,7 +108,7 @@ class SoakClient(PeerClient):
         self, url: str, identity: Identity, network_id: str, source: str, recorder: Recorder
     ) -> None:
         super().__init__(url, identity, network_id)
-        self.session.mount("http://", BoundAdapter(source))
+        self.session.mount("http://", BoundAdapter(self.sockets, source))
         self.recorder = recorder
 
     def hello(self, digest: str) -> Hello:
@@ -258,6 +259,8 @@ class SimHub(threading.Thread):
             result = sync_round(log, client)
         except PeerError:
             return False  # recorded by the client
+        if result.noop:
+            self.recorder.add("N", self.plan.index)
         after = self._admin_seq(log)
         if after > before:
             self.recorder.add("A", self.plan.index, before, after, time.monotonic())
