@@ -66,7 +66,10 @@ class NavItem:
 
 
 # The main menu: each page module that belongs in it adds one item (app.py).
-NAV: list[NavItem] = [NavItem("nav.today", "/", ("admin",))]
+NAV: list[NavItem] = [
+    NavItem("nav.today", "/", ("admin",)),
+    NavItem("nav.notices", "/notices", ("admin",)),
+]
 
 
 class SteadyClock:
