@@ -8,20 +8,19 @@ Pure logic: no Kivy here, so the rules can be checked without a window.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-MM_PER_INCH = 25.4
-TARGET_MM = 16.0  # touch targets for older users
-MIN_TARGET_PX = 44  # WCAG 2.2 2.5.5, whatever the panel
-MIN_GAP_PX = 8
-BODY_MM = 5.9  # 24 px on a 21.5" 1080p panel (0.248 mm per px)
-MIN_BODY_PX = 24
-LARGE_TEXT_FACTOR = 1.5
-# EN 301 549 5.1.4: a capital H subtends at least 0.7 degrees. Read from two metres through the
-# window, a capital of 2000 mm * tan(0.7°) = 24.4 mm needs a font of about 35 mm (cap height is
-# about 0.7 of the font size).
-SIGNAGE_FONT_MM = 2000 * math.tan(math.radians(0.7)) / 0.7
+# The numbers live in content/kiosk_look.py, which the desk's live preview reads as well (the
+# desk may not import the kiosk): one definition of how the kiosk looks.
+from content.kiosk_look import DEFAULT as DEFAULT
+from content.kiosk_look import HIGH_CONTRAST as HIGH_CONTRAST
+from content.kiosk_look import MIN_GAP_PX as MIN_GAP_PX
+from content.kiosk_look import MIN_TARGET_PX as MIN_TARGET_PX
+from content.kiosk_look import PALETTES as PALETTES
+from content.kiosk_look import TARGET_MM as TARGET_MM
+from content.kiosk_look import Palette as Palette
+from content.kiosk_look import Screen as Screen
+from content.kiosk_look import border_width, sizes
 
 RGBA = tuple[float, float, float, float]
 
@@ -47,84 +46,6 @@ def relative_luminance(colour: RGBA) -> float:
 def contrast_ratio(first: RGBA, second: RGBA) -> float:
     lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
-
-
-@dataclass(frozen=True)
-class Screen:
-    """The reference panel: its resolution and physical diagonal."""
-
-    width_px: int = 1920
-    height_px: int = 1080
-    diagonal_in: float = 21.5
-
-    @property
-    def mm_per_px(self) -> float:
-        return self.diagonal_in * MM_PER_INCH / math.hypot(self.width_px, self.height_px)
-
-    def px(self, mm: float) -> int:
-        return math.ceil(mm / self.mm_per_px)
-
-    def mm(self, px: float) -> float:
-        return px * self.mm_per_px
-
-
-@dataclass(frozen=True)
-class Palette:
-    name: str
-    background: str  # screen
-    text: str  # body text on the background
-    surface: str  # panels (lists, text fields, overlays' boxes)
-    surface_text: str
-    button: str  # ordinary buttons
-    button_text: str
-    tile: str  # the home screen's tiles and the main action of a screen
-    tile_text: str
-    help: str  # the "Hilfe holen" button
-    help_text: str
-    bar: str  # the persistent bar
-    border: str  # outlines that separate a target from what is behind it (non-text 3:1)
-    marker: str  # the selected-state stripe on a button
-    alert: str  # emergency takeover, idle warning, errors
-    alert_text: str
-
-
-DEFAULT = Palette(
-    name="default",
-    background="#FAF7F0",
-    text="#1A1A1A",
-    surface="#FFFFFF",
-    surface_text="#1A1A1A",
-    button="#374151",
-    button_text="#FFFFFF",
-    tile="#0B3D91",
-    tile_text="#FFFFFF",
-    help="#9B1C1C",
-    help_text="#FFFFFF",
-    bar="#E5DED0",
-    border="#1A1A1A",
-    marker="#FFD200",
-    alert="#8B0000",
-    alert_text="#FFFFFF",
-)
-HIGH_CONTRAST = Palette(
-    name="high-contrast",
-    background="#000000",
-    text="#FFFFFF",
-    surface="#000000",
-    surface_text="#FFFFFF",
-    button="#000000",
-    button_text="#FFFF00",
-    tile="#000000",
-    tile_text="#FFFF00",
-    help="#FFFF00",
-    help_text="#000000",
-    bar="#000000",
-    border="#FFFF00",
-    marker="#00FFFF",
-    alert="#8B0000",
-    alert_text="#FFFFFF",
-)
-PALETTES = {palette.name: palette for palette in (DEFAULT, HIGH_CONTRAST)}
 
 
 @dataclass(frozen=True)
@@ -157,25 +78,20 @@ class Theme:
 
 
 def make_theme(screen: Screen, palette: Palette = DEFAULT, large_text: bool = False) -> Theme:
-    factor = LARGE_TEXT_FACTOR if large_text else 1.0
-    target = max(MIN_TARGET_PX, screen.px(TARGET_MM))
-    body = round(max(MIN_BODY_PX, screen.px(BODY_MM)) * factor)
-    gap = max(MIN_GAP_PX, round(target * 0.2))
-    button_height = max(target, round(body * 2.2))
-    signage_title = screen.px(SIGNAGE_FONT_MM)
+    size = sizes(screen, large_text)
     return Theme(
         palette=palette,
         large_text=large_text,
-        target=target,
-        gap=gap,
-        padding=gap,
-        body=body,
-        heading=round(body * 1.25),
-        title=round(body * 1.8),
-        button_height=button_height,
-        tile_height=max(2 * target, round(body * 5)),
-        row_height=max(target, round(body * 3.6)),
-        border_width=3 if palette is HIGH_CONTRAST else 2,
-        signage_title=signage_title,
-        signage_body=round(signage_title * 0.75),
+        target=size.target,
+        gap=size.gap,
+        padding=size.padding,
+        body=size.body,
+        heading=size.heading,
+        title=size.title,
+        button_height=size.button_height,
+        tile_height=size.tile_height,
+        row_height=size.row_height,
+        border_width=border_width(palette),
+        signage_title=size.signage_title,
+        signage_body=size.signage_body,
     )

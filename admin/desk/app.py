@@ -17,13 +17,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin.desk import auth, notices, today
+from admin.desk import auth, fleet, preview, printing, today
 from admin.desk.i18n import language_of
 from admin.desk.policy import check_policies
 from admin.desk.web import PACKAGE, SESSION_COOKIE, Desk, DeskRefusal, LoginNeeded, is_htmx
 from admin.transport import private_data_allowed
 
-ROUTERS = (auth.router, today.router, notices.router)
+ROUTERS = (
+    auth.router,
+    today.router,
+    preview.router,
+    fleet.router,
+    printing.router,
+)
 # Scripts and styles only from the desk's own static files: no inline code, no CDN.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

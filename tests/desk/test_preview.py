@@ -1,0 +1,195 @@
+"""The live preview in the real browser: a notice's detail screen and signage card in German and
+Leichte Sprache with the kiosk's colours and sizes (computed styles against content/kiosk_look.py),
+a long title wrapped without a word cut, where the kiosk pages, the htmx fragment, and axe-core
+on the page. The form is posted by the browser as the editor's "Vorschau in neuem Tab" does."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import requests
+from playwright.sync_api import BrowserContext, Page
+
+from admin.desk.preview_layout import measure, shorten
+from content.kiosk_look import DEFAULT, SIGNAGE_PADDINGS, Screen, line_px, sizes
+from tests.desk.conftest import HANS, DeskSite
+
+SIZE = sizes(Screen())
+SIGNAGE_WIDTH = Screen().width_px - 2 * SIGNAGE_PADDINGS * SIZE.padding
+LONG_TITLE = (
+    "Seniorennachmittag mit Kaffee und Kuchen im Pfarrheim Perlesreut für alle Generationen "
+    "und Nachbarn aus dem ganzen Ilzer Land"
+)
+FIELDS = {
+    "title_de": LONG_TITLE,
+    "body_de": "Wir laden alle Seniorinnen und Senioren herzlich ein.\nMit Musik der Blaskapelle.",
+    "title_ls": "Treffen für Ältere im Pfarr·heim",
+    "body_ls": "Wir trinken Kaffee.\nWir essen Kuchen.",
+    "category": "veranstaltung",
+    "event_start_date": "2026-12-12",
+    "event_start_time": "14:00",
+    "event_end_time": "17:00",
+    "place": "Pfarrheim Perlesreut",
+}
+POST_FORM = """([url, fields]) => {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = url;
+    for (const [name, value] of Object.entries(fields)) {
+        const field = document.createElement("textarea");
+        field.name = name;
+        field.value = value;
+        form.appendChild(field);
+    }
+    document.body.appendChild(form);
+    form.submit();
+}"""
+STYLES = """(section) => {
+    const style = (selector) => getComputedStyle(section.querySelector(selector));
+    const pick = (selector) => {
+        const s = style(selector);
+        return {size: s.fontSize, line: s.lineHeight, weight: s.fontWeight, colour: s.color,
+                background: s.backgroundColor, family: s.fontFamily};
+    };
+    return {window: pick(".k-detail"), title: pick(".k-title"), text: pick(".k-text"),
+            when: pick(".k-when"), surface: pick(".k-surface"), button: pick(".k-side .k-button"),
+            signage: pick(".k-signage"), signageTitle: pick(".k-signage-title"),
+            signageBody: pick(".k-signage-body")};
+}"""
+OVERFLOWING = """(section) => [...section.querySelectorAll(".k-window *")]
+    .filter((element) => element.scrollWidth > element.clientWidth)
+    .map((element) => element.className)"""
+
+
+def rgb(hex_colour: str) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
+
+
+def csrf_of(page: Page) -> str:
+    headers = page.locator("body").get_attribute("hx-headers")
+    assert headers is not None
+    token: str = json.loads(headers)["X-Desk-CSRF"]
+    return token
+
+
+def post_preview(desk: DeskSite, page: Page, fields: dict[str, str]) -> None:
+    """Post the editor's fields from the browser, as its no-JavaScript button does."""
+    with page.expect_navigation():
+        page.evaluate(POST_FORM, [desk.url("/preview"), {**fields, "csrf": csrf_of(page)}])
+    page.evaluate("document.fonts.ready.then(() => true)")
+    desk.after_navigation(page)
+
+
+def section(page: Page, language: str) -> Any:
+    return page.locator(f"section.preview:has(#preview-{language}-heading)")
+
+
+def test_the_preview_in_german_and_leichte_sprache(page: Page, desk: DeskSite) -> None:
+    desk.log_in(page, HANS)
+    post_preview(desk, page, FIELDS)
+    assert page.evaluate("document.fonts.check('24px \"Dorfhub Kiosk\"')")
+    german, easy = section(page, "de"), section(page, "de-LS")
+    detail = german.locator(".k-detail")
+    assert detail.locator(".k-title").inner_text() == LONG_TITLE
+    assert "Mit Musik der Blaskapelle." in detail.locator(".k-text").inner_text()
+    assert detail.locator(".k-when").inner_text() == (
+        "Wann: Samstag, 12. Dezember 2026, 14:00 Uhr bis 17:00 Uhr"
+    )
+    assert detail.locator(".k-where").inner_text() == "Wo: Pfarrheim Perlesreut"
+    easy_detail = easy.locator(".k-detail")
+    assert easy_detail.locator(".k-title").inner_text() == "Treffen für Ältere im Pfarr·heim"
+    assert easy_detail.locator(".k-text").inner_text() == "Wir trinken Kaffee.\nWir essen Kuchen."
+    assert easy_detail.locator(".k-where").inner_text() == "Wo: Pfarrheim Perlesreut"
+    assert "Halten Sie Ihr Handy auf das Bild" in easy_detail.locator(".k-caption").inner_text()
+    for part in (german, easy):
+        _has_the_kiosks_look(part.evaluate(STYLES))
+    # English has no text of its own: the kiosk falls back to German, and the page says so.
+    english = section(page, "en")
+    assert english.locator(".k-title").inner_text() == LONG_TITLE
+    assert "Noch keine englische Fassung" in english.locator(".preview-notes").inner_text()
+
+
+def _has_the_kiosks_look(styles: dict[str, dict[str, str]]) -> None:
+    assert styles["window"]["background"] == rgb(DEFAULT.background)
+    assert styles["window"]["family"].startswith('"Dorfhub Kiosk"')
+    assert styles["title"] == styles["title"] | {
+        "size": f"{SIZE.title}px",
+        "line": f"{line_px(SIZE.title)}px",
+        "weight": "700",
+        "colour": rgb(DEFAULT.text),
+    }
+    assert styles["text"]["size"] == f"{SIZE.body}px"
+    assert styles["text"]["colour"] == rgb(DEFAULT.surface_text)
+    assert styles["when"]["size"] == f"{SIZE.heading}px"
+    assert styles["surface"]["background"] == rgb(DEFAULT.surface)
+    assert styles["button"]["background"] == rgb(DEFAULT.button)
+    assert styles["button"]["colour"] == rgb(DEFAULT.button_text)
+    assert styles["signage"]["background"] == rgb(DEFAULT.tile)
+    assert styles["signageTitle"]["size"] == f"{SIZE.signage_title}px"
+    assert styles["signageTitle"]["colour"] == rgb(DEFAULT.tile_text)
+    assert styles["signageBody"]["size"] == f"{SIZE.signage_body}px"
+
+
+def test_a_long_title_wraps_without_a_word_cut(page: Page, desk: DeskSite) -> None:
+    desk.log_in(page, HANS)
+    post_preview(desk, page, FIELDS)
+    german = section(page, "de")
+    title = german.locator(".k-detail .k-title")
+    assert german.evaluate(OVERFLOWING) == []
+    # Every word whole, on more than one line of the kiosk's title size.
+    shown = title.inner_text()
+    assert shown.split() == LONG_TITLE.split()
+    height = title.evaluate("(element) => element.getBoundingClientRect().height")
+    width = german.locator(".k-detail").evaluate("(e) => e.getBoundingClientRect().width")
+    scale = width / Screen().width_px
+    assert height / scale >= 2 * line_px(SIZE.title) - 1
+    # The signage card shows one line of it, cut as the kiosk cuts it, and says so.
+    shown_title = shorten(LONG_TITLE, SIGNAGE_WIDTH, measure(SIZE.signage_title, bold=True))
+    assert shown_title == "Seniorennach...en Ilzer Land"  # as the kiosk cuts it, in a word
+    assert german.locator(".k-signage-title").inner_text() == shown_title
+    assert "kürzt der Kiosk den Titel" in german.locator(".preview-notes").inner_text()
+
+
+def test_a_text_longer_than_the_screen_shows_where_the_kiosk_pages(
+    page: Page, desk: DeskSite
+) -> None:
+    desk.log_in(page, HANS)
+    long_text = "\n".join(f"Zeile {number}: Fahrplan des Bürgerbusses." for number in range(40))
+    post_preview(desk, page, {"title_de": "Bürgerbus", "body_de": long_text})
+    german = section(page, "de")
+    assert german.locator(".k-cut").inner_text() == (
+        "Hier blättert der Kiosk: Seite 1 von 2, weiter mit „Weiter unten“"
+    )
+    assert "am Kiosk sind es 2 Seiten" in german.locator(".preview-notes").inner_text()
+    post_preview(desk, page, {"title_de": "Bürgerbus", "body_de": "Jeden Dienstag."})
+    assert section(page, "de").locator(".k-cut").count() == 0
+
+
+def test_the_fragment_for_htmx(context: BrowserContext, page: Page, desk: DeskSite) -> None:
+    desk.log_in(page, HANS)
+    cookies = {c["name"]: c["value"] for c in context.cookies()}
+    headers = {"HX-Request": "true", "X-Desk-CSRF": csrf_of(page)}
+    answer = requests.post(
+        desk.url("/preview?lang=de-LS"), data=FIELDS, cookies=cookies, headers=headers, timeout=30
+    )
+    assert answer.status_code == 200
+    assert "<html" not in answer.text
+    assert re.findall(r'id="preview-([a-zA-Z-]+)-heading"', answer.text) == ["de-LS"]
+    assert "Treffen für Ältere im Pfarr·heim" in answer.text
+    # A preview changes nothing, but it is a POST: without the form's token it is refused.
+    refused = requests.post(
+        desk.url("/preview?lang=de"),
+        data=FIELDS,
+        cookies=cookies,
+        headers={"HX-Request": "true"},
+        timeout=30,
+    )
+    assert refused.status_code == 403
+    unknown = requests.post(
+        desk.url("/preview?lang=fr"), data=FIELDS, cookies=cookies, headers=headers, timeout=30
+    )
+    assert unknown.status_code == 400
+    assert "Ungültige Anfrage" in unknown.text
