@@ -349,3 +349,137 @@ def _notice(row: tuple[Any, ...]) -> Notice:
         updated_at=row[16],
         retracted=bool(row[17]),
     )
+
+
+# ---- the desk's list: one state at a time, paged by an index --------------------------------
+
+NOTICE_STATES = ("current", "scheduled", "expired", "retracted")
+# (sort key, index position): where a page ends, so the next one starts after it.
+Cursor = tuple[int, int]
+MAX_TITLE_WORDS = 8
+
+
+@dataclass(frozen=True)
+class _StateOrder:
+    where: str  # the state's own condition
+    column: str  # the sort key, first column of the index the state is read by
+    descending: bool
+    index: str | None  # forced: the planner, seeing `retract_op IS NULL`, may pick another
+
+
+# A put's window is set once folded, so a window condition also says the notice has content: a
+# row made only by an early retract (op_id NULL) has no valid_from and falls out of each range.
+_STATE_ORDERS = {
+    "current": _StateOrder(
+        f"n.retract_op IS NULL AND {_IN_WINDOW}", "n.valid_from", True, "notices_active"
+    ),
+    "scheduled": _StateOrder(
+        "n.retract_op IS NULL AND n.valid_from > :at", "n.valid_from", False, "notices_active"
+    ),
+    "expired": _StateOrder(
+        "n.retract_op IS NULL AND n.valid_until <= :at", "n.valid_until", True, "notices_ends"
+    ),
+    # No index orders retractions by time: the retracted rows are found through notices_active
+    # (retract_op set, the end of the index) and only they are sorted, never the live ones.
+    "retracted": _StateOrder(
+        "n.retract_op IS NOT NULL AND n.op_id IS NOT NULL",
+        "n.retracted_at",
+        True,
+        "notices_active",
+    ),
+}
+
+
+def notices_in_state(
+    conn: sqlite3.Connection,
+    state: str,
+    at_ms: int,
+    *,
+    category: str | None = None,
+    hub: str | None = None,
+    group: str | None = None,
+    everywhere: bool = False,
+    search: str | None = None,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    limit: int = 50,
+) -> list[tuple[Cursor, Notice]]:
+    """One page of the notices in `state` at `at_ms` (bodies left empty), each with its
+    cursor, in the state's order: current newest first, scheduled soonest first, expired and
+    retracted most recent first. `after` gives the page that follows a cursor, `before` the
+    page that precedes one. Filters: `hub` (what that hub shows), `group` (targeted at it),
+    `everywhere` (targeted at every hub), `search` (full text, every language)."""
+    order = _STATE_ORDERS[state]
+    where, params = _state_where(order, at_ms, category, hub, group, everywhere, search)
+    backwards = before is not None
+    cursor = before if backwards else after
+    descending = order.descending != backwards
+    if cursor is not None:
+        sign = "<" if descending else ">"
+        where += f" AND ({order.column}, n.rowid) {sign} (:cursor_key, :cursor_row)"
+        params.update(cursor_key=cursor[0], cursor_row=cursor[1])
+    direction = "DESC" if descending else "ASC"
+    indexed = f"INDEXED BY {order.index} " if order.index else ""
+    sql = (
+        _COLUMNS.format(body="'{}'")
+        + f", {order.column}, n.rowid FROM notices n {indexed}"
+        + _AUTHOR
+        + where
+        + f" ORDER BY {order.column} {direction}, n.rowid {direction} LIMIT {int(limit)}"
+    )
+    rows = [((row[-2], row[-1]), _notice(row[:-2])) for row in conn.execute(sql, params)]
+    return rows[::-1] if backwards else rows
+
+
+def count_in_state(
+    conn: sqlite3.Connection,
+    state: str,
+    at_ms: int,
+    *,
+    category: str | None = None,
+    hub: str | None = None,
+    group: str | None = None,
+    everywhere: bool = False,
+    search: str | None = None,
+    cap: int = 1000,
+) -> int:
+    """How many notices `notices_in_state` finds, counted up to `cap` + 1 at most: a count
+    that says "more than 1,000" costs no more than a few pages."""
+    order = _STATE_ORDERS[state]
+    where, params = _state_where(order, at_ms, category, hub, group, everywhere, search)
+    indexed = f"INDEXED BY {order.index} " if order.index else ""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM notices n {indexed}{where} LIMIT {int(cap) + 1})"
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def _state_where(
+    order: _StateOrder,
+    at_ms: int,
+    category: str | None,
+    hub: str | None,
+    group: str | None,
+    everywhere: bool,
+    search: str | None,
+) -> tuple[str, dict[str, Any]]:
+    clauses = [order.where]
+    params: dict[str, Any] = {"at": at_ms}
+    if category is not None:
+        clauses.append("n.category = :category")
+        params["category"] = category
+    if hub is not None:
+        clauses.append(_FOR_HUB)
+        params["hub"] = hub
+    if group is not None:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(n.target_groups) WHERE value = :group)")
+        params["group"] = group
+    if everywhere:
+        clauses.append("n.target_hubs = '[]' AND n.target_groups = '[]'")
+    if search and order is _STATE_ORDERS["retracted"]:
+        # The full-text index holds live notices only: a retracted one is found by its titles.
+        for number, word in enumerate(search.split()[:MAX_TITLE_WORDS]):
+            clauses.append(f"instr(lower(n.title), :word{number}) > 0")
+            params[f"word{number}"] = word.lower()
+    elif search:
+        clauses.append("n.rowid IN (SELECT rowid FROM notices_fts WHERE notices_fts MATCH :q)")
+        params["q"] = fts_query(search)
+    return "WHERE " + " AND ".join(clauses), params

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin.desk import auth, fleet, preview, printing, today
+from admin.desk import auth, fleet, notices, preview, printing, today
 from admin.desk.i18n import language_of
 from admin.desk.policy import check_policies
 from admin.desk.web import PACKAGE, SESSION_COOKIE, Desk, DeskRefusal, LoginNeeded, is_htmx
@@ -26,6 +26,7 @@ from admin.transport import private_data_allowed
 ROUTERS = (
     auth.router,
     today.router,
+    notices.router,
     preview.router,
     fleet.router,
     printing.router,

@@ -68,6 +68,7 @@ class NavItem:
 # The main menu: each page module that belongs in it adds one item (app.py).
 NAV: list[NavItem] = [
     NavItem("nav.today", "/", ("admin",)),
+    NavItem("nav.notices", "/notices", ("admin",)),
     NavItem("nav.hubs", "/hubs", ("admin",)),
 ]
 
