@@ -5,7 +5,6 @@ expansion, the process's peak memory unmoved, nothing stored, and the server sti
 from __future__ import annotations
 
 import json
-import os
 import struct
 import subprocess
 from pathlib import Path
@@ -18,7 +17,7 @@ from content.identity import Identity
 from content.limits import MAX_VECTOR_AUTHORS
 from sync.protocol import decode_batch, encode_vector
 from tests.hostile.bombs import GIB, one_gib_in_32_kib, rle_bomb
-from tests.hostile.memory import MIB, peak_rss
+from tests.hostile.memory import MIB, peak_rss, run_measured
 from tests.node.cli import DORFHUB, REPO
 from tests.sync.helpers import PULL, PUSH, send, signed_headers
 from tests.sync.test_hostile import Net, net
@@ -134,20 +133,6 @@ def _bundle(path: Path, network_id: str, batch: bytes) -> Path:
     return path
 
 
-def _run_measured(*args: str) -> tuple[int, str, int]:
-    """A `dorfhub` command: its exit status, stderr and peak resident memory in bytes."""
-    process = subprocess.Popen(
-        [*DORFHUB, *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    assert process.stderr is not None
-    stderr = process.stderr.read()
-    process.stdout.read()
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, stderr, usage.ru_maxrss * 1024
-
-
 def test_bundle_bomb_is_refused_in_one_line(net: Net, tmp_path: Path) -> None:
     """A stick with a 64 KB batch declaring 2 GiB; the importer reads it before anything."""
     bundle = _bundle(tmp_path / "bomb.dhb", net.network_id, rle_bomb(2 * GIB, 16_384))
@@ -159,7 +144,11 @@ def test_bundle_bomb_is_refused_in_one_line(net: Net, tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    status, stderr, peak = _run_measured("bundle", "import", str(bundle), "--home", str(home))
+    status, stderr, peak = run_measured(
+        [*DORFHUB, "bundle", "import", str(bundle), "--home", str(home)],
+        REPO,
+        tmp_path / "peak",
+    )
     assert (status, stderr) == (
         1,
         f"dorfhub: error: batch expands to {2 * GIB} bytes (limit 4194304)\n",

@@ -10,7 +10,6 @@ real `dorfhub serve` over 127.0.0.1.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import MutableMapping
 from typing import Any
@@ -28,6 +27,7 @@ from content.retention import DAY_MS
 from tests.booking.helpers import RESIDENTS, BookingNet, build_net, publish_days
 from tests.content.conftest import Stores
 from tests.content.helpers import sync
+from tests.fresh_loop import run_in_fresh_loop
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def _get(app: FastAPI, path: str, scheme: str, client: tuple[str, int]) -> tuple
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run_in_fresh_loop(app(scope, receive, send))
     body = b"".join(message.get("body", b"") for message in sent[1:])
     return int(sent[0]["status"]), body
 

@@ -4,7 +4,6 @@ on 127.0.0.1 and certificates made here with `cryptography`."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import re
@@ -37,6 +36,7 @@ from node.setup import peer_client
 from sync.client import PeerError
 from sync.server import create_app
 from sync.tls import ServerTls, fingerprint, load_server_tls
+from tests.fresh_loop import run_in_fresh_loop
 from tests.node.cli import run_dorfhub
 from tests.sync.procs import (
     HOST,
@@ -389,7 +389,7 @@ def test_a_remote_client_cannot_claim_tls(tmp_path: Path, monkeypatch: pytest.Mo
     config = _uvicorn_config(_reflecting_app(town.home))
     assert config.forwarded_allow_ips == TRUSTED_PROXIES
     config.load()
-    seen = asyncio.run(_call(config.loaded_app, ("203.0.113.9", 40000), PROXY_SAYS_TLS))
+    seen = run_in_fresh_loop(_call(config.loaded_app, ("203.0.113.9", 40000), PROXY_SAYS_TLS))
     assert seen == {"tls": False, "loopback": False, "allowed": False}
 
 
