@@ -109,13 +109,13 @@ async def update_notice(request: Request, user: AdminUser, notice_id: str) -> Re
     return await run_in_threadpool(_save, request, user, read_form(data), uploads, notice_id)
 
 
-async def _uploads(data: FormData) -> list[tuple[str, bytes]]:
-    """The files sent, read up to MAX_UPLOAD_BYTES each (more is refused when prepared)."""
-    found = []
-    for upload in data.getlist("files"):
-        if isinstance(upload, UploadFile) and upload.filename:
-            found.append((upload.filename, await upload.read(MAX_UPLOAD_BYTES + 1)))
-    return found
+async def _uploads(data: FormData) -> list[tuple[str, bytes]] | None:
+    """The files sent, read up to MAX_UPLOAD_BYTES each (more is refused when prepared); None
+    when there are more than a form may send, so none of them costs any work."""
+    files = [u for u in data.getlist("files") if isinstance(u, UploadFile) and u.filename]
+    if len(files) > MAX_FILES_PER_FORM:
+        return None
+    return [(str(u.filename), await u.read(MAX_UPLOAD_BYTES + 1)) for u in files]
 
 
 def _editing(conn: sqlite3.Connection, notice_id: str) -> Editing | None:
@@ -137,11 +137,13 @@ def _save(
     request: Request,
     user: DeskUser,
     form: NoticeForm,
-    uploads: list[tuple[str, bytes]],
+    uploads: list[tuple[str, bytes]] | None,
     notice_id: str | None,
 ) -> Response:
     desk = desk_of(request)
-    files = _stage(request, user, form, uploads)
+    if uploads is None:
+        form.errors["files"] = Problem("notices.error.too_many_files", {"max": MAX_ATTACHMENTS})
+    files = _stage(request, user, form, uploads or [])
     with desk.read() as conn:
         editing = _editing(conn, notice_id) if notice_id else None
         if notice_id and editing is None:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from admin.desk.notices_history import history
 from admin.desk.notices_network import key_names
@@ -83,6 +84,11 @@ async def retract(request: Request, user: AdminUser, notice_id: str) -> Response
     data = await request.form()
     reason = data.get("reason")
     form = RetractForm(reason=reason.strip() if isinstance(reason, str) else "")
+    # Reading and appending block: off the event loop, like every sync route.
+    return await run_in_threadpool(_retract, request, user, notice_id, form)
+
+
+def _retract(request: Request, user: DeskUser, notice_id: str, form: RetractForm) -> Response:
     desk = desk_of(request)
     with desk.read() as conn:
         notice = _notice(conn, notice_id)

@@ -215,6 +215,8 @@ def test_an_edit_by_someone_else_shows_in_the_history(
     site.log_in(page, ANNA)
     notice_id = new_notice(page, notice_desk, "Bürgerbus nach Grafenau", hubs=("Schönberg",))
 
+    stale = page.context.new_page()  # Anna opens the editor before Hans saves his change
+    site.visit(stale, f"/notices/{notice_id}/edit")
     other = browser.new_context()
     other.set_default_timeout(WAIT_MS)
     try:
@@ -248,6 +250,15 @@ def test_an_edit_by_someone_else_shows_in_the_history(
     expect(first).to_contain_text("Titel (Deutsch): „Bürgerbus nach Grafenau“")
     site.visit(page, "/notices?q=Grafenau")
     assert row_of(page, "Bürgerbus nach Grafenau")[4:6] == ["Deutsch, Englisch", "Hans Sprache"]
+
+    # Anna's editor still shows the notice without English: saving it is said first.
+    before = notice_desk.state()
+    go(stale, site, stale.get_by_role("button", name="Änderungen veröffentlichen").click)
+    expect(stale.locator("#warnings")).to_contain_text("Hans Sprache hat den Aushang am ")
+    expect(stale.locator("#warnings")).to_contain_text(
+        "geändert, nachdem Sie ihn geöffnet haben. Ihre Fassung ersetzt diese Änderung."
+    )
+    assert notice_desk.state() == before
 
 
 def test_a_date_alone_means_until_the_end_of_that_day(page: Page, notice_desk: NoticeDesk) -> None:
@@ -351,6 +362,17 @@ def test_a_crafted_post_with_an_unknown_hub_is_refused(
         assert answer.status_code == 400
         assert "Unbekannter Hub: " in answer.text
         assert "Im Netz sind: Perlesreut, Ringelai, Schönberg." in answer.text
+    tiny = ("punkt.pdf", pdf(100), "application/pdf")
+    answer = requests.post(
+        site.url("/notices/new"),
+        data=fields,
+        files=[("files", tiny)] * 17,
+        cookies=cookies,
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 400
+    assert "Höchstens 8 Anhänge je Aushang." in answer.text
     answer = requests.post(
         site.url("/notices/new"),
         data={**fields, "groups": "Bayerwald"},
