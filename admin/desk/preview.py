@@ -361,9 +361,9 @@ async def preview(
     # Measuring text and drawing codes is CPU work: off the event loop.
     context = await run_in_threadpool(_previews, desk_of(request), fields, hubs, languages)
     if is_htmx(request):
-        # In the editor's panel (partials/preview_panel.html) under its h2.
+        # In the editor's panel (partials/preview_panel.html) under its h3.
         return desk_of(request).render(
-            request, "partials/preview_kiosk.html", session=user.session, preview_level=3, **context
+            request, "partials/preview_kiosk.html", session=user.session, preview_level=4, **context
         )
     return desk_of(request).render(
         request, "preview.html", session=user.session, title_key="preview.title", **context

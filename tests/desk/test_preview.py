@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 import requests
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, expect
 
 from admin.desk.preview_layout import measure, shorten
 from content.kiosk_look import DEFAULT, SIGNAGE_PADDINGS, Screen, line_px, sizes
@@ -193,3 +193,21 @@ def test_the_fragment_for_htmx(context: BrowserContext, page: Page, desk: DeskSi
     )
     assert unknown.status_code == 400
     assert "Ungültige Anfrage" in unknown.text
+
+
+def test_the_editor_shows_its_own_preview_as_one_types(page: Page, desk: DeskSite) -> None:
+    """Each language tab of the editor carries its preview, which htmx refreshes after a pause
+    in typing; the page, preview included, passes axe-core."""
+    desk.log_in(page, HANS)
+    desk.visit(page, "/notices/new")
+    german = page.locator("#preview-de")
+    expect(german.locator(".k-detail .k-title")).to_have_count(1)
+    page.get_by_label("Titel (Deutsch)").fill("Bürgerbus nach Grafenau")
+    page.get_by_label("Text (Deutsch)").fill("Abfahrt 8:15 Uhr am Rathaus.")
+    expect(german.locator(".k-detail .k-title")).to_have_text("Bürgerbus nach Grafenau")
+    expect(german.locator(".k-detail .k-text")).to_have_text("Abfahrt 8:15 Uhr am Rathaus.")
+    # English has no text yet: its tab's preview shows the German, as the kiosk would.
+    english = page.locator("#preview-en")
+    expect(english.locator(".k-detail .k-title")).to_have_text("Bürgerbus nach Grafenau")
+    expect(english.locator(".preview-notes")).to_contain_text("Noch keine englische Fassung")
+    desk.checker.check(page, javascript=True)
