@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # Most tests wait on real processes, so a worker per core halves the suite's time.
 PYTEST_ARGS ?= -n auto --dist worksteal
 
-.PHONY: run test lint bench soak install system-run system-test clean
+.PHONY: run test lint bench soak screenshots install system-run system-test clean
 
 run: install
 	$(BIN)/dorfhub demo --serve
@@ -30,6 +30,10 @@ bench: install
 # `make soak SOAK_ARGS=--quick` is a one-minute smoke run.
 soak: install
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+
+# The desk's pictures in docs/screenshots (README.md), taken from a fresh demo in chromium.
+screenshots: install system-test
+	$(BIN)/python -m tests.desk.screenshots
 
 install: $(STAMP)
 
