@@ -451,6 +451,12 @@ def span_words(ms: int, dative: bool) -> str:
     return _counted(days // 365, "Jahr", "Jahren" if dative else "Jahre")
 
 
+def ago_words(now_ms: int, then_ms: int) -> str:
+    """ "gerade eben" within a minute (a clock a little ahead too), else "vor 3 Min." """
+    elapsed = now_ms - then_ms
+    return "gerade eben" if elapsed < MINUTE_MS else f"vor {span_words(elapsed, True)}"
+
+
 def _counted(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -464,8 +470,7 @@ class _Words:
     now_ms: int
 
     def ago(self, then_ms: int) -> str:
-        elapsed = self.now_ms - then_ms
-        return "gerade eben" if elapsed < MINUTE_MS else f"vor {span_words(elapsed, True)}"
+        return ago_words(self.now_ms, then_ms)
 
     def seen(self, state: State, seen: int | None) -> str:
         if seen is None:

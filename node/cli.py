@@ -279,20 +279,38 @@ def cmd_node_init(args: argparse.Namespace) -> int:
 
 def cmd_key_grant(args: argparse.Namespace) -> int:
     home = open_home(args)
+    grantee = PublicIdentity.from_token(args.public_key)
+    valid_from, valid_until = _ms(args.valid_from), _ms(args.valid_until)
     with home.store() as store:
         log = Log(store)
         grants.grant(
             log,
             home.publisher(args.key),
-            PublicIdentity.from_token(args.public_key),
+            grantee,
             role=args.role,
             name=args.name,
             groups=args.group,
-            valid_from=_ms(args.valid_from),
-            valid_until=_ms(args.valid_until),
+            valid_from=valid_from,
+            valid_until=valid_until,
             may_grant=args.may_grant,
         )
+    print(terminal_safe(_granted(args, grantee.sign_key, valid_from, valid_until)))
     return 0
+
+
+def _granted(args: argparse.Namespace, key: str, valid_from: int | None, until: int | None) -> str:
+    from node.board import local
+
+    groups = sorted(set(args.group))
+    where = f"in {'group' if len(groups) == 1 else 'groups'} {', '.join(groups)}"
+    line = (
+        f"granted {args.role} to {args.name} (key {key[:12]}) {where if groups else 'in no group'}"
+    )
+    if valid_from is not None:
+        line += f", from {local(valid_from)}"
+    if until is not None:
+        line += f", until {local(until)}"
+    return line + (", may grant" if args.may_grant else "")
 
 
 def cmd_key_revoke(args: argparse.Namespace) -> int:
@@ -458,11 +476,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     from node.status import node_status, render_status
 
     home = open_home(args)
-    status = node_status(home, wall_clock_ms())
+    now = wall_clock_ms()
+    status = node_status(home, now)
     if args.json:
         print(json.dumps(status, ensure_ascii=False, indent=2))
         return 0
-    for line in render_status(status):
+    for line in render_status(status, now):
         print(line)
     return 0
 

@@ -5,17 +5,22 @@ apart from the rest of the network until an admin acts (node/forks.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from content.clock import to_iso, trusted_now
 from content.dropped import dropped_counts
+from content.fleet import MINUTE_MS, ago_words, span_words
 from content.grants import roles_of
 from content.log import Log
 from content.notices import active_notices
+from node.board import local
 from node.forks import Fork, quarantined_here, reported_by_hubs
 from node.home import Home
 from node.terminal import terminal_safe
 from sync.peers import peer_states
+
+INBOUND = "inbound:"  # sync/server.py's record of a peer that reaches us
 
 
 def node_status(home: Home, wall_ms: int) -> dict[str, Any]:
@@ -60,17 +65,64 @@ def node_status(home: Home, wall_ms: int) -> dict[str, Any]:
         return {"forks": [fork.as_json() for fork in forks], **status}
 
 
-def render_status(status: dict[str, Any]) -> list[str]:
-    """`dorfhub status` for a terminal: forks first, then one line per field and per peer.
-    Names, reasons and errors come from other nodes: each line goes through `terminal_safe`."""
+def render_status(status: dict[str, Any], now_ms: int) -> list[str]:
+    """`dorfhub status` for a terminal, in sentences: forks first, then who this node is, its
+    log, its clock and each peer with how long ago it was reached (`now_ms`: this machine's
+    clock, which also stamped the peers' contacts). Names, reasons and errors come from other
+    nodes: each line goes through `terminal_safe`."""
     lines = [fork_line(Fork(**fork)) for fork in status.get("forks", [])]
     if lines:
         lines.append("")
-    for key, value in status.items():
-        if key not in ("forks", "peers"):
-            lines.append(f"{key:<16} {value}")
-    lines += [f"{'peer':<16} {peer_line(peer)}" for peer in status.get("peers", [])]
+    lines.append(_who_line(status))
+    if status["network"] is not None:
+        lines += _log_lines(status)
+        lines.append(_clock_line(status))
+        peers = status["peers"]
+        lines.append("Peers:" if peers else "Peers: none reached or known yet.")
+        lines += [f"  {peer_line(peer, now_ms)}" for peer in peers]
+        dropped = {what: count for what, count in status["dropped"].items() if count}
+        if dropped:
+            counts = ", ".join(f"{what} {count}" for what, count in sorted(dropped.items()))
+            lines.append(f"Dropped at the limits (content/limits.py): {counts}.")
+    megabytes = f"{status['database_bytes'] / 1e6:.1f}"
+    lines.append(f"Database: {megabytes} MB, schema version {status['schema_version']}.")
     return [terminal_safe(line) for line in lines]
+
+
+def _who_line(status: dict[str, Any]) -> str:
+    role = status["role"]
+    who = f"{status['name']}, {_article(role)} {role} (key {status['key'][:12]})"
+    if status["network"] is None:
+        return f"{who}, has joined no network yet."
+    roles = ", ".join(status["granted_roles"]) or "none yet (an admin grants them)"
+    return f"{who}, in network {status['network']}; granted roles: {roles}."
+
+
+def _log_lines(status: dict[str, Any]) -> list[str]:
+    notices = _counted(status["active_notices"], "notice")
+    lines = [
+        f"Log: {_counted(status['ops'], 'op')} by {_counted(status['authors'], 'author')}, "
+        f"digest {status['digest']}; {notices} showing now."
+    ]
+    held, rejected = status["held_ops"], status["rejected_ops"]
+    if held or rejected:
+        lines.append(
+            f"Parked: {_counted(held, 'op')} held until what they need arrives, "
+            f"{rejected} rejected."
+        )
+    if status["quarantined"]:
+        lines.append(f"Quarantined keys: {', '.join(status['quarantined'])}.")
+    return lines
+
+
+def _clock_line(status: dict[str, Any]) -> str:
+    trusted = local(int(datetime.fromisoformat(status["trusted_now"]).timestamp() * 1000))
+    skew_s = status["clock_skew_s"]
+    if skew_s * 1000 < MINUTE_MS:
+        return f"Clock: {trusted} (Berlin); this machine's clock is not behind signed time."
+    lag = span_words(skew_s * 1000, False)
+    verdict = " SUSPECT: notices start and end late here; set the clock" * status["clock_suspect"]
+    return f"Clock: {trusted} (Berlin, signed time); this machine's clock lags {lag}.{verdict}"
 
 
 def fork_line(fork: Fork) -> str:
@@ -88,20 +140,43 @@ def fork_line(fork: Fork) -> str:
     )
 
 
-def peer_line(peer: dict[str, Any]) -> str:
-    """How far apart we and a peer were at the last contact."""
-    name = f" ({peer['name']})" if peer.get("name") else ""
-    if peer["last_success"] is None:
-        return f"{peer['url']}{name}: never reached; {peer['last_error']}"
-    contact = f"last contact {_when(peer['last_success'])}"
-    if peer["in_sync"]:
-        state = "in sync"
+def peer_line(peer: dict[str, Any], now_ms: int) -> str:
+    """A peer, how far apart we were at the last contact, and how long ago that was."""
+    url = peer["url"]
+    if url.startswith(INBOUND):
+        # A peer that reaches us is known by its key, not by an address.
+        name = f"{peer['name'] or url.removeprefix(INBOUND)[:12]} (it connects here)"
     else:
-        state = f"we lack {peer['pending_in']} of its ops, it lacks {peer['pending_out']} of ours"
+        name = f"{peer['name']} ({url})" if peer["name"] else url
+    if peer["last_success"] is None:
+        return f"{name}: never reached; {peer['last_error']}"
+    if peer["pending_in"] is None or peer["pending_out"] is None:
+        state = "state unknown"
+    else:
+        state = sync_words(peer["pending_in"], peer["pending_out"])
+    if peer["failures"] and state == "in sync":
+        state = "was in sync"  # at that contact; what failed since may have missed something
+    line = f"{name}: {state}, last contact {ago_words(now_ms, peer['last_success'])}"
     if peer["failures"]:
-        contact += f"; {peer['failures']} failures since, last: {peer['last_error']}"
-    return f"{peer['url']}{name}: {state} ({contact})"
+        failures = _counted(peer["failures"], "failure")
+        line += f"; {failures} since, last: {peer['last_error']}"
+    return line
 
 
-def _when(ms: int) -> str | None:
-    return to_iso(ms - ms % 1000)
+def sync_words(behind: int, lacking: int) -> str:
+    """ "in sync", "3 ops behind", "it lacks 1 of our ops" or both: `behind` counts the peer's
+    ops we lack, `lacking` ours that it lacks."""
+    parts = []
+    if behind:
+        parts.append(f"{_counted(behind, 'op')} behind")
+    if lacking:
+        parts.append(f"it lacks {_counted(lacking, 'op')} of ours")
+    return ", ".join(parts) or "in sync"
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"

@@ -6,6 +6,7 @@ once (issue 13, finding 11). Real `dorfhub serve` and `dorfhub hub` processes.""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -93,8 +94,9 @@ def test_status_counts_what_a_peer_lacked_at_the_last_contact(
     assert (town["pending_in"], town["pending_out"], town["in_sync"]) == (0, 1, False), town
     assert town["last_success"] == contact
     text = run_dorfhub("status", home=hub.home).stdout
-    assert f"{town_url} (Stadtserver" in text, text
-    assert "we lack 0 of its ops, it lacks 1 of ours (last contact 20" in text, text
+    # A sentence per peer: how far apart, and how long ago in German words (issue 18).
+    said = rf"Stadtserver.* \({re.escape(town_url)}\): it lacks 1 op of ours, last contact "
+    assert re.search(said + r"(gerade eben|vor \d+ Min\.)\n", text), text
 
 
 def test_a_hub_with_no_peer_says_so_once(net: Network, cluster: Cluster) -> None:
