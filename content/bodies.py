@@ -63,8 +63,14 @@ PRUNABLE_KINDS = frozenset({"notice.put", "hub.status", "server.status"}) | ERAS
 # Kinds that a node reports about itself: the entity must be the author.
 SELF_REPORT_KINDS = frozenset({"hub.status", "server.status"})
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Text = Annotated[str, msgspec.Meta(max_length=20_000)]
+# A notice's title, text and event place, in characters: the desk's editor and the command
+# line say these limits before the schema refuses a longer text.
+MAX_TITLE_CHARS = 200
+MAX_TEXT_CHARS = 20_000
+MAX_PLACE_CHARS = 200
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TITLE_CHARS)]
+Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_CHARS)]
 Group = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9ÄÖÜäöüß ._-]{1,60}$")]
 Millis = Annotated[int, msgspec.Meta(ge=0, le=2**53)]
@@ -94,7 +100,7 @@ class RevokeBody(Strict):
 class Event(Strict):
     start: Millis
     end: Millis | None = None
-    place: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    place: Annotated[str, msgspec.Meta(max_length=MAX_PLACE_CHARS)] = ""
 
 
 class Attachment(Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from content.bodies import (
 )
 from content.clock import to_iso, trusted_now
 from content.identity import Identity
-from content.log import Log
+from content.log import Log, append_in
 from content.ops import body_hash
 from content.search import fts_query
 
@@ -98,18 +99,45 @@ def publish(log: Log, author: Identity, notice: NoticeBody, notice_id: str | Non
     return notice_id
 
 
-def update(log: Log, author: Identity, notice_id: str, **changes: Any) -> None:
-    """Append a notice.put that changes some fields of the current version (last writer wins).
+def publish_with_files(
+    log: Log,
+    author: Identity,
+    notice: NoticeBody,
+    files: Sequence[bytes],
+    notice_id: str | None = None,
+) -> str:
+    """Append the files the notice names (blob.put, those this node lacks), then the notice,
+    in one transaction: a refusal of any op stores none. With `notice_id`, the notice must be
+    live (a retraction is final); returns the notice's id."""
+    with log.store.write() as conn:
+        if notice_id is not None:
+            current_body(log, notice_id)
+        for data in files:
+            digest = _blob_digest(conn, data, "a file")
+            if digest is not None:
+                append_in(conn, log.network_id, author, "blob.put", digest, data)
+        notice_id = notice_id or new_notice_id()
+        append_in(conn, log.network_id, author, "notice.put", notice_id, encode_body(notice))
+    return notice_id
 
-    `title` and `body` changes are merged per language, so adding an English text keeps the
-    German one."""
-    current = current_body(log, notice_id)
+
+def updated_body(current: NoticeBody, **changes: Any) -> NoticeBody:
+    """The body with some fields changed (msgspec.ValidationError on a bad one). `title` and
+    `body` changes are merged per language, so adding an English text keeps the German
+    one."""
     merged: dict[str, Any] = msgspec.structs.asdict(current)
     for key in ("title", "body"):
         if key in changes:
             merged[key] = {**merged[key], **changes.pop(key)}
     merged.update(changes)
-    log.append(author, "notice.put", notice_id, encode_body(msgspec.convert(merged, NoticeBody)))
+    return msgspec.convert(merged, NoticeBody)
+
+
+def update(log: Log, author: Identity, notice_id: str, **changes: Any) -> None:
+    """Append a notice.put that changes some fields of the current version (last writer
+    wins), as `updated_body` merges them."""
+    body = updated_body(current_body(log, notice_id), **changes)
+    log.append(author, "notice.put", notice_id, encode_body(body))
 
 
 def retract(log: Log, author: Identity, notice_id: str, reason: str = "") -> None:
@@ -142,12 +170,20 @@ def _live(log: Log, notice_id: str) -> tuple[str, bytes]:
 
 def attach(log: Log, author: Identity, data: bytes, name: str, mime: str) -> Attachment:
     """Store a file as a content-addressed blob op and return the reference for a notice."""
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise NoticeError(f"attachment {name} is larger than {MAX_ATTACHMENT_BYTES // 1024} KiB")
-    digest = body_hash(data)
-    if not log.store.conn.execute("SELECT 1 FROM blobs WHERE hash = ?", (digest,)).fetchone():
+    digest = _blob_digest(log.store.conn, data, f"attachment {name}")
+    if digest is not None:
         log.append(author, "blob.put", digest, data)
-    return Attachment(blob=digest, name=name, mime=mime, size=len(data))
+    return Attachment(blob=body_hash(data), name=name, mime=mime, size=len(data))
+
+
+def _blob_digest(conn: sqlite3.Connection, data: bytes, what: str) -> str | None:
+    """The hash a file is stored under, or None when this node holds it already."""
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise NoticeError(f"{what} is larger than {MAX_ATTACHMENT_BYTES // 1024} KiB")
+    digest = body_hash(data)
+    if conn.execute("SELECT 1 FROM blobs WHERE hash = ?", (digest,)).fetchone():
+        return None
+    return digest
 
 
 def blob(conn: sqlite3.Connection, digest: str) -> bytes | None:

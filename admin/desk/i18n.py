@@ -13,8 +13,8 @@ from pathlib import Path
 
 from babel.dates import format_date, format_time
 
-from admin.desk.times import local
 from content.catalogs import babel_locale, read_catalog
+from content.local_time import local
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"

@@ -20,8 +20,6 @@ from fastapi.responses import Response
 
 from admin.desk import notices_edit, notices_page
 from admin.desk.i18n import Words
-from admin.desk.notices_form import Network
-from admin.desk.notices_network import key_names, network_of
 from admin.desk.notices_words import (
     CATEGORY_CHOICES,
     languages_words,
@@ -35,6 +33,7 @@ from admin.desk.web import desk_of, is_htmx
 from content.bodies import CATEGORIES
 from content.clock import trusted_now
 from content.grants import list_keys
+from content.notice_targets import Network, key_names, network_of
 from content.notices import NOTICE_STATES, Cursor, Notice, count_in_state, notices_in_state
 
 router = APIRouter()

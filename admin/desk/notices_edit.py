@@ -1,11 +1,12 @@
 """The notice editor: a new notice and changes to one, as a plain multipart form.
 
-A POST is read whole (fields and files), each file checked and prepared (notices_files.py) and
-put aside (notices_stash.py), then the fields checked (notices_form.py). A refused form comes
+A POST is read whole (fields and files), each file checked and prepared (content/attachments.py)
+and put aside (notices_stash.py), then the fields checked (notices_form.py). A refused form comes
 back as typed with its errors beside the fields (400); a form with warnings comes back with
 them and a button that confirms exactly those (DESK.md rule 7). Only then are the files stored
-(blob.put, as `dorfhub notice publish --attach` does) and the notice published, all signed with
-the user's own key, and the browser sent on to the notice's page (303).
+and the notice published in one transaction (blob.put, then notice.put, as `dorfhub notice
+publish --attach` does), all signed with the user's own key, and the browser sent on to the
+notice's page (303).
 
 An edit publishes the whole notice again under its id: the form shows every field, so a
 language emptied in it is meant to go, which update()'s per-language merge would keep.
@@ -22,10 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from admin.desk.notices_files import FileProblem, Prepared, display_name, prepare
 from admin.desk.notices_form import (
-    MAX_TEXT_CHARS,
-    Network,
     NoticeForm,
     Problem,
     check,
@@ -35,7 +33,6 @@ from admin.desk.notices_form import (
     say,
     warn,
 )
-from admin.desk.notices_network import key_names, network_of
 from admin.desk.notices_stash import UploadStash
 from admin.desk.notices_words import (
     CATEGORY_CHOICES,
@@ -47,21 +44,19 @@ from admin.desk.notices_words import (
 from admin.desk.policy import DeskUser, allow
 from admin.desk.web import Desk, DeskRefusal, desk_of
 from content import notices
-from content.bodies import MAX_ATTACHMENTS, Attachment, NoticeBody
+from content.attachments import MAX_SOURCE_BYTES, FileProblem, Prepared, prepare, too_large
+from content.bodies import MAX_ATTACHMENTS, MAX_TEXT_CHARS, Attachment, NoticeBody
 from content.clock import trusted_now
 from content.limits import MAX_ATTACHMENT_BYTES, MAX_BODY_BYTES
 from content.log import AppendRefused, Log
+from content.notice_targets import Network, key_names, network_of
 from content.notices import Notice, NoticeError
-from content.ops import body_hash
 
 router = APIRouter()
 AdminUser = Annotated[DeskUser, Depends(allow("admin"))]
 # More than the 8 attachments a notice holds, so too many is said, not cut off.
 MAX_FILES_PER_FORM = 2 * MAX_ATTACHMENTS
 MAX_FORM_FIELDS = 200
-# An upload is read only this far: an image may be larger than what is stored (it is scaled
-# down), a PDF may not; the peer API caps the whole request below it anyway.
-MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 STASH = "notice_uploads"
 
 
@@ -110,12 +105,12 @@ async def update_notice(request: Request, user: AdminUser, notice_id: str) -> Re
 
 
 async def _uploads(data: FormData) -> list[tuple[str, bytes]] | None:
-    """The files sent, read up to MAX_UPLOAD_BYTES each (more is refused when prepared); None
+    """The files sent, read up to MAX_SOURCE_BYTES each (more is refused when prepared); None
     when there are more than a form may send, so none of them costs any work."""
     files = [u for u in data.getlist("files") if isinstance(u, UploadFile) and u.filename]
     if len(files) > MAX_FILES_PER_FORM:
         return None
-    return [(str(u.filename), await u.read(MAX_UPLOAD_BYTES + 1)) for u in files]
+    return [(str(u.filename), await u.read(MAX_SOURCE_BYTES + 1)) for u in files]
 
 
 def _editing(conn: sqlite3.Connection, notice_id: str) -> Editing | None:
@@ -149,7 +144,7 @@ def _save(
         if notice_id and editing is None:
             return _to_notice(request, notice_id)
         network = network_of(conn, editing.notice if editing else None)
-        body = check(form, network, _kept(form, editing) + [_reference(f) for f in files])
+        body = check(form, network, _kept(form, editing) + [f.reference() for f in files])
         if body is None:
             return _editor(desk, request, user, form, network, editing, status=400)
         now = trusted_now(conn).now_ms
@@ -167,16 +162,12 @@ def _save(
 def _publish(
     desk: Desk, user: DeskUser, body: NoticeBody, files: list[Prepared], notice_id: str | None
 ) -> str | Problem:
-    """Store the files, then the notice; returns its id, or what the log refused, to be said
-    on the form. Files go first, as the notice names them (the CLI does the same)."""
+    """Store the files and the notice together; returns its id, or what the log refused, to
+    be said on the form."""
     try:
         with desk.store() as store, user.signing() as author:
-            log = Log(store)
-            if notice_id is not None:
-                notices.current_body(log, notice_id)  # still live: a retraction is final
-            for file in files:
-                notices.attach(log, author, file.data, file.name, file.mime)
-            new_id = notices.publish(log, author, body, notice_id)
+            data = [file.data for file in files]
+            new_id = notices.publish_with_files(Log(store), author, body, data, notice_id)
     except NoticeError:
         return Problem("notices.error.retracted_meanwhile")
     except AppendRefused:
@@ -191,17 +182,13 @@ def _stage(
     stash, session, now = _stash(request), user.session.id, desk_of(request).clock()
     for name, data in uploads:
         try:
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise FileProblem(
-                    "notices.error.file_too_large",
-                    name=display_name(name),
-                    size=len(data) // 1024,
-                    max=MAX_ATTACHMENT_BYTES // 1024,
-                )
+            if len(data) > MAX_SOURCE_BYTES:
+                raise too_large(name, len(data))
             form.staged.append(stash.put(session, prepare(name, data), now))
         except FileProblem as problem:
             # The first refused file is named; the others wait for the next try.
-            form.errors.setdefault("files", Problem(problem.key, problem.values))
+            key = f"notices.error.{problem.reason}"
+            form.errors.setdefault("files", Problem(key, problem.values))
     waiting = stash.files(session, form.staged, now)
     form.staged = [token for token, _ in waiting]
     return [file for _, file in waiting]
@@ -224,13 +211,6 @@ def _kept(form: NoticeForm, editing: Editing | None) -> list[Attachment]:
     kept = [Attachment(**a) for a in editing.notice.attachments if a["blob"] in form.keep]
     form.keep = [a.blob for a in kept]
     return kept
-
-
-def _reference(file: Prepared) -> Attachment:
-    """What notices.attach will return for the file, known before it is stored."""
-    return Attachment(
-        blob=body_hash(file.data), name=file.name, mime=file.mime, size=len(file.data)
-    )
 
 
 def _changed_by(

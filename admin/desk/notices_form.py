@@ -2,9 +2,10 @@
 turned into a notice body (content.notices.notice_body). Pure: the network's hubs and groups,
 the attachments and "now" are passed in, so every rule is testable without a server.
 
-Time follows docs/desk.md: every date and time is Europe/Berlin; a date alone means that whole
-day (a start at its midnight, an end at the next one); German forms (31.12.2026, 18.00) are
-read as well as what a date picker sends (2026-12-31, 18:00). "Until" is one of three explicit
+Time follows docs/desk.md and content/local_time.py (the command line reads it the same way):
+every date and time is Europe/Berlin; a date alone means that whole day (a start at its
+midnight, an end at the next one); German forms (31.12.2026, 18.00) are read as well as what a
+date picker sends (2026-12-31, 18:00). "Until" is one of three explicit
 choices: a date, until retracted, or until the event is over (its end, or the end of its day
 when it has none).
 """
@@ -12,10 +13,9 @@ when it has none).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 
 import msgspec
 from starlette.datastructures import FormData
@@ -24,32 +24,37 @@ from admin.desk.i18n import Words
 from admin.desk.notices_words import (
     FIELD_OF_LANGUAGE,
     LANGUAGE_KEYS,
-    is_midnight,
     moment_words,
     number_words,
     until_words,
 )
-from admin.desk.times import local, local_ms, whole_day
 from content.bodies import (
     CATEGORIES,
     LANGUAGES,
     MAX_ATTACHMENTS,
+    MAX_PLACE_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
     PRIORITIES,
     Attachment,
     Event,
     NoticeBody,
 )
+from content.local_time import (
+    event_leaves,
+    is_midnight,
+    local,
+    local_ms,
+    parse_clock,
+    parse_day,
+    whole_day,
+)
+from content.notice_targets import Hub, Network
 from content.notices import Notice, notice_body
 
-MAX_TITLE_CHARS = 200  # content/bodies.py Title
-MAX_TEXT_CHARS = 20_000  # content/bodies.py Text
-MAX_PLACE_CHARS = 200  # content/bodies.py Event.place
 UNTIL_MODES = ("date", "retracted", "event")
 TARGET_MODES = ("all", "some")
 MAX_FIELD_CHARS = 25_000  # anything longer is not typed by a person; refused unread
-_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_GERMAN_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})$")
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?:\s*uhr)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -58,37 +63,6 @@ class Problem:
 
     key: str
     values: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Hub:
-    key: str
-    name: str
-    groups: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Network:
-    """The hubs that hold the hub role now and the groups their grants name: what a notice
-    can be targeted at (never free text, which could publish to nobody)."""
-
-    hubs: tuple[Hub, ...]
-    # Hubs and groups a notice being edited names that are no longer in the network (a hub
-    # revoked): kept as choices, so saving it does not drop them unasked; they reach nobody.
-    former_hubs: tuple[Hub, ...] = ()
-    former_groups: tuple[str, ...] = ()
-
-    @property
-    def choices(self) -> tuple[Hub, ...]:
-        return tuple(sorted((*self.hubs, *self.former_hubs), key=lambda hub: hub.name.casefold()))
-
-    @property
-    def groups(self) -> tuple[str, ...]:
-        held = {group for hub in self.hubs for group in hub.groups}
-        return tuple(sorted(held | set(self.former_groups), key=str.casefold))
-
-    def names(self) -> dict[str, str]:
-        return {hub.key: hub.name for hub in self.choices}
 
 
 @dataclass
@@ -239,43 +213,6 @@ def new_form(now_ms: int) -> NoticeForm:
     return NoticeForm(from_date=local(now_ms).date().isoformat())
 
 
-# ---- dates and times --------------------------------------------------------------------------
-
-
-def parse_day(text: str) -> date | None:
-    """2026-12-31 (a date picker), 31.12.2026 or 31.12.26; None if it is none of them."""
-    text = text.strip()
-    iso, german = _ISO_DAY.match(text), _GERMAN_DAY.match(text)
-    try:
-        if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        if german:
-            year = int(german[3]) + (2000 if len(german[3]) == 2 else 0)
-            return date(year, int(german[2]), int(german[1]))
-    except ValueError:
-        return None
-    return None
-
-
-def parse_clock(text: str) -> time | None:
-    """18:00 (a time picker), 18.00, 8:05, 18 or "18 Uhr"; None if it is none of them."""
-    found = _CLOCK.match(text.strip())
-    if not found:
-        return None
-    hour, minute = int(found[1]), int(found[2] or 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
-
-
-def event_leaves(start: int, end: int | None) -> int:
-    """When a notice "until the event is over" leaves: the event's end, or, without one, the
-    end of the local day it starts on (its length is not known; the day is)."""
-    if end is not None:
-        return end
-    return whole_day(local(start).date())[1]
-
-
 # ---- checking ---------------------------------------------------------------------------------
 
 
@@ -416,7 +353,7 @@ def _moment(
             form.errors[name] = Problem("notices.error.date_missing")
         return None
     day = parse_day(day_text)
-    if day is None or not date(2000, 1, 1) <= day <= date(2200, 12, 31):
+    if day is None:
         form.errors[name] = Problem("notices.error.date", {"typed": day_text})
         return None
     if not clock_text:
@@ -432,8 +369,8 @@ def _moment(
 def _check_targets(form: NoticeForm, network: Network, checked: Checked) -> None:
     if form.target_mode != "some":
         return
-    hubs, unknown_hubs = _known_hubs(form.hubs, network)
-    groups, unknown_groups = _known_groups(form.groups, network)
+    hubs, unknown_hubs = network.find_hubs(form.hubs)
+    groups, unknown_groups = network.find_groups(form.groups)
     if unknown_hubs:
         known = ", ".join(hub.name for hub in network.choices) or "–"
         form.errors["targets"] = Problem(
@@ -447,22 +384,6 @@ def _check_targets(form: NoticeForm, network: Network, checked: Checked) -> None
     elif not hubs and not groups:
         form.errors["targets"] = Problem("notices.error.no_targets")
     checked.hubs, checked.groups = hubs, groups
-
-
-def _known_hubs(typed: list[str], network: Network) -> tuple[list[str], list[str]]:
-    """Hub keys for what was sent: a key or a name, in any case."""
-    by_text = {hub.key: hub.key for hub in network.choices}
-    by_text |= {hub.name.casefold(): hub.key for hub in network.choices}
-    found = [by_text.get(text) or by_text.get(text.casefold()) for text in typed]
-    unknown = [text for text, key in zip(typed, found, strict=True) if key is None]
-    return sorted({key for key in found if key}), unknown
-
-
-def _known_groups(typed: list[str], network: Network) -> tuple[list[str], list[str]]:
-    by_folded = {group.casefold(): group for group in network.groups}
-    found = [by_folded.get(text.casefold()) for text in typed]
-    unknown = [text for text, group in zip(typed, found, strict=True) if group is None]
-    return sorted({group for group in found if group}), unknown
 
 
 # ---- warnings (DESK.md rule 7) ----------------------------------------------------------------

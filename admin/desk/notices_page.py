@@ -13,7 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from admin.desk.notices_history import history
-from admin.desk.notices_network import key_names
 from admin.desk.notices_words import (
     LANGUAGE_CHOICES,
     state_of,
@@ -26,6 +25,7 @@ from admin.desk.web import Desk, DeskRefusal, desk_of
 from content import notices
 from content.clock import trusted_now
 from content.log import AppendRefused, Log
+from content.notice_targets import key_names
 from content.notices import Notice, NoticeError
 
 router = APIRouter()

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from admin.desk.notices_files import Prepared
+from content.attachments import Prepared
 from content.bodies import MAX_ATTACHMENTS
 
 KEEP_S = 3600.0

@@ -11,9 +11,9 @@ from babel.numbers import format_decimal
 from fastapi import Request
 
 from admin.desk.i18n import Words, language_of
-from admin.desk.times import local
 from admin.desk.web import desk_of
 from content.bodies import CATEGORIES, LANGUAGES, PRIORITIES
+from content.local_time import is_midnight, local
 from content.notices import Notice
 
 # Form field suffixes of the notice languages (a field id may not hold "de-LS" nicely).
@@ -56,11 +56,6 @@ def day_words(t: Words, ms: int) -> str:
     moment = local(ms)
     date = str(format_date(moment.date(), t("notices.date_pattern"), locale=t.language))
     return t("notices.day", weekday=t(f"notices.weekday.{moment.weekday()}"), date=date)
-
-
-def is_midnight(ms: int) -> bool:
-    moment = local(ms)
-    return moment.hour == 0 and moment.minute == 0 and moment.second == 0
 
 
 def from_words(t: Words, ms: int) -> str:

@@ -17,7 +17,6 @@ How the editor includes it: README.md beside this file.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,11 +37,19 @@ from admin.desk.preview_layout import (
     signage_lines,
 )
 from admin.desk.preview_words import kiosk_time, kiosk_word, meta_line, when_line, where_line
-from admin.desk.times import local_ms, whole_day
 from admin.desk.web import Desk, desk_of, is_htmx
-from content.bodies import CATEGORIES, LANGUAGES, PRIORITIES, NoticeBody
+from content.bodies import (
+    CATEGORIES,
+    LANGUAGES,
+    MAX_PLACE_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    PRIORITIES,
+    NoticeBody,
+)
 from content.grants import key_info, list_keys
 from content.kiosk_look import BAR_BUTTONS, DETAIL_PAGE_KEYS, Screen, sizes
+from content.local_time import local_ms, parse_clock, parse_day, whole_day
 from content.notice_qr import QUIET_ZONE, payload
 from content.notices import Notice, get_notice
 
@@ -51,16 +58,10 @@ AdminUser = Annotated[DeskUser, Depends(allow("admin"))]
 Language = Literal["de", "en", "de-LS"]
 
 PREVIEW_ID = "preview"
-MAX_TITLE_CHARS = 200  # as content.bodies allows: a longer text is previewed as far as that
-MAX_BODY_CHARS = 20_000
-MAX_PLACE_CHARS = 200
 # The editor's fields the preview reads (README.md): title_de, body_de, title_en, body_en,
 # title_ls and body_ls, then category, priority, event_start_date/_time, event_end_date/_time,
 # place and hubs.
 FIELD_SUFFIX = {"de": "de", "en": "en", "de-LS": "ls"}
-_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_GERMAN_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
 HTML_LANG = {"de": "de", "en": "en", "de-LS": "de"}
 SCREEN = Screen()  # the reference panel: 1920 x 1080 at 21.5"
 
@@ -272,8 +273,9 @@ def _texts(form: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
     for language, suffix in FIELD_SUFFIX.items():
+        # A longer text than the schema allows is previewed as far as that.
         title = form.get(f"title_{suffix}", "").strip()[:MAX_TITLE_CHARS]
-        body = form.get(f"body_{suffix}", "")[:MAX_BODY_CHARS].replace("\r\n", "\n").strip()
+        body = form.get(f"body_{suffix}", "")[:MAX_TEXT_CHARS].replace("\r\n", "\n").strip()
         if title or body or language == "de":
             titles[language], bodies[language] = title, body
     return titles, bodies
@@ -302,34 +304,25 @@ def _event(form: Mapping[str, str], unreadable: list[str]) -> tuple[int | None, 
 
 
 def _day(form: Mapping[str, str], name: str, unreadable: list[str]) -> date | None:
-    """A date picker's 2026-12-12, or 12.12.2026 typed."""
+    """A date picker's 2026-12-12, or 12.12.2026 typed, read as the editor saves it."""
     text = form.get(f"{name}_date", "").strip()
-    found = _ISO_DAY.match(text) or _GERMAN_DAY.match(text)
     if not text:
         return None
-    try:
-        if found is None:
-            raise ValueError(text)
-        numbers = [int(part) for part in found.groups()]
-        return date(*numbers) if found.re is _ISO_DAY else date(*reversed(numbers))
-    except ValueError:
+    day = parse_day(text)
+    if day is None:
         unreadable.append(name)
-        return None
+    return day
 
 
 def _clock(form: Mapping[str, str], name: str, unreadable: list[str]) -> time | None:
-    """A time picker's 18:00, or 18.00 typed."""
+    """A time picker's 18:00, or 18.00 typed, read as the editor saves it."""
     text = form.get(f"{name}_time", "").strip()
     if not text:
         return None
-    found = _CLOCK.match(text)
-    try:
-        if found is None:
-            raise ValueError(text)
-        return time(int(found[1]), int(found[2] or 0))
-    except ValueError:
+    clock = parse_clock(text)
+    if clock is None:
         unreadable.append(name)
-        return None
+    return clock
 
 
 # ---- the village the signage names ------------------------------------------------------------

@@ -4,13 +4,11 @@ kiosk/screens/board.py write them. tests/desk/test_preview_look.py keeps both eq
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from babel.dates import format_date, format_time
 
-from admin.desk.times import LOCAL_TIME
 from content.catalogs import babel_locale
 from content.kiosk_look import KIOSK_WORDS
+from content.local_time import local
 
 
 def kiosk_word(language: str, key: str, **values: object) -> str:
@@ -18,21 +16,17 @@ def kiosk_word(language: str, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def _local(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
-
-
 def kiosk_date(language: str, ms: int) -> str:
     """Samstag, 12. Dezember 2026: the kiosk spells the weekday out."""
-    return str(format_date(_local(ms).date(), format="full", locale=babel_locale(language)))
+    return str(format_date(local(ms).date(), format="full", locale=babel_locale(language)))
 
 
 def kiosk_time(language: str, ms: int) -> str:
-    return str(format_time(_local(ms), format="HH:mm", locale=babel_locale(language)))
+    return str(format_time(local(ms), format="HH:mm", locale=babel_locale(language)))
 
 
 def kiosk_short_date(language: str, ms: int) -> str:
-    return str(format_date(_local(ms).date(), format="medium", locale=babel_locale(language)))
+    return str(format_date(local(ms).date(), format="medium", locale=babel_locale(language)))
 
 
 def kiosk_date_time(language: str, ms: int) -> str:

@@ -573,6 +573,29 @@ def test_attachment_size_is_limited(network: Network) -> None:
         network.log.append(network.admin, "notice.put", "n-1", notice_bytes(attachments=[claimed]))
 
 
+def test_files_and_their_notice_are_stored_together_or_not_at_all(network: Network) -> None:
+    reference = Attachment(
+        blob=body_hash(TIMETABLE), name="f.csv", mime="text/csv", size=len(TIMETABLE)
+    )
+    body = notice(attachments=[reference])
+    count = network.log.count()
+    # A hub may write neither: nothing is stored, not even the file that went first.
+    with pytest.raises(AppendRefused):
+        notices.publish_with_files(network.log, network.hub, body, [TIMETABLE])
+    assert network.log.count() == count
+    assert notices.blob(network.store.conn, reference.blob) is None
+    # The same file twice is stored once; the notice names it.
+    made = notices.publish_with_files(network.log, network.admin, body, [TIMETABLE, TIMETABLE])
+    assert network.log.count() == count + 2
+    assert notices.blob(network.store.conn, reference.blob) == TIMETABLE
+    # An edit of a retracted notice stores nothing either.
+    notices.retract(network.log, network.admin, made)
+    count = network.log.count()
+    with pytest.raises(NoticeError, match="retracted"):
+        notices.publish_with_files(network.log, network.admin, body, [b"neu"], made)
+    assert network.log.count() == count
+
+
 def test_a_blob_must_be_named_by_its_hash(network: Network) -> None:
     with pytest.raises(AppendRefused, match="content hash"):
         network.log.append(network.admin, "blob.put", body_hash(b"other"), TIMETABLE)

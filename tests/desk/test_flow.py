@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from admin.desk.times import local
+from content.local_time import local
 from content.notice_qr import print_payload
 from content.notices import get_notice
 from node.home import Home

@@ -10,7 +10,8 @@ import pytest
 
 from admin.desk import auth
 from admin.desk.i18n import LANGUAGES, Translator, load_catalog
-from admin.desk.times import whole_day
+from content.attachments import FILE_PROBLEMS
+from content.local_time import whole_day
 
 DESK = Path(auth.__file__).parent
 KEY = r"(?:desk|page|skip|nav|lang|user|format|field|login|today|error|refused)(?:\.[a-z_]+)*"
@@ -27,6 +28,7 @@ def used_keys() -> set[str]:
         found |= {key for key in literals if not key.endswith(".html")}
     found |= {f"error.{kind}.{part}" for kind in ERROR_KINDS for part in ("title", "text")}
     found |= {f"login.ended.{reason}" for reason in auth.ENDED_REASONS}
+    found |= {f"notices.error.{reason}" for reason in FILE_PROBLEMS}  # notices_edit.py
     return found
 
 

@@ -21,8 +21,8 @@ import requests
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from admin.desk.times import local, whole_day
 from content.identity import Identity
+from content.local_time import local, whole_day
 from tests.desk.conftest import ANNA, HANS, WAIT_MS, AxeChecker, DeskSite
 from tests.node.cli import notices_json, run_dorfhub
 from tests.sync.conftest import StoreState, running, store_state

@@ -12,21 +12,17 @@ from starlette.datastructures import FormData, UploadFile
 
 from admin.desk.i18n import Translator, Words
 from admin.desk.notices_form import (
-    Hub,
-    Network,
     NoticeForm,
     check,
-    event_leaves,
     form_of,
-    parse_clock,
-    parse_day,
     read_form,
     say,
     warn,
 )
 from admin.desk.notices_words import until_words, window_words
-from admin.desk.times import whole_day
 from content.bodies import Attachment
+from content.local_time import event_leaves, parse_clock, parse_day, whole_day
+from content.notice_targets import Hub, Network
 from content.notices import Notice
 
 BERLIN = ZoneInfo("Europe/Berlin")

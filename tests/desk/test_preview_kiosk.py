@@ -23,12 +23,12 @@ import pytest
 from playwright.sync_api import Page
 
 from admin.desk.preview_layout import measure, pages, shorten, wrap
-from admin.desk.times import local
 from content import notices
 from content.bodies import Event
 from content.clock import wall_clock_ms
 from content.identity import load_identity
 from content.kiosk_look import SIGNAGE_PADDINGS, Screen, line_px, sizes
+from content.local_time import local
 from content.log import Log
 from content.store import Store
 from tests.desk.conftest import HANS, DeskSite

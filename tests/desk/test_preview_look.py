@@ -17,8 +17,8 @@ from admin.desk.i18n import LANGUAGES as DESK_LANGUAGES
 from admin.desk.i18n import load_catalog as desk_catalog
 from admin.desk.preview_css import DESK_CSS, block, block_in
 from admin.desk.preview_layout import STATIC, measure, pages, shorten, wrap
-from admin.desk.times import local_ms
 from content import kiosk_look
+from content.local_time import local_ms
 from content.print_layout import font_dir
 from kiosk import theme
 from kiosk.i18n import LANGUAGES, Translator

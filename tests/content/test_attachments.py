@@ -1,5 +1,6 @@
-"""Attachments from the editor: the type comes from the content, images are scaled to the
-kiosk's panel and stored without their metadata, PDFs are checked and capped."""
+"""Attachments (the desk's editor and `notice publish --attach`): the type comes from the
+content, images are scaled to the kiosk's panel and stored without their metadata, PDFs are
+checked and capped."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from admin.desk.notices_files import (
+from content.attachments import (
     KIOSK_HEIGHT_PX,
     KIOSK_WIDTH_PX,
     FileProblem,
@@ -84,7 +85,7 @@ def test_a_small_image_is_not_enlarged_and_transparency_stays_png() -> None:
 def test_a_text_file_named_png_is_refused() -> None:
     with pytest.raises(FileProblem) as refused:
         prepare("fahrplan.png", "Abfahrt 8:15 Uhr, Rückfahrt 12:30 Uhr".encode("latin-1"))
-    assert refused.value.key == "notices.error.file_type"
+    assert refused.value.reason == "file_type"
     assert refused.value.values == {"name": "fahrplan.png"}
 
 
@@ -96,14 +97,14 @@ def test_a_pdf_is_known_by_its_content_whatever_its_name() -> None:
 def test_a_pdf_over_the_limit_is_refused_with_the_limit() -> None:
     with pytest.raises(FileProblem) as refused:
         prepare("fahrplan.pdf", pdf(MAX_ATTACHMENT_BYTES + 1))
-    assert refused.value.key == "notices.error.file_too_large"
+    assert refused.value.reason == "file_too_large"
     assert refused.value.values == {"name": "fahrplan.pdf", "size": 513, "max": 512}
 
 
 def test_a_cut_off_pdf_is_refused() -> None:
     with pytest.raises(FileProblem) as refused:
         prepare("fahrplan.pdf", pdf(4000)[:3000])
-    assert refused.value.key == "notices.error.pdf_broken"
+    assert refused.value.reason == "pdf_broken"
 
 
 def test_an_image_declaring_huge_dimensions_is_refused_before_decoding() -> None:
@@ -116,7 +117,7 @@ def test_an_image_declaring_huge_dimensions_is_refused_before_decoding() -> None
     bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
     with pytest.raises(FileProblem) as refused:
         prepare("bombe.png", bomb)
-    assert refused.value.key == "notices.error.image_too_big"
+    assert refused.value.reason == "image_too_big"
 
 
 def test_names_lose_folders_and_invisible_characters() -> None:

@@ -1,5 +1,6 @@
-"""Attachments from the editor: the type is read from the content, never the file name; images
-are scaled to what the kiosk shows and re-encoded, PDFs checked to be PDFs within the limit.
+"""A notice's attachments, as the desk's editor and `dorfhub notice publish --attach` take them:
+images and PDFs only, the type read from the content, never the file name; images are scaled
+to what the kiosk shows and re-encoded, PDFs checked to be PDFs within the limit.
 
 An image is turned the way its EXIF says, scaled down to fit the kiosk's reference panel
 (kiosk/theme.py `Screen`: 1920 x 1080; KIOSK-UX.md), its aspect kept, and written anew from
@@ -12,24 +13,30 @@ written with less quality, then smaller.
 from __future__ import annotations
 
 import io
+import os
 import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from content.bodies import Attachment
 from content.limits import MAX_ATTACHMENT_BYTES, MAX_NAME_CHARS
 from content.names import name_problem
+from content.ops import body_hash
 
-# The kiosk's reference panel (kiosk/theme.py Screen(); a test keeps them equal): the desk
+# The kiosk's reference panel (kiosk/theme.py Screen(); a test keeps them equal): content
 # may not import the kiosk, and a larger image would only cost every hub bytes.
 KIOSK_WIDTH_PX = 1920
 KIOSK_HEIGHT_PX = 1080
 # A source image with more pixels is refused before its pixels are decoded (a small file can
 # declare 100000 x 100000 pixels).
 MAX_SOURCE_PIXELS = 60_000_000
+# A file is read only this far: an image may be larger than what is stored (it is scaled
+# down), a PDF may not.
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
 JPEG_QUALITIES = (85, 75, 65, 50)
 SHRINK_STEP = 0.8
 KIB = 1024
@@ -50,13 +57,31 @@ _PILLOW_FORMATS = {
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 
 
-class FileProblem(Exception):
-    """An upload the editor refuses; `key` names the message, `values` what it says."""
+# What each refusal says; the desk says it from its catalogs (notices.error.<reason>).
+FILE_PROBLEMS = {
+    "file_empty": "{name} is empty",
+    "file_type": "{name} is neither an image (JPEG, PNG, GIF, WebP) nor a PDF, as its content "
+    "shows",
+    "file_too_large": "{name} is too large: {size} KiB, at most {max} KiB",
+    "pdf_broken": "{name} is not a complete PDF",
+    "image_broken": "{name} cannot be read as an image",
+    "image_too_big": "{name} has too many pixels",
+}
 
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
+
+class FileProblem(ValueError):
+    """A file refused as an attachment: `reason` names why, `values` what the message says."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        super().__init__(FILE_PROBLEMS[reason].format(**values))
+        self.reason = reason
         self.values = values
+
+
+def too_large(name: str, size: int) -> FileProblem:
+    return FileProblem(
+        "file_too_large", name=display_name(name), size=_kib(size), max=MAX_ATTACHMENT_BYTES // KIB
+    )
 
 
 @dataclass(frozen=True)
@@ -66,6 +91,12 @@ class Prepared:
     name: str
     mime: str
     data: bytes
+
+    def reference(self) -> Attachment:
+        """What notices.attach will return for the file, known before it is stored."""
+        return Attachment(
+            blob=body_hash(self.data), name=self.name, mime=self.mime, size=len(self.data)
+        )
 
 
 def sniff(data: bytes) -> str | None:
@@ -82,27 +113,33 @@ def prepare(name: str, data: bytes) -> Prepared:
     """The attachment to store for an upload, or FileProblem."""
     shown = display_name(name)
     if not data:
-        raise FileProblem("notices.error.file_empty", name=shown)
+        raise FileProblem("file_empty", name=shown)
     mime = sniff(data)
     if mime is None:
-        raise FileProblem("notices.error.file_type", name=shown)
+        raise FileProblem("file_type", name=shown)
     if mime == "application/pdf":
         return Prepared(_renamed(shown, mime), mime, _checked_pdf(shown, data))
     image_mime, encoded = _scaled_image(shown, data, mime)
     return Prepared(_renamed(shown, image_mime), image_mime, encoded)
 
 
+def prepare_file(path: Path) -> Prepared:
+    """`prepare` for a file on disk, read no further than MAX_SOURCE_BYTES (a file given by
+    mistake may be a disk image)."""
+    with path.open("rb") as file:
+        data = file.read(MAX_SOURCE_BYTES + 1)
+        if len(data) > MAX_SOURCE_BYTES:
+            # A pipe or a device has no size to say; a file says its own.
+            raise too_large(path.name, max(len(data), os.fstat(file.fileno()).st_size))
+    return prepare(path.name, data)
+
+
 def _checked_pdf(name: str, data: bytes) -> bytes:
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise FileProblem(
-            "notices.error.file_too_large",
-            name=name,
-            size=_kib(len(data)),
-            max=MAX_ATTACHMENT_BYTES // KIB,
-        )
+        raise too_large(name, len(data))
     # A PDF ends with its trailer's %%EOF (perhaps followed by a line break or two).
     if b"%%EOF" not in data[-1024:]:
-        raise FileProblem("notices.error.pdf_broken", name=name)
+        raise FileProblem("pdf_broken", name=name)
     return data
 
 
@@ -112,14 +149,14 @@ def _scaled_image(name: str, data: bytes, mime: str) -> tuple[str, bytes]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[mime]]) as source:
                 if source.width * source.height > MAX_SOURCE_PIXELS:
-                    raise FileProblem("notices.error.image_too_big", name=name)
+                    raise FileProblem("image_too_big", name=name)
                 source.seek(0)  # an animation shows its first frame
                 pixels = ImageOps.exif_transpose(source)
                 pixels.load()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        raise FileProblem("notices.error.image_broken", name=name) from None
+        raise FileProblem("image_broken", name=name) from None
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise FileProblem("notices.error.image_too_big", name=name) from None
+        raise FileProblem("image_too_big", name=name) from None
     return _encoded(name, _pixels_only(pixels))
 
 
@@ -142,7 +179,7 @@ def _encoded(name: str, image: Image.Image) -> tuple[str, bytes]:
             if len(data) <= MAX_ATTACHMENT_BYTES:
                 return mime, data
         if min(image.size) < 64:
-            raise FileProblem("notices.error.image_too_big", name=name)
+            raise FileProblem("image_too_big", name=name)
         smaller = (int(image.width * SHRINK_STEP), int(image.height * SHRINK_STEP))
         image = image.resize(smaller, Image.Resampling.LANCZOS)
 
