@@ -712,6 +712,8 @@ class BookingStatus:
     reason: str | None
     decided_at: int | None
     cancelled_at: int | None
+    # The reason of the cancel that counts ("" when none was given): the kiosk shows it.
+    cancel_reason: str | None = None
 
 
 _BY_ID = states_sql("SELECT ? AS id")
@@ -723,7 +725,7 @@ _OWN_PENDING = (
 _BY_CODE = states_sql("SELECT request_id AS id FROM booking_decisions WHERE code = ?")
 _STATE_COLUMNS = (
     "request_id, slot_id, practice, on_behalf, requester, requested_at, state, code, "
-    "alternatives, reason, decided_at, cancelled_at"
+    "alternatives, reason, decided_at, cancelled_at, cancel_reason"
 )
 
 
@@ -784,6 +786,7 @@ def _status(row: tuple[Any, ...]) -> BookingStatus:
         reason=row[9],
         decided_at=row[10],
         cancelled_at=row[11],
+        cancel_reason=row[12] if row[6] == "cancelled" else None,
     )
 
 
@@ -876,6 +879,8 @@ class Slip:
     bring: str
     how_to_cancel: str
     video_url: str
+    # A cancelled booking's slip says so, with the reason the practice (or hub) gave.
+    cancel_reason: str | None = None
 
 
 SLIP_WEEKDAYS = {
@@ -907,6 +912,7 @@ def slip(conn: sqlite3.Connection, request_id: str, language: str = "de") -> Sli
         bring=slot.service.bring.get(language) or slot.service.bring.get("de", ""),  # type: ignore[call-overload]
         how_to_cancel=HOW_TO_CANCEL.get(language, HOW_TO_CANCEL["de"]).format(phone=phone),
         video_url=practice.video_url if practice else "",
+        cancel_reason=status.cancel_reason if status.state == "cancelled" else None,
     )
 
 

@@ -10,7 +10,8 @@ Capacity is enforced by the database, not by a re-check: a confirmation takes a 
 both, and a request id is decided once (its seat row is unique, and a decided request is never
 looked at again), however often the request is retried or re-sent.
 
-On a rejection the server raises a help request for a guide to call the resident. The server
+On a rejection the server raises a help request for a guide to call the resident, and so it
+does when the practice itself cancels a booking (with the practice's reason). The server
 raises it, not the hub: the server can open the sealed request (the hub cannot, and keeps no
 plaintext), it decides within a second of the push whether or not the hub stays online, and the
 help request then reaches every guide from the always-on server.
@@ -43,7 +44,7 @@ from content.booking_bodies import (
 )
 from content.booking_ids import AUTHOR_PREFIX, slot_of_request
 from content.clock import trusted_now
-from content.help import HelpRequestBody
+from content.help import MAX_NAME, HelpRequestBody
 from content.identity import Identity
 from content.log import append_in
 from content.roles import help_request_prefix
@@ -94,6 +95,7 @@ def allocate(store: Store, server: Identity, now_ms: int | None = None) -> Alloc
     helpers = sorted({server.public.seal_key, *_role_seal_keys(conn, GUIDE_ROLE, now)})
     run = _Run(network_id, server, now, helpers, report)
     _free_seats(store, run)
+    _tell_guides_of_practice_cancels(store, run)
     for request_id in _undecided(conn, server.key_id):
         with store.write() as write:
             _decide(write, run, request_id)
@@ -162,7 +164,8 @@ def _decide(conn: sqlite3.Connection, run: _Run, request_id: str) -> None:
     _append(conn, run, "booking.decision", request_id, body)
     run.report.rejected.append(request_id)
     if person is not None:
-        _raise_help(conn, run, request_id, person)
+        where = f"{person.hub or 'Dorfhub'}: Arzttermin nicht möglich"
+        _raise_help(conn, run, _help_id(run, request_id), where, person)
 
 
 def _body_missing(conn: sqlite3.Connection, request_id: str) -> bool:
@@ -282,23 +285,27 @@ def _nearest_free(
     return rows
 
 
+def _help_id(run: _Run, request_id: str, why: str = "") -> str:
+    """The help request's id, derived from the booking's (and why it is raised), so that it
+    is raised once however often the server looks."""
+    suffix = uuid.uuid5(uuid.NAMESPACE_URL, request_id + why).hex[:20]
+    return help_request_prefix(run.server.key_id) + suffix
+
+
 def _raise_help(
-    conn: sqlite3.Connection, run: _Run, request_id: str, person: BookingPersonBody
+    conn: sqlite3.Connection, run: _Run, help_id: str, where: str, person: BookingPersonBody
 ) -> None:
     """A sealed help request (content/help.py's format) to this server and the guides: name
-    and phone of the resident whose booking could not be made, and at which hub."""
+    and phone of the resident a guide should call, and at which hub and why (`where`)."""
     if not run.helpers or len(run.helpers) > MAX_RECIPIENTS:
         return
-    where = f"{person.hub or 'Dorfhub'}: Arzttermin nicht möglich"[:80]
     body = HelpRequestBody(
         name=person.name,
         phone=person.phone,
-        hub=where,
+        hub=where[:MAX_NAME],
         on_behalf=bool(person.guide),
         created=run.now,
     )
-    suffix = uuid.uuid5(uuid.NAMESPACE_URL, request_id).hex[:20]
-    help_id = help_request_prefix(run.server.key_id) + suffix
     box = seal(msgspec.json.encode(body), run.helpers)
     append_in(
         conn,
@@ -340,6 +347,40 @@ def _free_seats(store: Store, run: _Run) -> None:
             _append(write, run, "booking.cancel", request_id, body)
             write.execute("DELETE FROM booking_seats WHERE request_id = ?", (request_id,))
         run.report.freed.append(request_id)
+
+
+# Practice cancels this recent are told to the guides: an older one's body is erased anyway
+# (content/retention.py, booking_after_cancel), and the query stays small as the log grows.
+PRACTICE_CANCEL_WINDOW_MS = 8 * 24 * 60 * MINUTE
+_PRACTICE_CANCELS = (
+    "SELECT c.request_id, c.reason FROM booking_cancels c "
+    "WHERE c.author = substr(c.request_id, 5, 64) AND substr(c.request_id, 116, 32) = ? "
+    "AND c.time > ? ORDER BY c.time, c.op_id"
+)
+
+
+def _tell_guides_of_practice_cancels(store: Store, run: _Run) -> None:
+    """A booking the practice cancelled (its own key signed the cancel) becomes a call-back
+    for the guides, with the practice's reason: the resident has no other way to hear of it
+    before the day. Not for cancels by the hub (the resident cancelled), by this server (a
+    withdrawn slot: the practice calls its patients itself) or by anyone else: only the
+    practice can make the server tell the guides a name, never an admin."""
+    conn = store.conn
+    since = run.now - PRACTICE_CANCEL_WINDOW_MS
+    rows = conn.execute(_PRACTICE_CANCELS, (run.server.key_id[:AUTHOR_PREFIX], since)).fetchall()
+    for request_id, reason in rows:
+        help_id = _help_id(run, request_id, "#cancelled-by-practice")
+        if conn.execute("SELECT 1 FROM ops WHERE entity = ?", (help_id,)).fetchone():
+            continue  # told already (each request once, whatever its cancels)
+        status = booking_status(conn, request_id)
+        person = _person(conn, request_id, run.server)
+        if status is None or status.state != "cancelled" or person is None:
+            continue
+        where = f"{person.hub or 'Dorfhub'}: Arzttermin abgesagt"
+        if reason:
+            where += f" ({reason})"
+        with store.write() as write:
+            _raise_help(write, run, help_id, where, person)
 
 
 def _append(

@@ -105,19 +105,24 @@ def counting_cancel(cancel: str, request: str, code: str) -> str:
 def states_sql(ids: str) -> str:
     """The state of each request whose id the subquery `ids` (one column `id`) yields, started
     from those ids so that looking up one request does not compute every other one. Precedence:
-    rejected > cancelled (by a counting cancel, its earliest) > confirmed > pending."""
+    rejected > cancelled (by a counting cancel, its earliest, whose reason is the one given) >
+    confirmed > pending."""
     return (
         "SELECT request_id, slot_id, practice, on_behalf, requester, requested_at, CASE"
         " WHEN outcome = 'rejected' THEN 'rejected'"
         " WHEN cancelled_at IS NOT NULL THEN 'cancelled'"
         " WHEN outcome = 'confirmed' THEN 'confirmed' ELSE 'pending' END AS state,"
-        " code, alternatives, reason, decided_at, cancelled_at FROM ("
+        " code, alternatives, reason, decided_at, cancelled_at, cancel_reason FROM ("
         "  SELECT ids.id AS request_id, substr(ids.id, 3, 77) AS slot_id,"
         "   substr(ids.id, 5, 64) AS practice, substr(ids.id, 81, 1) = 'g' AS on_behalf,"
         "   r.author AS requester, r.time AS requested_at, d.outcome, d.code, d.alternatives,"
         "   d.reason, d.time AS decided_at,"
         "   (SELECT min(x.time) FROM booking_cancels x WHERE x.request_id = ids.id AND "
-        f"    {counting_cancel('x', 'ids.id', 'd.code')}) AS cancelled_at"
+        f"    {counting_cancel('x', 'ids.id', 'd.code')}) AS cancelled_at,"
+        # The reason of the cancel that counts first: what the kiosk and the slip say.
+        "   (SELECT x.reason FROM booking_cancels x WHERE x.request_id = ids.id AND "
+        f"    {counting_cancel('x', 'ids.id', 'd.code')} ORDER BY x.time, x.op_id LIMIT 1)"
+        "    AS cancel_reason"
         f"  FROM ({ids}) ids"
         "  LEFT JOIN booking_requests r ON r.id = ids.id"
         "  LEFT JOIN booking_decisions d ON d.request_id = ids.id"

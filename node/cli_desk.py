@@ -1,8 +1,10 @@
 """`dorfhub desk user`: the people who log in to the desk (docs/desk.md).
 
 dorfhub desk user add NAME --role admin [--key FILE]   # a new key, granted, stored encrypted
+dorfhub desk user add NAME --role practice --practice-key FILE   # the practice's own key, encrypted
 dorfhub desk user list [--json]
 dorfhub desk user disable NAME [--reason TEXT] [--key FILE]   # revokes the user's key
+                                                               # (a practice's: removes its file)
 
 Two passphrases may be at stake in `add`: the new user's, which encrypts their key file, and the
 one that unlocks the admin key signing the grant. They never share a variable:
@@ -33,8 +35,14 @@ def register(tree: CommandTree) -> None:
     commands = users.add_subparsers(title="commands", parser_class=OneLineParser)
     sub = tree.command(commands, "add", cmd_user_add, "make a desk user: a key, granted, encrypted")
     sub.add_argument("name", metavar="NAME", help="the person's name, as the log will show it")
-    sub.add_argument("--role", required=True, help="what they may do at the desk: admin")
+    sub.add_argument("--role", required=True, help="what they may do at the desk: admin, practice")
     sub.add_argument("--key", type=Path, help="key file to sign the grant (default: admin key)")
+    sub.add_argument(
+        "--practice-key",
+        type=Path,
+        help="with --role practice: the practice's key file (practice add --key-out, or its "
+        "node's node.key), stored here only encrypted under the new passphrase",
+    )
     sub = tree.command(commands, "list", cmd_user_list, "desk users and whether they may log in")
     sub.add_argument("--json", action="store_true")
     sub = tree.command(commands, "disable", cmd_user_disable, "revoke a desk user's key for good")
@@ -57,6 +65,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     home = open_home(args)
     directory = _users_dir(home)
     check_new_user(directory, args.name, args.role)
+    if args.role == "practice" or args.practice_key is not None:
+        return _add_practice_user(args, home, directory)
     signer = home.publisher(args.key)  # a locked admin key fails before any question is asked
     identity, path = add_user(directory, args.name, args.role, _new_passphrase())
     try:
@@ -67,6 +77,49 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         raise
     added = f"desk user {args.name} ({args.role}) added, key {identity.public.short_id}"
     print(terminal_safe(added))
+    return 0
+
+
+def _add_practice_user(args: argparse.Namespace, home: Home, directory: Path) -> int:
+    """A practice's desk login: the key the practice already signs its slots with and its
+    bookings are sealed to, stored encrypted under the passphrase. No grant: the key holds the
+    practice role already, and one practice key serves every desk user of the practice."""
+    from admin.desk.accounts import AccountError, add_user
+    from content.booking import get_practice
+    from content.grants import key_info
+    from content.identity import load_identity
+
+    if args.role != "practice" or args.practice_key is None:
+        raise AccountError("--practice-key goes with --role practice, and --role practice needs it")
+    if args.key is not None:
+        raise AccountError("--key signs a grant; a practice's desk user needs none")
+    # Never DORFHUB_PASSPHRASE here: that variable unlocks the admin key only.
+    practice_key = load_identity(args.practice_key)
+    with home.store() as store:
+        info = key_info(store.conn, practice_key.key_id)
+        practice = get_practice(store.conn, practice_key.key_id)
+    if info is None or info.revoked or "practice" not in info.roles:
+        raise AccountError(f"{args.practice_key} is not the key of a practice granted here")
+    if practice is None:
+        raise AccountError(
+            f"the practice {info.name!r} has not signed its record yet (dorfhub practice publish)"
+        )
+    identity, _path = add_user(
+        directory, args.name, "practice", _new_passphrase(), key=practice_key
+    )
+    print(
+        terminal_safe(
+            f"desk user {args.name} (practice {practice.name}) added, key "
+            f"{identity.public.short_id}"
+        )
+    )
+    print(
+        terminal_safe(
+            f"The desk keeps the practice's key only encrypted under the passphrase; "
+            f"{args.practice_key} stays as it is: take it back offline or delete it."
+        ),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -110,7 +163,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_user_disable(args: argparse.Namespace) -> int:
-    from admin.desk.accounts import AccountError, find_user
+    from admin.desk.accounts import KEPT_KEY_ROLES, AccountError, find_user, remove_user
     from content.grants import key_info, revoke
     from content.log import Log
 
@@ -118,6 +171,16 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
     file = find_user(_users_dir(home), args.name)
     if file is None:
         raise AccountError(f"no desk user named {args.name!r}")
+    if file.role in KEPT_KEY_ROLES:
+        # Revoking would stop the whole practice on every node: only this login goes.
+        remove_user(_users_dir(home), args.name)
+        print(
+            terminal_safe(
+                f"removed desk user {file.name} ({file.role}): its sessions end at their next "
+                "click; the key stays granted"
+            )
+        )
+        return 0
     with home.store() as store:
         info = key_info(store.conn, file.key)
         if info is None or info.revoked:

@@ -45,8 +45,12 @@ from content.private_files import FILE_MODE, make_private_dir
 
 FORMAT = "dorfhub-desk-user-1"
 USERS_DIR = "desk-users"
-# Roles a desk login may have. Issue 16 adds practice, guide and editor.
-DESK_ROLES = ("admin",)
+# Roles a desk login may have. Issue 16 adds guide and editor.
+DESK_ROLES = ("admin", "practice")
+# Roles whose desk users hold a key the network knew before (a practice's own key, which signs
+# its slots and opens its bookings), not one made for the person: disabling such a user removes
+# its file and leaves the key granted (docs/desk.md "Practices").
+KEPT_KEY_ROLES = ("practice",)
 MIN_PASSPHRASE_CHARS = 10
 MAX_PASSPHRASE_CHARS = 1024  # bounds the KDF's input: a login form is anyone's to post
 SALT_BYTES = 16
@@ -208,12 +212,19 @@ def _private_bytes(identity: Identity) -> bytes:
 
 
 def add_user(
-    directory: Path, name: str, role: str, passphrase: str, params: KdfParams = DEFAULT_KDF
+    directory: Path,
+    name: str,
+    role: str,
+    passphrase: str,
+    params: KdfParams = DEFAULT_KDF,
+    key: Identity | None = None,
 ) -> tuple[Identity, Path]:
-    """Make a new key for a desk user and store it encrypted; returns it and its file. Nothing
-    is written when the name, role or passphrase is refused or the user exists."""
+    """Make a new key for a desk user (or take `key`, a key the network knows already) and
+    store it encrypted; returns it and its file. Nothing is written when the name, role or
+    passphrase is refused or the user exists."""
     check_new_user(directory, name, role, passphrase)
-    identity = Identity.generate(name)
+    # The file's header names the desk user, whatever name the key was made with.
+    identity = Identity.generate(name) if key is None else Identity(name, key.signing, key.sealing)
     data = seal_user_file(identity, role, passphrase, params)
     make_private_dir(directory)
     os.chmod(directory, 0o700)
@@ -321,6 +332,16 @@ def _public_key(secret: bytearray) -> str:
 def find_user(directory: Path, name: str) -> DeskUserFile | None:
     path = file_for(directory, name)
     return read_user_file(path) if path.exists() else None
+
+
+def remove_user(directory: Path, name: str) -> DeskUserFile:
+    """Delete a desk user's file (only ciphertext: nothing to overwrite); its sessions end at
+    their next request, which no longer finds the file (web.Desk.session_for)."""
+    file = find_user(directory, name)
+    if file is None:
+        raise AccountError(f"no desk user named {name!r}")
+    file_for(directory, name).unlink()
+    return file
 
 
 def list_users(directory: Path) -> list[DeskUserFile]:

@@ -144,6 +144,12 @@ def _add_error_pages(app: FastAPI, desk: Desk) -> None:
 
 
 def _error_page(desk: Desk, request: Request, status: int, kind: str) -> Response:
+    # With the visitor's session (if any), so the page leads back to the role's start page.
     return desk.render(
-        request, "error.html", status=status, title_key=f"error.{kind}.title", kind=kind
+        request,
+        "error.html",
+        session=desk.current_session(request),
+        status=status,
+        title_key=f"error.{kind}.title",
+        kind=kind,
     )

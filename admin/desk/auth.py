@@ -20,7 +20,7 @@ from admin.desk.accounts import DESK_ROLES, MAX_PASSPHRASE_CHARS, Unlocked
 from admin.desk.i18n import LANGUAGE_COOKIE, LANGUAGES
 from admin.desk.policy import DeskUser, allow
 from admin.desk.sessions import LOCK_S, login_token, login_token_ok
-from admin.desk.web import LOGIN_COOKIE, SESSION_COOKIE, Desk, desk_of, safe_next
+from admin.desk.web import LOGIN_COOKIE, SESSION_COOKIE, Desk, desk_of, home_of, safe_next
 from content.limits import MAX_NAME_CHARS
 
 LANGUAGE_COOKIE_DAYS = 365
@@ -165,7 +165,10 @@ def _start_session(desk: Desk, request: Request, form: LoginForm, unlocked: Unlo
     with desk.lock:
         desk.guard.succeeded(form.name)
         session = desk.sessions.open(file.name, file.key, file.role, unlocked.secret, desk.clock())
-    response = RedirectResponse(form.next, status_code=303)
+    root = request.scope.get("root_path", "")
+    # No page asked for: the role's own start page ("/" is the admins').
+    target = root + home_of(session) if form.next == root + "/" else form.next
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, session.id, **desk.cookie_options(request.scope))
     return response
 

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.types import Scope
 
-from admin.desk.accounts import USERS_DIR, Unlocker
+from admin.desk.accounts import USERS_DIR, AccountError, Unlocker, find_user
 from admin.desk.i18n import Translator, Words, language_of
 from admin.desk.sessions import LoginGuard, Session, SessionBook
 from admin.transport import over_tls
@@ -70,7 +70,12 @@ NAV: list[NavItem] = [
     NavItem("nav.today", "/", ("admin",)),
     NavItem("nav.notices", "/notices", ("admin",)),
     NavItem("nav.hubs", "/hubs", ("admin",)),
+    NavItem("nav.practice.bookings", "/practice", ("practice",)),
+    NavItem("nav.practice.slots", "/practice/slots", ("practice",)),
+    NavItem("nav.practice.feed", "/practice/feed", ("practice",)),
 ]
+# Where each role starts (after login, the brand link, error pages): "/" is the admins' page.
+HOMES: dict[str, str] = {"admin": "/", "practice": "/practice"}
 
 
 class SteadyClock:
@@ -170,7 +175,24 @@ class Desk:
             with self.lock:
                 self.sessions.end_key(session.key)
             raise LoginNeeded("revoked")
+        if not self.file_holds(session):
+            # Removed by `desk user disable` (a practice's login, whose key stays granted).
+            self.end_session(session.id)
+            raise LoginNeeded("revoked")
         return session
+
+    def file_holds(self, session: Session) -> bool:
+        """Whether the session's user still has its file, with the session's key."""
+        try:
+            file = find_user(self.users_dir, session.name)
+        except (AccountError, OSError):
+            return False
+        return file is not None and file.key == session.key
+
+    def current_session(self, request: Request) -> Session | None:
+        """The request's live session if it has one, for pages any visitor may see (errors)."""
+        with self.lock:
+            return self.sessions.look_up(request.cookies.get(SESSION_COOKIE), self.clock()).session
 
     def holds_role(self, key: str, role: str) -> bool:
         with self.read() as conn:
@@ -212,6 +234,7 @@ class Desk:
             "t": words,
             "user": session,
             "nav": _nav(root, here, session),
+            "home": root + home_of(session),
             "url": lambda path: root + path,
             "static": lambda name: f"{root}/static/{name}",
             "switch_url": _switch_url(root, here, words("lang.other_code")),
@@ -238,6 +261,11 @@ def _nav(root: str, here: str, session: Session | None) -> list[dict[str, Any]]:
         for item in NAV
         if session.role in item.roles
     ]
+
+
+def home_of(session: Session | None) -> str:
+    """The start page of the session's role, below the desk's root."""
+    return HOMES.get(session.role, "/") if session is not None else "/"
 
 
 def _switch_url(root: str, here: str, language: str) -> str:
