@@ -17,7 +17,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin.desk import auth, fleet, notices, preview, printing, today
+from admin.desk import (
+    auth,
+    fleet,
+    notices,
+    practice,
+    practice_feed,
+    practice_slots,
+    preview,
+    printing,
+    today,
+)
 from admin.desk.i18n import language_of
 from admin.desk.policy import check_policies
 from admin.desk.web import PACKAGE, SESSION_COOKIE, Desk, DeskRefusal, LoginNeeded, is_htmx
@@ -30,6 +40,9 @@ ROUTERS = (
     preview.router,
     fleet.router,
     printing.router,
+    practice.router,
+    practice_slots.router,
+    practice_feed.router,
 )
 # Scripts and styles only from the desk's own static files: no inline code, no CDN.
 CONTENT_SECURITY_POLICY = (
