@@ -15,9 +15,7 @@ import re
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -26,6 +24,7 @@ from content.bodies import HelpUpdateBody, Millis, encode_body
 from content.clock import trusted_now
 from content.help_hub_keys import hub_may_read, keep_key, new_request_key, public_hex, request_keys
 from content.identity import Identity
+from content.local_time import local
 from content.log import Log, append_in
 from content.notices import active_notices
 from content.ops import EntityId
@@ -40,7 +39,6 @@ RECIPIENT_ROLES = ("server", "guide")
 OFFICE_HOURS_CATEGORY = "digitales"
 # An office hour announced without an end is taken to last this long.
 DEFAULT_EVENT_MS = 2 * 3600 * 1000
-LOCAL_TIME = ZoneInfo("Europe/Berlin")
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
@@ -177,10 +175,10 @@ def guide_office_hours(conn: sqlite3.Connection, hub_name: str, now_ms: int) -> 
 
 
 def _office_hour_line(start_ms: int, end_ms: int | None, place: str, title: str) -> str:
-    start = datetime.fromtimestamp(start_ms / 1000, LOCAL_TIME)
+    start = local(start_ms)
     when = f"{WEEKDAYS[start.weekday()]} {start:%d.%m.}, {start:%H:%M}"
     if end_ms is not None:
-        end = datetime.fromtimestamp(end_ms / 1000, LOCAL_TIME)
+        end = local(end_ms)
         if end.date() == start.date():
             when += f"–{end:%H:%M}"
     parts = [f"{when} Uhr", place] if place else [f"{when} Uhr"]

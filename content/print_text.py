@@ -9,11 +9,10 @@ the whole day), and an end at midnight ends the day before.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from content.local_time import is_midnight, local
 from content.notices import Notice
 
-LOCAL_TIME = ZoneInfo("Europe/Berlin")
 LANGUAGE_TAGS = {"de": "de-DE", "en": "en-GB", "de-LS": "de-DE"}
 
 _WEEKDAYS = {
@@ -174,10 +173,6 @@ def _words(language: str) -> str:
     return "en" if language == "en" else "de"
 
 
-def local(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
-
-
 def long_date(moment: datetime, language: str) -> str:
     """Samstag, 12. Dezember 2026 / Saturday, 12 December 2026."""
     words = _words(language)
@@ -215,10 +210,6 @@ def clock(moment: datetime) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
-def _midnight(moment: datetime) -> bool:
-    return (moment.hour, moment.minute, moment.second) == (0, 0, 0)
-
-
 def _uhr(text: str, language: str) -> str:
     return text if language == "en" else f"{text} Uhr"
 
@@ -226,7 +217,7 @@ def _uhr(text: str, language: str) -> str:
 def date_time(ms: int, language: str) -> str:
     """A date, with the time unless it is local midnight (a date alone)."""
     moment = local(ms)
-    if _midnight(moment):
+    if is_midnight(ms):
         return long_date(moment, language)
     return f"{long_date(moment, language)}, {_uhr(clock(moment), language)}"
 
@@ -244,7 +235,7 @@ def _span(start: str, end: str, language: str) -> str:
 def event_time(start_ms: int, end_ms: int | None, language: str) -> str:
     """Samstag, 12. Dezember 2026, 14:00–17:00 Uhr; one end, whole days or days apart."""
     start, end = local(start_ms), None if end_ms is None else local(end_ms)
-    if _midnight(start) and (end is None or _midnight(end)):
+    if is_midnight(start_ms) and (end_ms is None or is_midnight(end_ms)):
         return _whole_days(start, None if end_ms is None else _last_day(end_ms), language)
     day = long_date(start, language)
     if end is None:
@@ -272,8 +263,7 @@ def window(
     start = date_time(valid_from, language)
     if valid_until is None:
         return label("window_open", language, start=start)
-    until = local(valid_until)
-    end = long_date(_last_day(valid_until), language) if _midnight(until) else None
+    end = long_date(_last_day(valid_until), language) if is_midnight(valid_until) else None
     end = end or date_time(valid_until, language)
     if showing_at is not None and valid_from <= showing_at:
         return label("window_until", language, end=end)

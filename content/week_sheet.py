@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 
 from content import print_text
 from content.grants import GrantError, KeyInfo, list_keys
+from content.local_time import LOCAL_TIME, local
 from content.notice_qr import modules
 from content.notices import Notice, active_notices, next_list_change
 from content.posters import Printout, check_language
@@ -46,7 +47,7 @@ from content.print_layout import (
     text_lines,
     wrap,
 )
-from content.print_text import LOCAL_TIME, label
+from content.print_text import label
 
 HEADING = Style(32, bold=True)
 WEEK_LINE = Style(20)
@@ -86,7 +87,7 @@ class Week:
 
     @classmethod
     def containing(cls, ms: int) -> Week:
-        year, number, _ = print_text.local(ms).isocalendar()
+        year, number, _ = local(ms).isocalendar()
         return cls(year, number)
 
     def monday(self) -> date:
@@ -171,7 +172,7 @@ def list_line(notice: Notice, language: str) -> str:
     title = notice.text("title", language)
     if notice.event_start is None:
         return title
-    moment = print_text.local(notice.event_start)
+    moment = local(notice.event_start)
     day = print_text.short_date(moment, language)
     if (moment.hour, moment.minute) == (0, 0):
         return f"{day} {title}"

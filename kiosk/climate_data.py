@@ -20,8 +20,8 @@ from babel.numbers import format_decimal
 
 from content import sensors, thresholds
 from content.catalogs import babel_locale
+from content.local_time import LOCAL_TIME
 from content.notices import get_notice
-from kiosk.i18n import LOCAL_TIME
 
 # The rows of the screen, always all five and always in this order (the same place each time).
 QUANTITIES = ("temperature", "humidity", "co2", "pm2_5", "pm10")

@@ -7,21 +7,20 @@ missing translation shows up as a key, never as silently German text in an Engli
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from content.catalogs import babel_locale, read_catalog
+from content.local_time import local
 
 LANGUAGES = ("de", "en", "de-LS")
 DEFAULT_LANGUAGE = "de"
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "kiosk"
-LOCAL_TIME = ZoneInfo("Europe/Berlin")
 
 
 def po_path(language: str) -> Path:
@@ -50,15 +49,15 @@ class Translator:
         return text.format(**values) if values else text
 
     def date(self, language: str, ms: int) -> str:
-        moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
+        moment = local(ms)
         return str(format_date(moment.date(), format="full", locale=babel_locale(language)))
 
     def time(self, language: str, ms: int) -> str:
-        moment = datetime.fromtimestamp(ms / 1000, LOCAL_TIME)
+        moment = local(ms)
         return str(format_time(moment, format="HH:mm", locale=babel_locale(language)))
 
     def short_date(self, language: str, ms: int) -> str:
-        return _short_date(language, datetime.fromtimestamp(ms / 1000, LOCAL_TIME).date())
+        return _short_date(language, local(ms).date())
 
     def number(self, language: str, value: float) -> str:
         """One decimal, in the language's way (German: 82,5)."""

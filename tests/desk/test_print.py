@@ -14,9 +14,9 @@ import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
 from content.clock import wall_clock_ms
+from content.local_time import LOCAL_TIME
 from content.notice_qr import print_payload
 from content.notices import Notice, get_notice
-from content.print_text import LOCAL_TIME
 from content.week_sheet import Week
 from tests.desk.conftest import ERIKA, DeskSite
 from tests.desk.test_fleet_pages import grant_hub

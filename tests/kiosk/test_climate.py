@@ -18,6 +18,7 @@ import pytest
 
 from content import notices
 from content.identity import load_identity
+from content.local_time import LOCAL_TIME
 from content.log import Log
 from content.sensors import RECENT_MS, WINDOW_MS, current_readings, insert_readings
 from content.store import Store
@@ -26,7 +27,7 @@ from hardware.readings import Reading
 from hardware.recorder import Recorder
 from kiosk import climate_data as cd
 from kiosk.hub_status import SENSOR_STATUS_FILE, sensor_service
-from kiosk.i18n import LANGUAGES, LOCAL_TIME, load_catalog
+from kiosk.i18n import LANGUAGES, load_catalog
 from tests.kiosk.climate_scenarios import HISTORY_WINDOWS, history_co2, write_sensor_status
 from tests.kiosk.hubhome import VILLAGE, HubHome, make_hub_home
 from tests.kiosk.run import run_scenario

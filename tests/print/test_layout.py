@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
+from content.local_time import local
 from content.print_layout import module_mm, paginate, split_word, wrap
-from content.print_text import date_range, event_time, local, window
+from content.print_text import date_range, event_time, window
 from tests.print.conftest import ms
 
 
