@@ -6,6 +6,9 @@
     policy.py     allow(*roles): one access policy per page, deny by default, CSRF on POST
     auth.py       login, logout, the language switch
     today.py      the start page ("Heute") and its htmx fragment (figures.py)
+    practice*.py  a practice's pages: bookings and cancelling (practice.py), slots and series
+                  (practice_slots.py, practice_form.py), its calendar feed (practice_feed.py),
+                  what they read, opened with the practice's session key (practice_data.py)
     accounts.py   desk users' key files, encrypted at rest (Argon2id + ChaCha20-Poly1305)
     sessions.py   sessions, CSRF tokens, lockout: pure, the clock passed in
     i18n.py       German and English catalogs (locale/), dates and times in Europe/Berlin

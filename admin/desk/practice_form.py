@@ -30,7 +30,8 @@ MAX_PLACE_CHARS = 200  # Address
 MAX_CAPACITY = 50  # Capacity
 MAX_DURATION_MIN = 8 * 60  # Duration
 DEFAULT_PLACE = "Dorfhub – Beratungsraum"
-_TIME_SEPARATORS = re.compile(r"[,;\s]+")
+# Commas, semicolons or spaces between times, but "10 Uhr" is one time.
+_TIME_SEPARATORS = re.compile(r"[,;]|\s+(?!uhr\b)", re.IGNORECASE)
 
 
 @dataclass
@@ -137,7 +138,7 @@ def _check_days(form: SeriesForm, today: date) -> tuple[date | None, date | None
 
 
 def _check_times(form: SeriesForm) -> list[time]:
-    parts = [part for part in _TIME_SEPARATORS.split(form.times) if part]
+    parts = [part.strip() for part in _TIME_SEPARATORS.split(form.times) if part.strip()]
     if not parts:
         form.errors["times"] = "practice.publish.error.times_missing"
         return []

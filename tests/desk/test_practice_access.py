@@ -21,7 +21,7 @@ import pytest
 
 from content.booking import Person
 from tests.booking.privacy import assert_files_clean
-from tests.desk.conftest import ANNA
+from tests.desk.conftest import ANNA, Login
 from tests.desk.practice_world import (
     AYDIN,
     HUBER,
@@ -31,10 +31,12 @@ from tests.desk.practice_world import (
     book,
     copy_home,
     grant_hub,
+    key_file,
     practice_key,
     slots_of,
     status_of,
 )
+from tests.node.cli import run_dorfhub
 from tests.sync.conftest import PeerProcess, running, store_state
 from tests.sync.procs import wait_for
 
@@ -147,7 +149,7 @@ def test_a_form_without_its_csrf_token_changes_nothing(town: Town) -> None:
     huber = DeskClient(town.server.url, HUBER.login)
     anna = DeskClient(town.server.url, ANNA)
     before = store_state(town.home)
-    forms = (
+    forms: tuple[tuple[str, dict[str, str]], ...] = (
         (f"/practice/bookings/{town.huber_request}/cancel", {"reason": "Praxis geschlossen"}),
         (f"/practice/slots/{slots_of(town.db, practice_key(town.home, HUBER))[1].id}/withdraw", {}),
         ("/practice/slots/new", {"service": "video", "weekdays": "mo", "times": "11:00"}),
@@ -179,3 +181,23 @@ def test_practice_pages_are_never_cached_and_leave_no_personal_data_behind(town:
         assert answer.headers["cache-control"] == "no-store", path
     # Opened in the server's memory for the pages only: nothing on its disk, nothing logged.
     assert_files_clean([town.home, town.server.log_path], [RESIDENT_OF_HUBER])
+
+
+def test_a_practice_login_disabled_from_another_process_ends_at_its_next_click(
+    town: Town,
+) -> None:
+    reception = Login("Praxis Huber Empfang", "Anmeldung-am-Tresen-12")
+    run_dorfhub(
+        *("desk", "user", "add", reception.name, "--role", "practice"),
+        *("--practice-key", key_file(town.home, HUBER)),
+        home=town.home,
+        env={"DORFHUB_DESK_PASSPHRASE": reception.passphrase},
+    )
+    desk = DeskClient(town.server.url, reception)
+    assert desk.get("/practice").status_code == 200
+    run_dorfhub("desk", "user", "disable", reception.name, home=town.home)
+    ended = desk.get("/practice")
+    assert ended.status_code == 303
+    assert "ended=revoked" in ended.headers["location"]
+    # The practice itself goes on: its other login still works.
+    assert DeskClient(town.server.url, HUBER.login).get("/practice").status_code == 200

@@ -19,6 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 import pytest
@@ -40,6 +41,7 @@ from tests.sync.procs import Node, make_hubs, wait_for
 
 RESIDENT = Person("Walburga Kreuzeder", "1938-02-17", "08555 918273", consent=True)
 REASON = "Die Praxis ist an diesem Tag wegen Fortbildung geschlossen."
+T = TypeVar("T")
 SYNC_WAIT_S = 90.0  # generous: the machine is shared, and a hub starts in a few seconds
 
 
@@ -51,7 +53,7 @@ class Village:
     guide: Identity
     processes: dict[str, PeerProcess]
 
-    def wait(self, check: partial[object], what: str) -> object:
+    def wait(self, check: Callable[[], T | None], what: str) -> T:
         try:
             return wait_for(check, SYNC_WAIT_S, what)
         except AssertionError as failure:
@@ -111,10 +113,8 @@ def test_a_practice_cancels_a_booking_made_at_a_hub(page: Page, village: Village
     site, hub = village.site, village.hub
     practice = practice_key(village.town.home, HUBER)
     slots = village.wait(partial(_slots_at, hub.db, practice), "the practice's slots at the hub")
-    assert isinstance(slots, list)
     request_id = book(hub.db, Home(hub.home).identity(), slots[0].id, RESIDENT)
     confirmed = village.wait(partial(_state, hub.db, request_id, "confirmed"), "the decision")
-    assert isinstance(confirmed, booking.BookingStatus)
 
     # The practice logs in and lands on its bookings, the person's data opened in its session.
     site.log_in(page, HUBER.login)
@@ -140,7 +140,6 @@ def test_a_practice_cancels_a_booking_made_at_a_hub(page: Page, village: Village
 
     # The hub learns it: what its kiosk reads says cancelled, with the practice's reason.
     status = village.wait(partial(_state, hub.db, request_id, "cancelled"), "the cancel at the hub")
-    assert isinstance(status, booking.BookingStatus)
     assert status.cancel_reason == REASON
     with sqlite3.connect(f"file:{hub.db}?mode=ro", uri=True) as conn:
         slip = booking.slip(conn, request_id, "de")
@@ -150,7 +149,6 @@ def test_a_practice_cancels_a_booking_made_at_a_hub(page: Page, village: Village
     told = village.wait(
         partial(_guides_told, village.town.db, village.guide, RESIDENT.name), "the call-back"
     )
-    assert isinstance(told, HelpRequestBody)
     assert told.phone == RESIDENT.phone
     assert told.hub.startswith("Ringelai: Arzttermin abgesagt (Die Praxis ist an diesem Tag")
 
