@@ -5,7 +5,6 @@ no new key and no grant; and `desk user disable` removes the login, never the pr
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 from pathlib import Path
@@ -17,7 +16,7 @@ from admin.desk.accounts import USERS_DIR, WrongPassphrase, find_user, open_user
 from content.grants import key_info
 from content.identity import Identity, load_identity, save_identity
 from content.store import Store
-from tests.node.cli import DORFHUB, REPO, run_dorfhub
+from tests.node.cli import run_dorfhub
 from tests.sync.conftest import store_state
 
 PRACTICE = "Hausarztpraxis Dr. Huber, Freyung"
@@ -25,18 +24,9 @@ PASSPHRASE = "Wartezimmer-mit-Aquarium-9"
 
 
 def desk_user(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """`dorfhub desk user ARGS` with the new user's passphrase and no other variable."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DORFHUB_")}
-    env["DORFHUB_DESK_PASSPHRASE"] = PASSPHRASE
-    return subprocess.run(
-        [*DORFHUB, "desk", "user", *map(str, args), "--home", str(home)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    """`dorfhub desk user ARGS` with the new user's passphrase given."""
+    env = {"DORFHUB_DESK_PASSPHRASE": PASSPHRASE}
+    return run_dorfhub("desk", "user", *args, home=home, check=False, env=env)
 
 
 @pytest.fixture
