@@ -59,13 +59,13 @@ _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".p
 
 # What each refusal says; the desk says it from its catalogs (notices.error.<reason>).
 FILE_PROBLEMS = {
-    "file_empty": "{name} is empty",
-    "file_type": "{name} is neither an image (JPEG, PNG, GIF, WebP) nor a PDF, as its content "
-    "shows",
-    "file_too_large": "{name} is too large: {size} KiB, at most {max} KiB",
-    "pdf_broken": "{name} is not a complete PDF",
-    "image_broken": "{name} cannot be read as an image",
-    "image_too_big": "{name} has too many pixels",
+    "file_empty": "attachment {name} is empty",
+    "file_type": "attachment {name} is neither an image (JPEG, PNG, GIF, WebP) nor a PDF, "
+    "as its content shows",
+    "file_too_large": "attachment {name} is too large: {size} KiB, at most {max} KiB",
+    "pdf_broken": "attachment {name} is not a complete PDF",
+    "image_broken": "attachment {name} cannot be read as an image",
+    "image_too_big": "attachment {name} has too many pixels",
 }
 
 

@@ -197,10 +197,15 @@ def date_range(first: datetime, last: datetime, language: str) -> str:
     return _span(start, end, language)
 
 
+def short_weekday(moment: datetime, language: str) -> str:
+    """Sa / Sat."""
+    return _SHORT_WEEKDAYS[_words(language)][moment.weekday()]
+
+
 def short_date(moment: datetime, language: str) -> str:
     """Sa 12.12. / Sat 12/12: for lines that must stay short (the sheet's QR list)."""
     words = _words(language)
-    weekday = _SHORT_WEEKDAYS[words][moment.weekday()]
+    weekday = short_weekday(moment, language)
     if words == "en":
         return f"{weekday} {moment.day}/{moment.month}"
     return f"{weekday} {moment.day:02d}.{moment.month:02d}."

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import mimetypes
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import msgspec
 
-from content import grants, notices
-from content.bodies import CATEGORIES, LANGUAGES, PRIORITIES, Attachment, Event
-from content.clock import parse_iso, trusted_now, wall_clock_ms
+from content import grants
+from content.clock import wall_clock_ms
 from content.grants import GrantError
-from content.identity import Identity, IdentityError, PublicIdentity
+from content.identity import IdentityError, PublicIdentity
+from content.local_time import EXAMPLES, moment_ms
 from content.log import AppendRefused, Log
 from content.notices import NoticeError
-from content.private_files import restrict_umask, write_private
+from content.private_files import restrict_umask
 from content.roles import GRANTABLE_ROLES
-from content.store import Store, StoreError
+from content.store import StoreError
 from node.home import NODE_ROLES, Home, HomeError, default_home
 from node.terminal import terminal_safe
 from sync.errors import EnrollmentError, PeerError
@@ -46,13 +44,17 @@ USER_ERRORS = (
     EnrollmentError,
 )
 Handler = Callable[[argparse.Namespace], int]
+# How the options that take a date or time say what they read.
+WHEN = f"Berlin time, e.g. {EXAMPLES}"
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """Argument errors print one line and exit 2, without the usage block."""
+    """Argument errors print one line and exit 2, without the usage block, starting as every
+    other error does (`dorfhub: error:`), then naming the command."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        command = self.prog.removeprefix("dorfhub").strip()
+        self.exit(2, f"dorfhub: error: {command + ': ' if command else ''}{message}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,7 +110,7 @@ class CommandTree:
 
     def group(self, name: str, help: str) -> Subparsers[OneLineParser]:
         sub = self.top.add_parser(name, parents=[self.common], help=help)
-        sub.set_defaults(handler=lambda _args: sub.error(f"{name}: a subcommand is required"))
+        sub.set_defaults(handler=lambda _args: sub.error("a subcommand is required"))
         return sub.add_subparsers(title="commands", parser_class=OneLineParser)
 
 
@@ -139,8 +141,8 @@ def build_parser() -> OneLineParser:
     sub.add_argument("--public-key", required=True, help="token printed by `node init` (dh1.…)")
     sub.add_argument("--group", action="append", default=[], help="hub group (repeatable)")
     sub.add_argument("--may-grant", action="store_true", help="admin may grant (root key only)")
-    sub.add_argument("--from", dest="valid_from", help="valid from (ISO 8601)")
-    sub.add_argument("--until", dest="valid_until", help="valid until (ISO 8601)")
+    sub.add_argument("--from", dest="valid_from", help=f"valid from ({WHEN}; a date: its start)")
+    sub.add_argument("--until", dest="valid_until", help=f"valid until ({WHEN}; a date: its end)")
     sub.add_argument("--key", type=Path, help="key file to sign with (default: admin key)")
     sub = command(key, "revoke", cmd_key_revoke, "withdraw a key from now on")
     sub.add_argument("target", metavar="KEY", help="key id (or prefix), token or name")
@@ -149,42 +151,9 @@ def build_parser() -> OneLineParser:
     sub = command(key, "list", cmd_key_list, "list known keys and their roles")
     sub.add_argument("--json", action="store_true")
 
-    notice = group("notice", "the noticeboard")
-    sub = command(notice, "publish", cmd_notice_publish, "publish a notice; prints its id")
-    sub.add_argument("--title", required=True)
-    sub.add_argument("--body", required=True)
-    _notice_fields(sub, defaults=True)
-    sub = command(notice, "update", cmd_notice_update, "change a notice (last writer wins)")
-    sub.add_argument("id")
-    sub.add_argument("--title")
-    sub.add_argument("--body")
-    _notice_fields(sub, defaults=False)
-    sub = command(notice, "retract", cmd_notice_retract, "withdraw a notice for good")
-    sub.add_argument("id")
-    sub.add_argument("--reason", default="")
-    sub.add_argument("--key", type=Path)
-    sub = command(notice, "show", cmd_notice_show, "show one notice")
-    sub.add_argument("id")
-    sub.add_argument("--json", action="store_true")
-    sub.add_argument("--lang", choices=LANGUAGES, default="de")
-    sub = command(notice, "list", cmd_notice_list, "list the notices showing now")
-    sub.add_argument("--json", action="store_true")
-    sub.add_argument("--hub", help="only notices for this hub (name or key id)")
-    sub.add_argument("--at", help="at this time instead of trusted now (ISO 8601)")
-    sub.add_argument("--search", help="full-text search in every language")
-    sub.add_argument("--limit", type=int, help="at most this many (default 50 with --search)")
-    sub.add_argument("--category", choices=CATEGORIES)
-    sub.add_argument("--lang", choices=LANGUAGES, default="de")
-    sub = command(notice, "poster", cmd_notice_poster, "write a notice as an A4 poster (PDF)")
-    sub.add_argument("id")
-    sub.add_argument("--out", type=Path, required=True, metavar="FILE", help="the PDF to write")
-    sub.add_argument("--lang", choices=LANGUAGES, default="de")
-    sub = command(notice, "sheet", cmd_notice_sheet, "write a hub's weekly sheet (PDF)")
-    sub.add_argument("--hub", help="the hub, by name or key id (default: this hub)")
-    sub.add_argument("--out", type=Path, required=True, metavar="FILE", help="the PDF to write")
-    sub.add_argument("--week", help="ISO week, e.g. 2026-W50 (default: this week)")
-    sub.add_argument("--at", help="as of this time instead of trusted now (ISO 8601)")
-    sub.add_argument("--lang", choices=LANGUAGES, default="de")
+    from node import cli_notice
+
+    cli_notice.register(tree)
 
     log = group("log", "the operation log")
     command(log, "verify", cmd_log_verify, "re-verify every op and rebuild every view")
@@ -211,21 +180,6 @@ def build_parser() -> OneLineParser:
 
     cli_desk.register(tree)
     return tree.parser
-
-
-def _notice_fields(sub: OneLineParser, defaults: bool) -> None:
-    sub.add_argument("--lang", choices=LANGUAGES, default="de", help="language of title/body")
-    sub.add_argument("--category", choices=CATEGORIES, default="allgemein" if defaults else None)
-    sub.add_argument("--priority", choices=PRIORITIES, default="normal" if defaults else None)
-    sub.add_argument("--from", dest="valid_from", help="show from (ISO 8601; default now)")
-    sub.add_argument("--until", dest="valid_until", help="show until (ISO 8601)")
-    sub.add_argument("--hub", action="append", default=[], help="target hub (repeatable)")
-    sub.add_argument("--group", action="append", default=[], help="target hub group")
-    sub.add_argument("--event-start", help="event begins (ISO 8601)")
-    sub.add_argument("--event-end", help="event ends (ISO 8601)")
-    sub.add_argument("--place", help="where the event takes place")
-    sub.add_argument("--attach", type=Path, action="append", default=[], help="attach a file")
-    sub.add_argument("--key", type=Path, help="key file to sign with (default: admin key)")
 
 
 # ---- handlers --------------------------------------------------------------------------------
@@ -280,7 +234,7 @@ def cmd_node_init(args: argparse.Namespace) -> int:
 def cmd_key_grant(args: argparse.Namespace) -> int:
     home = open_home(args)
     grantee = PublicIdentity.from_token(args.public_key)
-    valid_from, valid_until = _ms(args.valid_from), _ms(args.valid_until)
+    valid_from, valid_until = _ms(args.valid_from), _ms(args.valid_until, end=True)
     with home.store() as store:
         log = Log(store)
         grants.grant(
@@ -335,131 +289,6 @@ def cmd_key_list(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextmanager
-def _publishing(args: argparse.Namespace) -> Iterator[tuple[Store, Log, Identity]]:
-    """The store, its log and the key that signs, for commands that publish."""
-    home = open_home(args)
-    with home.store() as store:
-        yield store, Log(store), home.publisher(args.key)
-
-
-def cmd_notice_publish(args: argparse.Namespace) -> int:
-    with _publishing(args) as (store, log, author):
-        body = notices.notice_body(
-            args.title,
-            args.body,
-            language=args.lang,
-            category=args.category,
-            priority=args.priority,
-            valid_from=_ms(args.valid_from) or trusted_now(store.conn).now_ms,
-            valid_until=_ms(args.valid_until),
-            event=_event(args),
-            hubs=_hubs(store, args.hub),
-            groups=args.group,
-            attachments=[_attach(log, author, path) for path in args.attach],
-        )
-        print(notices.publish(log, author, body))
-    return 0
-
-
-def cmd_notice_update(args: argparse.Namespace) -> int:
-    with _publishing(args) as (store, log, author):
-        changes: dict[str, Any] = {}
-        for field in ("title", "body"):
-            if getattr(args, field) is not None:
-                changes[field] = {args.lang: getattr(args, field)}
-        for field in ("category", "priority"):
-            if getattr(args, field) is not None:
-                changes[field] = getattr(args, field)
-        if args.valid_from:
-            changes["valid_from"] = _ms(args.valid_from)
-        if args.valid_until:
-            changes["valid_until"] = _ms(args.valid_until)
-        if args.event_start:
-            changes["event"] = _event(args)
-        if args.hub or args.group:
-            changes["targets"] = {"hubs": _hubs(store, args.hub), "groups": sorted(args.group)}
-        if args.attach:
-            changes["attachments"] = [_attach(log, author, path) for path in args.attach]
-        if not changes:
-            raise ValueError("nothing to change (give --title, --body, --priority, …)")
-        notices.update(log, author, args.id, **changes)
-    return 0
-
-
-def cmd_notice_retract(args: argparse.Namespace) -> int:
-    home = open_home(args)
-    with home.store() as store:
-        notices.retract(Log(store), home.publisher(args.key), args.id, args.reason)
-    return 0
-
-
-def cmd_notice_show(args: argparse.Namespace) -> int:
-    from node.board import render_notice
-
-    with open_home(args).store() as store:
-        notice = notices.get_notice(store.conn, args.id)
-    if notice is None:
-        raise NoticeError(f"no notice {args.id}")
-    print(
-        json.dumps(notice.as_json(), ensure_ascii=False, indent=2)
-        if args.json
-        else render_notice(notice, args.lang)
-    )
-    return 0
-
-
-def cmd_notice_list(args: argparse.Namespace) -> int:
-    from node.board import render_board
-
-    home = open_home(args)
-    config = home.config
-    with home.store() as store:
-        hub = grants.resolve_key(store.conn, args.hub).key if args.hub else None
-        if hub is None and config.role == "hub":
-            hub = home.identity().key_id
-        limit = args.limit if args.limit is not None else (50 if args.search else None)
-        found = notices.active_notices(
-            store.conn,
-            hub=hub,
-            at_ms=_ms(args.at),
-            category=args.category,
-            search=args.search,
-            limit=limit,
-        )
-    if args.json:
-        print(json.dumps([n.as_json() for n in found], ensure_ascii=False, indent=2))
-    else:
-        print(render_board(config.name, found, args.lang))
-    return 0
-
-
-def cmd_notice_poster(args: argparse.Namespace) -> int:
-    from content.posters import poster_from_store
-
-    out = _pdf_path(args.out)
-    with open_home(args).store() as store:
-        printout = poster_from_store(store.conn, args.id, args.lang)
-    _write_printout(f"Aushang für {printout.label}", out, printout.pdf, printout.pages)
-    return 0
-
-
-def cmd_notice_sheet(args: argparse.Namespace) -> int:
-    from content.week_sheet import Week, sheet_from_store
-
-    out = _pdf_path(args.out)
-    week = Week.parse(args.week) if args.week else None
-    home = open_home(args)
-    with home.store() as store:
-        hub = args.hub or (home.identity().key_id if home.config.role == "hub" else None)
-        if hub is None:
-            raise ValueError("--hub is required on a node that is not a hub")
-        now = parse_iso(args.at) if args.at else trusted_now(store.conn).now_ms
-        printout = sheet_from_store(store.conn, hub, week, now, args.lang)
-    _write_printout(f"Aushang der Woche für {printout.label}", out, printout.pdf, printout.pages)
-    return 0
-
-
 def cmd_log_verify(args: argparse.Namespace) -> int:
     from content.verify import verify_store
 
@@ -497,39 +326,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # ---- argument helpers ------------------------------------------------------------------------
 
 
-def _ms(text: str | None) -> int | None:
-    return None if text is None else parse_iso(text)
-
-
-def _event(args: argparse.Namespace) -> Event | None:
-    if not args.event_start:
-        return None
-    return Event(start=parse_iso(args.event_start), end=_ms(args.event_end), place=args.place or "")
-
-
-def _hubs(store: Store, names: list[str]) -> list[str]:
-    return sorted(grants.resolve_key(store.conn, name).key for name in names)
-
-
-def _pdf_path(path: Path) -> Path:
-    """Checked before anything is read, so a bad path leaves nothing behind."""
-    if path.is_dir():
-        raise ValueError(f"{path} is a directory, not a file")
-    if not path.parent.is_dir():
-        raise ValueError(f"no directory {path.parent} for {path.name}")
-    return path
-
-
-def _write_printout(what: str, out: Path, pdf: bytes, pages: int) -> None:
-    from content.print_text import pages_word
-
-    write_private(out, pdf)
-    print(terminal_safe(f"{what} geschrieben: {out} ({pages_word(pages)})"))
-
-
-def _attach(log: Log, author: Identity, path: Path) -> Attachment:
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return notices.attach(log, author, path.read_bytes(), path.name, mime)
+def _ms(text: str | None, *, end: bool = False) -> int | None:
+    """A date or time typed in Berlin time (content/local_time.py); a date alone as an `end`
+    is the end of that day."""
+    return None if text is None else moment_ms(text, end=end)
 
 
 if __name__ == "__main__":

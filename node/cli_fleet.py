@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 
 from content.screenshots import Screenshot
-from node.cli import CommandTree, open_home
+from node.cli import WHEN, CommandTree, open_home
 from node.home import Home
 from node.terminal import terminal_safe
 
@@ -40,16 +40,17 @@ def register(tree: CommandTree) -> None:
     )
     sub.add_argument("--hub", help="one hub in detail (name or key)")
     sub.add_argument("--json", action="store_true")
-    sub.add_argument("--at", help="as if it were this moment (ISO 8601; default now)")
+    sub.add_argument("--at", help=f"as if it were this moment ({WHEN}; default now)")
 
 
 def cmd_fleet(args: argparse.Namespace) -> int:
-    from content.clock import parse_iso, wall_clock_ms
+    from content.clock import wall_clock_ms
     from content.fleet import fleet
+    from content.local_time import moment_ms
 
     home = open_home(args)
     # The server's own clock, which also stamped each hub's last contact.
-    now = parse_iso(args.at) if args.at else wall_clock_ms()
+    now = moment_ms(args.at) if args.at else wall_clock_ms()
     if args.hub:
         return _show_hub(home, args.hub, now, args.json)
     with home.store() as store:

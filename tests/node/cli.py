@@ -22,6 +22,7 @@ def run_dorfhub(
     check: bool = True,
     prefix: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     command = [*prefix, *DORFHUB, *map(str, args)]
     if home is not None:
@@ -33,6 +34,7 @@ def run_dorfhub(
         cwd=REPO,
         env={**os.environ, **(env or {})},
         timeout=120,
+        input=input,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"{command} failed ({result.returncode}): {result.stderr}")
@@ -44,6 +46,23 @@ def notices_json(home: Path, *args: str, **kwargs: Any) -> list[dict[str, Any]]:
         run_dorfhub("notice", "list", "--json", *args, home=home, **kwargs).stdout
     )
     return result
+
+
+def grant_hub(town: Path, tmp_path: Path, name: str, group: str | None = None) -> tuple[Path, str]:
+    """A hub home made by `node init`, granted the hub role (in `group`) on the town server;
+    its home and public key token."""
+    network = json.loads(run_dorfhub("status", "--json", home=town).stdout)["network"]
+    home = tmp_path / name.lower()
+    out = run_dorfhub(
+        "node", "init", "--role", "hub", "--name", name, "--network", network, home=home
+    ).stdout
+    token = out.split("public key: ")[1].split()[0]
+    groups = ("--group", group) if group else ()
+    run_dorfhub(
+        *("key", "grant", "--role", "hub", "--name", name, "--public-key", token, *groups),
+        home=town,
+    )
+    return home, token
 
 
 def carry(source: Path, target: Path) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.node.cli import run_dorfhub
+from tests.node.cli import grant_hub, run_dorfhub
 
 
 @pytest.fixture
@@ -21,23 +20,4 @@ def town(tmp_path: Path) -> Path:
 @pytest.fixture
 def hub(tmp_path: Path, town: Path) -> tuple[Path, str]:
     """A hub home made by `dorfhub node init`, granted the hub role on the town server."""
-    network = json.loads(run_dorfhub("status", "--json", home=town).stdout)["network"]
-    home = tmp_path / "ringelai"
-    out = run_dorfhub(
-        "node", "init", "--role", "hub", "--name", "Ringelai", "--network", network, home=home
-    ).stdout
-    token = out.split("public key: ")[1].split()[0]
-    run_dorfhub(
-        "key",
-        "grant",
-        "--role",
-        "hub",
-        "--name",
-        "Ringelai",
-        "--public-key",
-        token,
-        "--group",
-        "Ilzer Land",
-        home=town,
-    )
-    return home, token
+    return grant_hub(town, tmp_path, "Ringelai", "Ilzer Land")

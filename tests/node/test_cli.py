@@ -7,11 +7,12 @@ import os
 import sqlite3
 from pathlib import Path
 
-from tests.node.cli import carry, notices_json, run_dorfhub
+from tests.node.cli import carry, grant_hub, notices_json, run_dorfhub
 
 
 def publish(home: Path, *args: str) -> str:
-    return run_dorfhub("notice", "publish", *args, home=home).stdout.strip()
+    # The line a write prints starts with the notice's id.
+    return run_dorfhub("notice", "publish", *args, home=home).stdout.split()[0]
 
 
 def ops_count(home: Path) -> int:
@@ -99,11 +100,14 @@ def test_display_window_and_at(town: Path) -> None:
     )
     assert notice not in [n["id"] for n in notices_json(town)]
     assert [n["id"] for n in notices_json(town, "--at", "2030-12-10T12:00")] == [notice]
-    assert notices_json(town, "--at", "2030-12-24T00:00") == []
+    # --until 2030-12-24 is the whole 24th, in Berlin time.
+    assert [n["id"] for n in notices_json(town, "--at", "2030-12-24T23:59")] == [notice]
+    assert notices_json(town, "--at", "2030-12-25T00:00") == []
 
 
-def test_targeting_by_hub(town: Path, hub: tuple[Path, str]) -> None:
+def test_targeting_by_hub(town: Path, hub: tuple[Path, str], tmp_path: Path) -> None:
     hub_home, _ = hub
+    grant_hub(town, tmp_path, "Perlesreut", "Grafenau")
     everyone = publish(town, "--title", "Für alle", "--body", "Text")
     only_hub = publish(town, "--title", "Nur Ringelai", "--body", "Text", "--hub", "Ringelai")
     by_group = publish(town, "--title", "Ilzer Land", "--body", "Text", "--group", "Ilzer Land")

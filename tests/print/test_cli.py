@@ -45,7 +45,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
             "notice", "publish", "--title", "Sperrung", "--body", "Kirchweg.", *window, home=home
         ).stdout,
     }
-    ids = {name: value.strip() for name, value in ids.items()}
+    ids = {name: value.split()[0] for name, value in ids.items()}
     run_dorfhub("notice", "retract", ids["gone"], home=home)
     return home, ids
 

@@ -41,8 +41,9 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, town_dir: Path) -> Pristi
     root = tmp_path_factory.mktemp("bundles")
     town = root / "town"
     shutil.copytree(town_dir, town)
-    poster = root / "plakat.bin"
-    poster.write_bytes(os.urandom(100 * 1024))  # one op bigger than a batch: several batches
+    poster = root / "plakat.pdf"
+    # One op bigger than a batch (several batches), and a PDF, as attachments must be.
+    poster.write_bytes(b"%PDF-1.4\n%" + os.urandom(100 * 1024) + b"\n%%EOF\n")
     publish(town, TITLES[0], "--attach", str(poster))
     publish(town, TITLES[1])
     hub = make_hub(root / "hub", town)
@@ -56,7 +57,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, town_dir: Path) -> Pristi
 def publish(town: Path, title: str, *args: str) -> str:
     text = "Näheres im Rathaus"
     run = run_dorfhub("notice", "publish", "--title", title, "--body", text, *args, home=town)
-    return run.stdout.strip()
+    return run.stdout.split()[0]
 
 
 def make_hub(path: Path, town: Path) -> Path:

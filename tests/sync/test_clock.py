@@ -107,7 +107,7 @@ def test_hub_in_2001_syncs_and_orders_like_the_others(scene: Scene) -> None:
     in_2001("notice", "update", first, "--title", "Notiz 0, vor Ort", *cli_key, home=past.home)
     local = in_2001(
         "notice", "publish", "--title", "Vor Ort", "--body", "x", *cli_key, home=past.home
-    )
+    ).split()[0]
     settle(scene)
     update(town, admin(town), second, "Notiz 1, aus der Stadt")
     scene.past_daemon.restart()  # now it knows signed time: its report says the clock is off
@@ -156,7 +156,7 @@ def test_notices_edited_or_published_through_a_clock_in_2001_are_dated_by_truste
         "notice", "update", first, "--title", "Notiz 0, vor Ort", *cli_key, home=scene.past.home
     )
     publishing = ("notice", "publish", "--title", "Vor Ort", "--body", "x", *cli_key)
-    local = in_2001(*publishing, home=scene.past.home)
+    local = in_2001(*publishing, home=scene.past.home).split()[0]
     settle(scene)
     (shown,) = notice_lists([scene.normal])
     by_id = {n["id"]: n for n in shown}

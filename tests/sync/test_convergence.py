@@ -127,7 +127,7 @@ def do_publish(world: World) -> None:
         out = run_dorfhub(
             "notice", "publish", "--title", title, "--body", "CLI", home=world.town.home
         )
-        notice_id = out.stdout.strip()
+        notice_id = out.stdout.split()[0]
     else:
         notice_id = publish(world.town, world.admin, title)
     world.live[notice_id] = title
