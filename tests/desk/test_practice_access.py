@@ -87,9 +87,12 @@ def test_a_practice_sees_its_own_bookings_only(town: Town) -> None:
     assert RESIDENT_OF_HUBER.name in page.text
     assert "17.02.1938" in page.text
     assert RESIDENT_OF_AYDIN.name not in page.text
-    assert (
-        RESIDENT_OF_HUBER.name in huber.get(f"/practice/bookings/{town.huber_request}/cancel").text
-    )
+    cancel_page = huber.get(f"/practice/bookings/{town.huber_request}/cancel")
+    assert RESIDENT_OF_HUBER.name in cancel_page.text
+    slots = huber.get("/practice/slots").text
+    for slot in slots_of(town.db, practice_key(town.home, HUBER)):
+        assert f"slot-{slot.id[-10:]}" in slots
+    assert f"slot-{town.aydin_slot[-10:]}" not in slots
 
 
 def test_another_practices_booking_or_slot_is_not_found_and_stays_as_it_was(town: Town) -> None:
