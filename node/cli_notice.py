@@ -287,17 +287,7 @@ def _moment(text: str | None, *, end: bool = False) -> int | None:
 
 
 def _title(text: str | None) -> str | None:
-    if text is None:
-        return None
-    title = text.strip()
-    if not title:
-        raise ValueError("the title is empty")
-    if len(title) > MAX_TITLE_CHARS:
-        raise ValueError(
-            f"the title has {len(title):,} characters; a notice's title may have at most "
-            f"{MAX_TITLE_CHARS}"
-        )
-    return title
+    return None if text is None else _limited("title", text, MAX_TITLE_CHARS)
 
 
 def _body(args: argparse.Namespace) -> str | None:
@@ -314,13 +304,18 @@ def _body(args: argparse.Namespace) -> str | None:
     else:
         text = args.body
     # As the desk's editor keeps a text: its inner line breaks, not the blank ends.
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
-        raise ValueError("the body is empty")
-    if len(text) > MAX_TEXT_CHARS:
+    return _limited("body", text.replace("\r\n", "\n"), MAX_TEXT_CHARS)
+
+
+def _limited(field: str, text: str, most: int, *, empty_ok: bool = False) -> str:
+    """The text without its blank ends; ValueError when it is empty or too long."""
+    text = text.strip()
+    if not text and not empty_ok:
+        raise ValueError(f"the {field} is empty")
+    if len(text) > most:
         raise ValueError(
-            f"the body has {len(text):,} characters; a notice's text may have at most "
-            f"{MAX_TEXT_CHARS:,}"
+            f"the {field} has {len(text):,} characters; a notice's {field} may have at most "
+            f"{most:,}"
         )
     return text
 
@@ -339,11 +334,8 @@ def _decoded(source: IO[bytes], name: str) -> str:
 
 
 def _place(text: str | None) -> str | None:
-    if text is not None and len(text.strip()) > MAX_PLACE_CHARS:
-        raise ValueError(
-            f"the place has {len(text.strip()):,} characters; at most {MAX_PLACE_CHARS}"
-        )
-    return None if text is None else text.strip()
+    # An empty place is allowed: it clears the one an event had.
+    return None if text is None else _limited("place", text, MAX_PLACE_CHARS, empty_ok=True)
 
 
 def _files(paths: list[Path]) -> list[Prepared]:

@@ -21,6 +21,10 @@ from content.bodies import MAX_ATTACHMENTS, MAX_TEXT_CHARS
 from tests.node.cli import grant_hub, notices_json, run_dorfhub
 
 WINDOW = ("--from", "2030-12-01", "--until", "2030-12-31")
+# A notice of a title and a short text, for tests about everything else.
+PLAIN = ("--title", "Aushang", "--body", "Text")
+PUBLISH = ("notice", "publish", *PLAIN)
+CONCERT = ("--title", "Konzert", "--body", "x", "--from", "2030-12-01")
 
 
 def publish(home: Path, *args: str, input: str | None = None) -> tuple[str, str]:
@@ -80,32 +84,19 @@ def pdf() -> bytes:
 
 
 def test_a_time_without_a_zone_is_berlin_time_in_winter_and_summer(town: Path) -> None:
-    winter, _ = publish(
-        town, "--title", "Markt", "--body", "x", *WINDOW, "--event-start", "2030-12-10T15:00"
-    )
+    winter, _ = publish(town, *PLAIN, *WINDOW, "--event-start", "2030-12-10T15:00")
     summer, _ = publish(
         town,
-        "--title",
-        "Sommerfest",
-        "--body",
-        "x",
-        "--from",
-        "2030-07-01",
-        "--until",
-        "2030-07-31",
-        "--event-start",
-        "2030-07-10 15:00",
+        *PLAIN,
+        *("--from", "2030-07-01", "--until", "2030-07-31"),
+        *("--event-start", "2030-07-10 15:00"),
     )
     assert shown(town, winter)["event"]["start"] == "2030-12-10T14:00:00+00:00"
     assert shown(town, summer)["event"]["start"] == "2030-07-10T13:00:00+00:00"
-    assert (
-        "Dienstag, 10. Dezember 2030, 15:00 Uhr"
-        in run_dorfhub("notice", "show", winter, home=town).stdout
-    )
+    text = run_dorfhub("notice", "show", winter, home=town).stdout
+    assert "Dienstag, 10. Dezember 2030, 15:00 Uhr" in text
     # A zone given is kept.
-    zoned, _ = publish(
-        town, "--title", "Markt", "--body", "x", *WINDOW, "--event-start", "2030-12-10T14:00Z"
-    )
+    zoned, _ = publish(town, *PLAIN, *WINDOW, "--event-start", "2030-12-10T14:00Z")
     assert shown(town, zoned)["event"]["start"] == "2030-12-10T14:00:00+00:00"
 
 
@@ -131,216 +122,89 @@ def test_a_date_alone_is_the_whole_day_as_a_start_and_as_an_end(town: Path) -> N
 def test_a_day_the_clocks_change_is_that_long(
     town: Path, day: str, hours: int, starts: str
 ) -> None:
-    notice, _ = publish(
-        town, "--title", "Zeitumstellung", "--body", "x", "--from", day, "--until", day
-    )
+    notice, _ = publish(town, *PLAIN, "--from", day, "--until", day)
     found = shown(town, notice)
     assert found["valid_from"] == starts
-    listed = notices_json(town, "--at", day)
-    assert [n["id"] for n in listed] == [notice]
-    span = run_dorfhub("notice", "show", notice, home=town).stdout
-    assert "24:00 Uhr" in span
+    assert [n["id"] for n in notices_json(town, "--at", day)] == [notice]
+    assert "24:00 Uhr" in run_dorfhub("notice", "show", notice, home=town).stdout
     start, end = (datetime.fromisoformat(found[k]) for k in ("valid_from", "valid_until"))
     assert (end - start).total_seconds() == hours * 3600
 
 
-def test_times_on_the_days_the_clocks_change(town: Path) -> None:
-    # 02:30 on 25 October 2026 comes twice: its first pass (summer time) is meant.
-    autumn, _ = publish(
-        town,
-        "--title",
-        "Herbst",
-        "--body",
-        "x",
-        "--from",
-        "2026-10-01",
-        "--until",
-        "2026-10-31",
-        "--event-start",
-        "25.10.2026 02:30",
-        "--event-end",
-        "25.10.2026 03:30",
-    )
-    event = shown(town, autumn)["event"]
-    assert (event["start"], event["end"]) == (
-        "2026-10-25T00:30:00+00:00",
-        "2026-10-25T02:30:00+00:00",
-    )
-    spring, _ = publish(
-        town,
-        "--title",
-        "Frühling",
-        "--body",
-        "x",
-        "--from",
-        "2026-03-01",
-        "--until",
-        "2026-03-31",
-        "--event-start",
-        "29.03.2026 01:30",
-        "--event-end",
-        "29.03.2026 03:30",
-    )
-    event = shown(town, spring)["event"]
-    # 01:30 CET to 03:30 CEST is one hour.
-    assert (event["start"], event["end"]) == (
-        "2026-03-29T00:30:00+00:00",
-        "2026-03-29T01:30:00+00:00",
-    )
+@pytest.mark.parametrize(
+    ("month", "start", "end", "in_utc"),
+    [
+        # 02:30 on 25 October 2026 comes twice: its first pass (summer time) is meant.
+        ("10", "25.10.2026 02:30", "25.10.2026 03:30", ("00:30", "02:30")),
+        # 01:30 CET to 03:30 CEST on 29 March 2026 is one hour.
+        ("03", "29.03.2026 01:30", "29.03.2026 03:30", ("00:30", "01:30")),
+    ],
+)
+def test_times_on_the_days_the_clocks_change(
+    town: Path, month: str, start: str, end: str, in_utc: tuple[str, str]
+) -> None:
+    window = ("--from", f"2026-{month}-01", "--until", f"2026-{month}-28")
+    notice, _ = publish(town, *PLAIN, *window, "--event-start", start, "--event-end", end)
+    event = shown(town, notice)["event"]
+    day = f"2026-{month}-{start[:2]}"
+    assert (event["start"], event["end"]) == tuple(f"{day}T{t}:00+00:00" for t in in_utc)
 
 
 def test_german_forms_mean_what_iso_means(town: Path) -> None:
     german, _ = publish(
         town,
-        "--title",
-        "A",
-        "--body",
-        "x",
-        "--from",
-        "01.12.2030",
-        "--until",
-        "31.12.2030 15:00",
-        "--event-start",
-        "10.12.2030 15:00",
-        "--event-end",
-        "10.12.2030, 18 Uhr",
+        *PLAIN,
+        *("--from", "01.12.2030", "--until", "31.12.2030 15:00"),
+        *("--event-start", "10.12.2030 15:00", "--event-end", "10.12.2030, 18 Uhr"),
     )
     iso, _ = publish(
         town,
-        "--title",
-        "B",
-        "--body",
-        "x",
-        "--from",
-        "2030-12-01",
-        "--until",
-        "2030-12-31T15:00",
-        "--event-start",
-        "2030-12-10T15:00",
-        "--event-end",
-        "2030-12-10T18:00",
+        *PLAIN,
+        *("--from", "2030-12-01", "--until", "2030-12-31T15:00"),
+        *("--event-start", "2030-12-10T15:00", "--event-end", "2030-12-10T18:00"),
     )
     fields = ("valid_from", "valid_until", "event")
     assert [shown(town, german)[f] for f in fields] == [shown(town, iso)[f] for f in fields]
 
 
 def test_an_event_without_until_leaves_the_board_when_it_ends(town: Path) -> None:
-    concert, line = publish(
-        town,
-        "--title",
-        "Konzert",
-        "--body",
-        "x",
-        "--from",
-        "2030-12-01",
-        "--event-start",
-        "12.12.2030 19:00",
-        "--event-end",
-        "21:30",
-    )
+    evening = ("--event-start", "12.12.2030 19:00")
+    concert, line = publish(town, *CONCERT, *evening, "--event-end", "21:30")
     assert line.endswith("ab So 01.12.2030 · bis Do 12.12.2030, 21:30 Uhr")
     assert shown(town, concert)["valid_until"] == shown(town, concert)["event"]["end"]
     assert [n["id"] for n in notices_json(town, "--at", "12.12.2030 21:29")] == [concert]
     assert notices_json(town, "--at", "12.12.2030 21:30") == []
     # Without an end, it leaves at the end of the day the event starts (as the desk decides).
-    talk, line = publish(
-        town,
-        "--title",
-        "Vortrag",
-        "--body",
-        "x",
-        "--from",
-        "2030-12-01",
-        "--event-start",
-        "12.12.2030 19:00",
-    )
+    talk, line = publish(town, *CONCERT, *evening)
     assert line.endswith("bis Do 12.12.2030, 24:00 Uhr")
     assert shown(town, talk)["event"]["end"] is None
     # A date alone is a whole-day event.
-    market, line = publish(
-        town,
-        "--title",
-        "Markt",
-        "--body",
-        "x",
-        "--from",
-        "2030-12-01",
-        "--event-start",
-        "2030-12-14",
-    )
+    market, line = publish(town, *CONCERT, "--event-start", "2030-12-14")
     assert line.endswith("bis Sa 14.12.2030, 24:00 Uhr")
-    assert (
-        "Wann: Samstag, 14. Dezember 2030\n"
-        in run_dorfhub("notice", "show", market, home=town).stdout
-    )
+    text = run_dorfhub("notice", "show", market, home=town).stdout
+    assert "Wann: Samstag, 14. Dezember 2030\n" in text
     # --until still says how long, whatever the event.
-    kept, _ = publish(
-        town,
-        "--title",
-        "Plakat",
-        "--body",
-        "x",
-        "--from",
-        "2030-12-01",
-        "--until",
-        "2030-12-20",
-        "--event-start",
-        "12.12.2030 19:00",
-    )
+    kept, _ = publish(town, *CONCERT, "--until", "2030-12-20", *evening)
     assert shown(town, kept)["valid_until"] == "2030-12-20T23:00:00+00:00"
 
 
 def test_an_update_moves_the_window_with_its_event(town: Path) -> None:
-    concert, _ = publish(
-        town,
-        "--title",
-        "Konzert",
-        "--body",
-        "x",
-        "--from",
-        "2030-12-01",
-        "--event-start",
-        "12.12.2030 19:00",
-        "--event-end",
-        "21:30",
-        "--place",
-        "Pfarrheim",
-    )
-    done = run_dorfhub(
-        "notice",
-        "update",
-        concert,
-        "--event-start",
-        "13.12.2030 19:00",
-        "--event-end",
-        "22:00",
-        home=town,
-    ).stdout
+    evening = ("--event-start", "12.12.2030 19:00")
+    concert, _ = publish(town, *CONCERT, *evening, "--event-end", "21:30", "--place", "Pfarrheim")
+    moved = ("--event-start", "13.12.2030 19:00", "--event-end", "22:00")
+    done = run_dorfhub("notice", "update", concert, *moved, home=town).stdout
     assert done.endswith("bis Fr 13.12.2030, 22:00 Uhr\n")
     assert shown(town, concert)["event"]["place"] == "Pfarrheim"  # kept
     run_dorfhub("notice", "update", concert, "--place", "Turnhalle", home=town)
     assert shown(town, concert)["event"]["place"] == "Turnhalle"
     assert shown(town, concert)["valid_until"] == "2030-12-13T21:00:00+00:00"
     # An explicit --until is not moved by the event.
-    poster, _ = publish(
-        town,
-        "--title",
-        "Plakat",
-        "--body",
-        "x",
-        "--from",
-        "2030-12-01",
-        "--until",
-        "2030-12-20",
-        "--event-start",
-        "12.12.2030 19:00",
-    )
+    poster, _ = publish(town, *CONCERT, "--until", "2030-12-20", *evening)
     run_dorfhub("notice", "update", poster, "--event-start", "14.12.2030 19:00", home=town)
     assert shown(town, poster)["valid_until"] == "2030-12-20T23:00:00+00:00"
 
 
 def test_times_that_cannot_be_are_refused(town: Path) -> None:
-    text = ("notice", "publish", "--title", "x", "--body", "y")
     for args in [
         ("--until", "31.12.2030 24:00"),
         ("--until", "31.02.2030"),
@@ -356,11 +220,11 @@ def test_times_that_cannot_be_are_refused(town: Path) -> None:
         # An event that is over, with no --until: the notice would never show.
         ("--from", "2030-12-10", "--event-start", "2030-12-01 15:00"),
     ]:
-        line = refused(town, *text, *args)
+        line = refused(town, *PUBLISH, *args)
         assert "31.12.2026" in line or "event" in line or "--until" in line, line
-    assert "not after" in refused(town, *text, "--from", "2030-12-10", "--until", "2030-12-09")
-    update = refused(town, "notice", "list", "--at", "gestern")
-    assert "31.12.2026 15:00" in update  # the forms understood are named
+    assert "not after" in refused(town, *PUBLISH, "--from", "2030-12-10", "--until", "2030-12-09")
+    # The forms understood are named.
+    assert "31.12.2026 15:00" in refused(town, "notice", "list", "--at", "gestern")
 
 
 # ---- output -----------------------------------------------------------------------------------
@@ -372,17 +236,9 @@ def test_each_write_says_id_targets_and_window(network: Path) -> None:
         f"{bus} veröffentlicht: „Bürgerbus“ · für alle Hubs · ab So 01.12.2030 · "
         "bis Di 31.12.2030, 24:00 Uhr"
     )
+    targets = ("--hub", "perlesreut", "--group", "ilzer land")
     updated = run_dorfhub(
-        "notice",
-        "update",
-        bus,
-        "--hub",
-        "perlesreut",
-        "--group",
-        "ilzer land",
-        "--until",
-        "15.12.2030 18:00",
-        home=network,
+        "notice", "update", bus, *targets, "--until", "15.12.2030 18:00", home=network
     )
     assert updated.stdout == (
         f"{bus} geändert: „Bürgerbus“ · für Perlesreut, Gruppe Ilzer Land · ab So 01.12.2030 · "
@@ -395,36 +251,28 @@ def test_each_write_says_id_targets_and_window(network: Path) -> None:
         "ab So 01.12.2030 · bis So 15.12.2030, 18:00 Uhr · Grund: Fährt nicht\n"
     )
     # No end: until retracted.
-    _, line = publish(
-        network, "--title", "Sprechstunde", "--body", "x", "--from", "02.12.2030 9:00"
-    )
+    _, line = publish(network, *PLAIN, "--from", "02.12.2030 9:00")
     assert line.endswith("· für alle Hubs · ab Mo 02.12.2030, 09:00 Uhr · unbefristet")
 
 
 def test_list_shows_id_targets_and_window_and_names_the_hub(network: Path) -> None:
-    everyone, _ = publish(network, "--title", "Für alle", "--body", "x", *WINDOW)
-    mine, _ = publish(
-        network, "--title", "Nur Ringelai", "--body", "x", *WINDOW, "--hub", "Ringelai"
-    )
-    other, _ = publish(
-        network, "--title", "Sonnenwald", "--body", "x", *WINDOW, "--group", "sonnenwald"
-    )
-    listed = run_dorfhub(
-        "notice", "list", "--hub", "RINGELAI", "--at", "2030-12-10", home=network
-    ).stdout
+    everyone, _ = publish(network, *PLAIN, *WINDOW)
+    mine, _ = publish(network, *PLAIN, *WINDOW, "--hub", "Ringelai")
+    other, _ = publish(network, *PLAIN, *WINDOW, "--group", "sonnenwald")
+    at = ("--at", "2030-12-10")
+    listed = run_dorfhub("notice", "list", "--hub", "RINGELAI", *at, home=network).stdout
     assert listed.startswith("Aushänge – Ringelai\n===================\n")
     assert f"    {mine} · für Ringelai · ab So 01.12.2030 · bis Di 31.12.2030, 24:00 Uhr" in listed
     assert f"    {everyone} · für alle Hubs · ab So 01.12.2030" in listed
     assert other not in listed
-    whole = run_dorfhub("notice", "list", "--at", "2030-12-10", home=network).stdout
+    whole = run_dorfhub("notice", "list", *at, home=network).stdout
     assert f"    {other} · für Gruppe Sonnenwald · " in whole
     english = run_dorfhub(
-        "notice", "list", "--hub", "ringelai", "--at", "2030-12-10", "--lang", "en", home=network
+        "notice", "list", "--hub", "ringelai", *at, "--lang", "en", home=network
     ).stdout
     assert english.startswith("Notices – Ringelai\n")
     assert f"{mine} · for Ringelai · from Sun 01.12.2030 · until Tue 31.12.2030, 24:00" in english
-    line = refused(network, "notice", "list", "--hub", "Ringelay")
-    assert line == (
+    assert refused(network, "notice", "list", "--hub", "Ringelay") == (
         "dorfhub: error: no hub 'Ringelay' in this network (hubs: Perlesreut, Ringelai)"
     )
 
@@ -432,18 +280,8 @@ def test_list_shows_id_targets_and_window_and_names_the_hub(network: Path) -> No
 def test_show_lists_attachments(network: Path, tmp_path: Path) -> None:
     (tmp_path / "plan.pdf").write_bytes(pdf())
     (tmp_path / "foto.png").write_bytes(png())
-    notice, _ = publish(
-        network,
-        "--title",
-        "Fahrplan",
-        "--body",
-        "Neu ab Dezember",
-        *WINDOW,
-        "--attach",
-        str(tmp_path / "plan.pdf"),
-        "--attach",
-        str(tmp_path / "foto.png"),
-    )
+    files = ("--attach", str(tmp_path / "plan.pdf"), "--attach", str(tmp_path / "foto.png"))
+    notice, _ = publish(network, *PLAIN, *WINDOW, *files)
     text = run_dorfhub("notice", "show", notice, home=network).stdout
     assert "    Anhang: plan.pdf (application/pdf, 1 KiB)\n" in text
     assert "    Anhang: foto.jpg (image/jpeg, 1 KiB)\n" in text  # opaque: JPEG, as the desk does
@@ -458,25 +296,12 @@ def test_the_body_from_stdin_or_a_file(town: Path, tmp_path: Path) -> None:
     from_stdin, _ = publish(town, "--title", "Bus", "--body", "-", *WINDOW, input=typed + "\n")
     assert shown(town, from_stdin)["body"] == typed
     (tmp_path / "text.txt").write_text(f"\r\n{typed}\r\n".replace("\n", "\r\n"), "utf-8")
-    from_file, _ = publish(
-        town, "--title", "Bus", "--body-file", str(tmp_path / "text.txt"), *WINDOW
-    )
+    from_file, _ = publish(town, "--title", "Bus", "--body-file", str(tmp_path / "text.txt"))
     assert shown(town, from_file)["body"] == typed
     piped, _ = publish(town, "--title", "Bus", "--body-file", "-", *WINDOW, input=typed)
     assert shown(town, piped)["body"] == typed
-    run_dorfhub(
-        "notice",
-        "update",
-        piped,
-        "--lang",
-        "en",
-        "--title",
-        "Bus",
-        "--body",
-        "-",
-        home=town,
-        input="Every Tuesday",
-    )
+    english = ("--lang", "en", "--title", "Bus", "--body", "-")
+    run_dorfhub("notice", "update", piped, *english, home=town, input="Every Tuesday")
     assert shown(town, piped)["translations"]["body"] == {"de": typed, "en": "Every Tuesday"}
     # A body of "-" is only ever stdin: an empty stdin is no body.
     refused(town, "notice", "publish", "--title", "Bus", "--body", "-", *WINDOW, input="")
@@ -488,24 +313,21 @@ def test_the_body_limit_is_said_in_the_help_and_the_error(town: Path, tmp_path: 
     helped = run_dorfhub("notice", "publish", "--help").stdout
     assert f"at most {limit} characters" in " ".join(helped.split())
     longest = "a" * MAX_TEXT_CHARS
+    from_stdin = ("notice", "publish", "--title", "Lang", "--body", "-")
     publish(town, "--title", "Lang", "--body-file", "-", *WINDOW, input=longest)
-    line = refused(
-        town, "notice", "publish", "--title", "Lang", "--body", "-", *WINDOW, input=longest + "b"
+    assert refused(town, *from_stdin, input=longest + "b") == (
+        "dorfhub: error: the body has 20,001 characters; a notice's body may have at most 20,000"
     )
-    assert line == (
-        "dorfhub: error: the body has 20,001 characters; a notice's text may have at most 20,000"
-    )
-    assert "20,000" in refused(
-        town, "notice", "publish", "--title", "Lang", "--body", longest + "ä", *WINDOW
-    )
+    too_long = ("notice", "publish", "--title", "Lang", "--body", longest + "ä")
+    assert "at most 20,000" in refused(town, *too_long)
     # A file far beyond it is not read whole; a device never ends.
     (tmp_path / "huge.txt").write_bytes(b"x" * (8 * 1024 * 1024))
     for endless in (tmp_path / "huge.txt", Path("/dev/zero")):
-        line = refused(
-            town, "notice", "publish", "--title", "Lang", "--body-file", endless, *WINDOW
-        )
+        line = refused(town, "notice", "publish", "--title", "Lang", "--body-file", endless)
         assert "at most 20,000 characters" in line
-    assert "200" in refused(town, "notice", "publish", "--title", "T" * 201, "--body", "x")
+    assert refused(town, "notice", "publish", "--title", "T" * 201, "--body", "x") == (
+        "dorfhub: error: the title has 201 characters; a notice's title may have at most 200"
+    )
 
 
 def test_bodies_that_are_no_text_are_refused(town: Path, tmp_path: Path) -> None:
@@ -523,7 +345,7 @@ def test_bodies_that_are_no_text_are_refused(town: Path, tmp_path: Path) -> None
         assert said in line, line
     assert refused(town, "notice", "publish", "--title", "x", "--body", "   ").endswith("empty")
     # --body and --body-file at once: an argument error (exit 2), nothing stored.
-    refused(town, "notice", "publish", "--title", "x", "--body", "y", "--body-file", "-")
+    refused(town, *PUBLISH, "--body-file", "-")
 
 
 def test_hubs_and_groups_are_checked_against_the_network(network: Path) -> None:
@@ -531,36 +353,22 @@ def test_hubs_and_groups_are_checked_against_the_network(network: Path) -> None:
         k["name"]: k["key"]
         for k in json.loads(run_dorfhub("key", "list", "--json", home=network).stdout)
     }
-    notice, _ = publish(
-        network,
-        "--title",
-        "x",
-        "--body",
-        "y",
-        *WINDOW,
-        "--hub",
-        "RINGELAI",
-        "--hub",
-        keys["Perlesreut"][:12],
-        "--group",
-        "ilzer LAND",
-    )
-    targets = shown(network, notice)["targets"]
-    assert targets == {
+    targets = ("--hub", "RINGELAI", "--hub", keys["Perlesreut"][:12], "--group", "ilzer LAND")
+    notice, _ = publish(network, *PLAIN, *WINDOW, *targets)
+    assert shown(network, notice)["targets"] == {
         "hubs": sorted([keys["Ringelai"], keys["Perlesreut"]]),
         "groups": ["Ilzer Land"],
     }
-    text = ("notice", "publish", "--title", "x", "--body", "y", *WINDOW)
     # A typo used to publish to nobody.
-    assert refused(network, *text, "--group", "Ilzerland") == (
+    assert refused(network, *PUBLISH, "--group", "Ilzerland") == (
         "dorfhub: error: no group 'Ilzerland' in this network (groups: Ilzer Land, Sonnenwald)"
     )
-    assert refused(network, *text, "--hub", "Ringelai", "--hub", "Grafenau") == (
+    assert refused(network, *PUBLISH, "--hub", "Ringelai", "--hub", "Grafenau") == (
         "dorfhub: error: no hub 'Grafenau' in this network (hubs: Perlesreut, Ringelai)"
     )
     # Keys that hold no hub role are no targets, nor is a prefix too short to be meant.
-    refused(network, *text, "--hub", "Ilzer Land")  # the admin's name
-    refused(network, *text, "--hub", keys["Ringelai"][:4])
+    refused(network, *PUBLISH, "--hub", "Ilzer Land")  # the admin's name
+    refused(network, *PUBLISH, "--hub", keys["Ringelai"][:4])
     refused(network, "notice", "update", notice, "--group", "Sonnenwald ", "--hub", "x")
     refused(network, "notice", "update", notice, "--all-hubs", "--hub", "Ringelai")
     run_dorfhub("notice", "update", notice, "--all-hubs", home=network)
@@ -577,93 +385,36 @@ def test_attachments_are_known_by_their_content(town: Path, tmp_path: Path) -> N
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-        line = refused(
-            town,
-            "notice",
-            "publish",
-            "--title",
-            "x",
-            "--body",
-            "y",
-            *WINDOW,
-            "--attach",
-            tmp_path / name,
-        )
+        line = refused(town, *PUBLISH, *WINDOW, "--attach", tmp_path / name)
         assert line.startswith(f"dorfhub: error: attachment {name} "), line
-    assert "neither an image" in refused(
-        town,
-        "notice",
-        "publish",
-        "--title",
-        "x",
-        "--body",
-        "y",
-        "--attach",
-        tmp_path / "fahrplan.txt",
-    )
+    latin1 = refused(town, *PUBLISH, "--attach", tmp_path / "fahrplan.txt")
+    assert "neither an image (JPEG, PNG, GIF, WebP) nor a PDF" in latin1
     # Named for what it is not, stored as what it is.
     (tmp_path / "foto.txt").write_bytes(png())
     (tmp_path / "plan.jpg").write_bytes(pdf())
-    notice, _ = publish(
-        town,
-        "--title",
-        "x",
-        "--body",
-        "y",
-        *WINDOW,
-        "--attach",
-        str(tmp_path / "foto.txt"),
-        "--attach",
-        str(tmp_path / "plan.jpg"),
-    )
+    named = ("--attach", str(tmp_path / "foto.txt"), "--attach", str(tmp_path / "plan.jpg"))
+    notice, _ = publish(town, *PLAIN, *WINDOW, *named)
     attached = {(a["name"], a["mime"]) for a in shown(town, notice)["attachments"]}
     assert attached == {("foto.jpg", "image/jpeg"), ("plan.pdf", "application/pdf")}
     # A good file with a bad one: neither is stored.
-    refused(
-        town,
-        "notice",
-        "publish",
-        "--title",
-        "x",
-        "--body",
-        "y",
-        *WINDOW,
-        "--attach",
-        tmp_path / "plan.jpg",
-        "--attach",
-        tmp_path / "fahrplan.txt",
-    )
+    good_and_bad = ("--attach", tmp_path / "plan.jpg", "--attach", tmp_path / "fahrplan.txt")
+    refused(town, *PUBLISH, *WINDOW, *good_and_bad)
     many = [arg for _ in range(MAX_ATTACHMENTS + 1) for arg in ("--attach", tmp_path / "plan.jpg")]
-    assert f"at most {MAX_ATTACHMENTS}" in refused(
-        town, "notice", "publish", "--title", "x", "--body", "y", *WINDOW, *many
-    )
+    assert f"at most {MAX_ATTACHMENTS}" in refused(town, *PUBLISH, *WINDOW, *many)
 
 
 def test_a_refused_write_stores_nothing_even_with_files(
     town: Path, hub: tuple[Path, str], tmp_path: Path
 ) -> None:
     (tmp_path / "plan.pdf").write_bytes(pdf())
-    notice, _ = publish(town, "--title", "x", "--body", "y", *WINDOW)
+    attach = ("--attach", tmp_path / "plan.pdf")
+    notice, _ = publish(town, *PLAIN, *WINDOW)
     run_dorfhub("notice", "retract", notice, home=town)
     # A retraction is final: the update and its file are refused together.
-    line = refused(
-        town, "notice", "update", notice, "--title", "neu", "--attach", tmp_path / "plan.pdf"
-    )
-    assert "retracted" in line
+    assert "retracted" in refused(town, "notice", "update", notice, "--title", "neu", *attach)
     assert "retracted" in refused(town, "notice", "retract", notice)
     assert "no notice" in refused(town, "notice", "update", "n-nichtda", "--title", "x")
-    live, _ = publish(town, "--title", "x", "--body", "y", *WINDOW)
+    live, _ = publish(town, *PLAIN, *WINDOW)
     assert "nothing to change" in refused(town, "notice", "update", live)
     # A hub may publish neither a notice nor its file.
-    refused(
-        hub[0],
-        "notice",
-        "publish",
-        "--title",
-        "x",
-        "--body",
-        "y",
-        *WINDOW,
-        "--attach",
-        tmp_path / "plan.pdf",
-    )
+    refused(hub[0], *PUBLISH, *WINDOW, *attach)
