@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -161,15 +160,17 @@ def build_parser() -> OneLineParser:
     sub = command(None, "status", cmd_status, "what this node holds and how its clock stands")
     sub.add_argument("--json", action="store_true")
 
-    sub = command(None, "demo", cmd_demo, "build a demo network and show its noticeboards")
-    sub.add_argument("--dir", type=Path, default=Path("demo-data"))
-    sub.add_argument("--serve", action="store_true", help="keep the network running (Ctrl+C)")
-    sub.add_argument(
-        "--no-kiosk", action="store_true", help="do not open the first hub's kiosk window"
+    from node import (
+        cli_booking,
+        cli_demo,
+        cli_fleet,
+        cli_kiosk,
+        cli_retention,
+        cli_sensors,
+        cli_sync,
     )
 
-    from node import cli_booking, cli_fleet, cli_kiosk, cli_retention, cli_sensors, cli_sync
-
+    cli_demo.register(tree)
     cli_sync.register(tree)
     cli_sensors.register(tree)
     cli_kiosk.register(tree)
@@ -313,14 +314,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     for line in render_status(status, now):
         print(line)
     return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from node.demo import run_demo
-
-    # The kiosk window opens only where there is a display to open it on.
-    kiosk = bool(os.environ.get("DISPLAY")) and not args.no_kiosk
-    return run_demo(args.dir, keep_running=args.serve, kiosk=kiosk)
 
 
 # ---- argument helpers ------------------------------------------------------------------------

@@ -63,12 +63,12 @@ def _listen_arguments(sub: argparse.ArgumentParser) -> None:
     where = sub.add_mutually_exclusive_group()
     where.add_argument(
         "--port",
-        type=_number(0, 65535),
+        type=whole_number(0, 65535),
         help="TCP port (default: 8470, sync.discovery; 0: any free port)",
     )
     where.add_argument(
         "--listen-fd",
-        type=_number(0, 1 << 20),
+        type=whole_number(0, 1 << 20),
         metavar="FD",
         help="serve this inherited listening socket instead (systemd socket activation)",
     )
@@ -80,7 +80,9 @@ def _listen_arguments(sub: argparse.ArgumentParser) -> None:
     )
 
 
-def _number(low: int, high: int) -> Callable[[str], int]:
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)

@@ -1,16 +1,20 @@
 """`dorfhub demo`: a town server and two village hubs in ./demo-data, running and syncing.
 
-The town server and the hub daemons are real processes on 127.0.0.1; each hub reads three
-emulated room sensors on ptys (node/demo_sensors.py). The hubs enrol with a
-pairing code that the administrator approves; the administrator publishes a realistic
-noticeboard, and the hubs receive it over the peer API within about a second (the long-poll).
-Each node prints its board, re-verifies its log and shows the same digest.
+The town server and the hub daemons are real processes on 127.0.0.1 (or `--host`), on ports
+they pick (or from `--port-base` on); each hub reads three emulated room sensors on ptys
+(node/demo_sensors.py). The hubs enrol with a pairing code that the administrator approves; the
+administrator publishes a realistic noticeboard, and the hubs receive it over the peer API
+within about a second (the long-poll). Each node prints its board, re-verifies its log and shows
+the same digest. With `--serve` the network keeps running and the demo says what happens in it
+(node/demo_events.py).
 """
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time as clock
@@ -32,9 +36,10 @@ from content.verify import verify_store
 from kiosk.pin import set_pin
 from node.board import LOCAL_TIME, render_board
 from node.demo_booking import publish_demo_practices
+from node.demo_events import DemoWatch
 from node.demo_sensors import emulated_sensors, show_room_climate
 from node.home import Home
-from node.listen import wait_for_ready_file
+from node.listen import ListenError, bind_listener, wait_for_ready_file
 from node.setup import init_network, init_node, join_server
 from sync import enrollment
 
@@ -48,9 +53,15 @@ HUBS = ("Ringelai", "Perlesreut")
 GROUP = "Ilzer Land"
 SYNC_DEADLINE_S = 20.0
 START_DEADLINE_S = 20.0
+WATCH_S = 1.0  # how often `--serve` looks for news
+LOOPBACK = "127.0.0.1"
 # The demo's desk login, printed with the desk's address.
 DESK_USER = "Maria Hofbauer"
 DESK_PASSPHRASE = "Ilzer-Land-Demo"  # noqa: S105 (a demo's, printed for everyone)
+
+
+class DemoError(ValueError):
+    """A node of the demo did not start; its own error line says why (one line, exit 1)."""
 
 
 @dataclass
@@ -58,34 +69,97 @@ class DemoNode:
     name: str
     home: Home
     identity: Identity
-    port: int = 0  # the port its daemon picked, known once it serves
+    host: str = LOOPBACK  # where its daemon listens
+    port: int = 0  # asked for (0: any free port), then the one its daemon serves on
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{connect_host(self.host)}:{self.port}"
 
 
-def run_demo(directory: Path, keep_running: bool = False, kiosk: bool = False) -> int:
-    """`kiosk`: also open the first hub's touchscreen kiosk (needs a display)."""
+def run_demo(
+    directory: Path,
+    keep_running: bool = False,
+    kiosk: bool = False,
+    display: bool = True,
+    host: str = LOOPBACK,
+    port_base: int | None = None,
+) -> int:
+    """`kiosk`: also open the first hub's touchscreen kiosk where there is a `display`.
+    `host`: the address every node listens on; `port_base`: the town server's port, the hubs
+    take the next ones (default: any free ports)."""
+    ports = listen_ports(host, port_base)  # before anything is deleted or made
     _reset(directory)
-    town = _town(directory)
+    town = _town(directory, host, ports[0])
     _desk_user(town)
     with _running(town, "serve"):
         _show_desk(town)
-        hubs = [_hub(directory, town, name) for name in HUBS]
+        hubs = [
+            _hub(directory, town, name, host, port)
+            for name, port in zip(HUBS, ports[1:], strict=True)
+        ]
         with emulated_sensors(hubs), _all_running(hubs):
             for line in publish_demo_practices(directory, town.home, town.url):
                 print(line)
             _publish_and_watch(town, hubs)
             _wait_until_equal([town, *hubs])
             _show(town, hubs)
-            show_room_climate(hubs)
-            with _kiosk(hubs[0]) if kiosk else nullcontext() as window:
+            particulates_shown = show_room_climate(hubs)
+            if kiosk and not display:
+                _no_display(hubs[0])
+            with _kiosk(hubs[0]) if kiosk and display else nullcontext() as window:
                 if keep_running:
-                    _serve_until_interrupted(town, hubs)
+                    _serve_until_interrupted(town, hubs, particulates_shown)
                 elif window is not None:
                     window.wait()
     return 0
+
+
+def listen_ports(host: str, port_base: int | None) -> list[int]:
+    """Each node's port (0: any free one), the town server's first. Each is bound once on
+    `host` and let go, so that an address this machine does not have, or a port in use, is one
+    line before the demo deletes or makes anything."""
+    count = 1 + len(HUBS)
+    ports = [0] * count if port_base is None else [port_base + i for i in range(count)]
+    for port in dict.fromkeys(ports):
+        try:
+            bind_listener(host, port).close()
+        except ListenError as exc:
+            if port_base is None:
+                raise
+            last = port_base + count - 1
+            raise ListenError(f"{exc} (--port-base {port_base} takes {port_base}–{last})") from None
+    return ports
+
+
+def connect_host(host: str) -> str:
+    """The address for a URL to a node listening on `host`: a wildcard address is reached on
+    this machine's loopback."""
+    address = {"0.0.0.0": LOOPBACK, "::": "::1"}.get(host, host)  # noqa: S104 (compared)
+    return f"[{address}]" if ":" in address else address
+
+
+def dorfhub_command() -> str:
+    """How to call `dorfhub` in the shell that started the demo: the bare name where PATH
+    finds this installation, else its script (`.venv/bin/dorfhub` after `make run`)."""
+    script = Path(sys.executable).parent / "dorfhub"
+    found = shutil.which("dorfhub")
+    if found and Path(found).resolve() == script.resolve():
+        return "dorfhub"
+    if not script.exists():
+        return f"{shlex.quote(sys.executable)} -m node.cli"
+    try:
+        return shlex.quote(str(script.relative_to(Path.cwd())))
+    except ValueError:
+        return shlex.quote(str(script))
+
+
+def _no_display(hub: DemoNode) -> None:
+    print(
+        f"\nKein Bildschirm (DISPLAY ist nicht gesetzt): der Kiosk von {hub.name} öffnet sich "
+        f"nicht. An einem Bildschirm: {dorfhub_command()} kiosk --home "
+        f"{shlex.quote(str(hub.home.path))}"
+    )
 
 
 DEMO_PIN = "1234"
@@ -111,16 +185,29 @@ def _all_running(hubs: list[DemoNode]) -> Iterator[None]:
 
 @contextmanager
 def _running(node: DemoNode, command: str) -> Iterator[None]:
-    """Run `dorfhub serve|hub` for this node on a port it picks itself and learn that port from
-    its ready file; stop it with SIGTERM on the way out."""
+    """Run `dorfhub serve|hub` for this node on its host and port (0: any free one) and learn
+    the port it serves on from its ready file; stop it with SIGTERM on the way out."""
     ready_file = node.home.path / f"{command}.ready"
     ready_file.unlink(missing_ok=True)
-    with _dorfhub(node.home, command, "--port", "0", "--ready-file", str(ready_file)) as process:
+    listen = ("--host", node.host, "--port", str(node.port), "--ready-file", str(ready_file))
+    with _dorfhub(node.home, command, *listen) as process:
         try:
             node.port = wait_for_ready_file(ready_file, process, START_DEADLINE_S).port
         except RuntimeError as exc:
-            raise RuntimeError(f"{node.name} did not start: {exc} (see {command}.log)") from None
+            log = node.home.path / f"{command}.log"
+            prefix = "dorfhub: error: "
+            said = [line.removeprefix(prefix) for line in _lines(log) if line.startswith(prefix)]
+            if said:  # a port taken since listen_ports looked, say
+                raise DemoError(f"{node.name}: {said[-1]}") from None
+            raise RuntimeError(f"{node.name} did not start: {exc} (see {log})") from None
         yield
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
 
 
 @contextmanager
@@ -155,10 +242,10 @@ def _reset(directory: Path) -> None:
     (directory / MARKER).write_text("created by `dorfhub demo`; deleted by the next run\n")
 
 
-def _town(directory: Path) -> DemoNode:
+def _town(directory: Path, host: str, port: int) -> DemoNode:
     home = init_network(directory / "stadtserver", NETWORK, "Stadtserver Freyung")
     print(f"Netzwerk »{NETWORK}«: {home.config.network_id}")
-    return DemoNode("Stadtserver Freyung", home, home.identity("admin.key"))
+    return DemoNode("Stadtserver Freyung", home, home.identity("admin.key"), host, port)
 
 
 def _desk_user(town: DemoNode) -> None:
@@ -173,14 +260,14 @@ def _show_desk(town: DemoNode) -> None:
     print(f"Schreibtisch: {town.url}/desk/  (Anmeldung: {DESK_USER} / {DESK_PASSPHRASE})")
 
 
-def _hub(directory: Path, town: DemoNode, name: str) -> DemoNode:
+def _hub(directory: Path, town: DemoNode, name: str, host: str, port: int) -> DemoNode:
     """A new hub asks to join with its pairing code; the administrator approves that code."""
     home, identity = init_node(directory / name.lower(), "hub", name, server_url=town.url)
     code = join_server(home)
     with town.home.store() as store:
         enrollment.approve(Log(store), town.identity, code, [GROUP])
     print(f"{name}: Kopplungscode {code} vom Stadtserver bestätigt")
-    return DemoNode(name, home, identity)
+    return DemoNode(name, home, identity, host, port)
 
 
 def _wait_until_equal(nodes: list[DemoNode]) -> None:
@@ -220,22 +307,34 @@ def _publish_and_watch(town: DemoNode, hubs: list[DemoNode]) -> None:
         clock.sleep(0.02)
 
 
-def _serve_until_interrupted(town: DemoNode, hubs: list[DemoNode]) -> None:
+def _serve_until_interrupted(
+    town: DemoNode, hubs: list[DemoNode], particulates_shown: set[str]
+) -> None:
+    """Keep the network running and say what happens in it, until Ctrl+C or SIGTERM."""
+    keys = [(hub, hub.identity.key_id) for hub in hubs]
+    watch = DemoWatch(town, keys, wall_clock_ms(), particulates_shown)
     print(
         f"\nDas Netz läuft: Stadtserver {town.url}, "
         + ", ".join(f"{hub.name} {hub.url}" for hub in hubs)
     )
     _show_desk(town)
+    home = shlex.quote(str(town.home.path))
     print(
-        f"Probieren Sie: dorfhub notice publish --home {town.home.path} --title … --body …"
-        "  (Strg+C beendet)",
-        flush=True,
+        f"Probieren Sie: {dorfhub_command()} notice publish --home {home} --title … --body …"
+        "  (Strg+C beendet)"
     )
+    print("Was im Netz geschieht, steht ab jetzt hier:", flush=True)
     # SIGTERM (systemd, `timeout`) ends the demo like Ctrl+C, so the nodes are stopped too.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
-            clock.sleep(3600)
+            try:
+                news = watch.news(wall_clock_ms())
+            except sqlite3.OperationalError:  # a node busy past the timeout: look again soon
+                news = []
+            for line in news:
+                print(line, flush=True)
+            clock.sleep(WATCH_S)
     except KeyboardInterrupt:
         print()
 

@@ -9,14 +9,16 @@ stuffy: after the CO2 rule's minimum duration (5 minutes) its board and the town
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from hardware.emulators import Emulator, Knobs, make_emulator
 from node.home import Home
+from node.sensing import STATUS_FILE
 
 ROOMS: dict[str, dict[str, float]] = {
     "Ringelai": {"pm2_5": 6.0, "pm10": 11.0, "co2": 720.0, "temperature": 21.5, "humidity": 48.0},
@@ -28,12 +30,24 @@ ROOMS: dict[str, dict[str, float]] = {
         "humidity": 52.0,
     },
 }
+PARTICULATE_SENSOR = "feinstaub"
 SENSORS = (
-    ("feinstaub", "sds011", ("pm2_5", "pm10"), {"interval": 30}),
+    (PARTICULATE_SENSOR, "sds011", ("pm2_5", "pm10"), {"interval": 30}),
     ("co2", "s8", ("co2",), {"interval": 10}),
     ("raumklima", "jsonl", ("temperature", "humidity"), {"interval": 10}),
 )
-FIRST_READINGS_S = 20.0
+# The fast sensors (CO2 and the bridge read every 10 s, without warm-up) report within this.
+FIRST_READINGS_S = 60.0
+FAST = ("temperature", "humidity", "co2")
+PARTICULATES = ("pm2_5", "pm10")
+# How each quantity reads: words for a missing value, and the pattern and decimals of a value.
+WORDS: dict[str, tuple[str, str, int]] = {
+    "temperature": ("Temperatur", "{} °C", 1),
+    "humidity": ("Feuchte", "{} % rel. Feuchte", 0),
+    "co2": ("CO₂", "CO₂ {} ppm", 0),
+    "pm2_5": ("PM2,5", "PM2,5 {} µg/m³", 1),
+    "pm10": ("PM10", "PM10 {} µg/m³", 1),
+}
 
 
 class DemoHub(Protocol):
@@ -62,37 +76,64 @@ def emulated_sensors(hubs: Sequence[DemoHub]) -> Iterator[None]:
             emulator.stop()
 
 
-def show_room_climate(hubs: Sequence[DemoHub]) -> None:
-    """Print each hub's newest readings once the fast sensors have reported."""
+def show_room_climate(hubs: Sequence[DemoHub]) -> set[str]:
+    """Print each hub's newest readings once its fast sensors have reported, and say what is
+    missing rather than leave a gap: the particulate sensor warms up first (its first value
+    comes about 20 s after the hub starts). Returns the hubs whose particulates it showed."""
     deadline = time.monotonic() + FIRST_READINGS_S
-    while time.monotonic() < deadline and not all(_latest(hub).get("co2") for hub in hubs):
+    while time.monotonic() < deadline and not all(_fast_reported(hub) for hub in hubs):
         time.sleep(0.2)
     print("\nRaumklima (emulierte Sensoren):")
+    shown = set()
     for hub in hubs:
-        latest = _latest(hub)
-        parts = [
-            _format(latest, "temperature", "{} °C", 1),
-            _format(latest, "humidity", "{} % rel. Feuchte", 0),
-            _format(latest, "co2", "CO₂ {} ppm", 0),
-            _format(latest, "pm2_5", "PM2,5 {} µg/m³", 1),
-        ]
-        print(f"  {hub.name:<12} " + ", ".join(p for p in parts if p))
-    print("  (Feinstaub kommt nach der Aufwärmzeit; in Perlesreut ist die Luft verbraucht:")
-    print("   nach 5 Minuten erscheint dort »Lüften bitte« als Aushang.)")
+        latest = latest_ok(hub)
+        parts = [reading_words(q, latest[q]) for q in FAST if q in latest]
+        missing = [WORDS[q][0] for q in FAST if q not in latest]
+        if missing:
+            parts.append(f"noch kein Wert für {', '.join(missing)} (siehe {hub.home.path}/hub.log)")
+        particulates = [reading_words(q, latest[q]) for q in PARTICULATES if q in latest]
+        if particulates:
+            shown.add(hub.name)
+        elif _warming_up(hub):
+            particulates = ["Feinstaub: der Sensor läuft noch warm"]
+        parts += particulates or ["Feinstaub: noch kein Wert"]
+        print(f"  {hub.name:<12} " + ", ".join(parts))
+    print("  (In Perlesreut ist die Luft verbraucht: nach 5 Minuten erscheint dort")
+    print("   »Lüften bitte« als Aushang.)")
+    return shown
 
 
-def _latest(hub: DemoHub) -> dict[str, float]:
+def _fast_reported(hub: DemoHub) -> bool:
+    return all(quantity in latest_ok(hub) for quantity in FAST)
+
+
+def latest_ok(hub: DemoHub) -> dict[str, float]:
+    """The newest good value of each quantity the hub has recorded."""
+    rows = _query(
+        hub,
+        "SELECT quantity, value, max(time_ms) FROM sensor_readings WHERE status = 'ok' "
+        "GROUP BY quantity",
+    )
+    return {quantity: value for quantity, value, _ in rows}
+
+
+def _warming_up(hub: DemoHub) -> bool:
+    """The particulate sensor is connected (so says the hub daemon's sensor-status.json), so
+    its first value comes once it has warmed up."""
+    try:
+        status = json.loads((hub.home.path / STATUS_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return False
+    return bool(status.get("counters", {}).get(PARTICULATE_SENSOR, {}).get("connected"))
+
+
+def _query(hub: DemoHub, sql: str) -> list[tuple[Any, ...]]:
+    """Read-only, beside the hub daemon that writes the readings."""
     uri = f"file:{hub.home.db_path}?mode=ro"
     with closing(sqlite3.connect(uri, uri=True)) as conn:
-        rows = conn.execute(
-            "SELECT quantity, value FROM sensor_readings WHERE status = 'ok' "
-            "AND time_ms = (SELECT max(time_ms) FROM sensor_readings r "
-            "WHERE r.quantity = sensor_readings.quantity AND r.status = 'ok')"
-        ).fetchall()
-    return {quantity: value for quantity, value in rows}
+        return conn.execute(sql).fetchall()
 
 
-def _format(latest: dict[str, float], quantity: str, pattern: str, decimals: int) -> str:
-    if quantity not in latest:
-        return ""
-    return pattern.format(f"{latest[quantity]:.{decimals}f}".replace(".", ","))
+def reading_words(quantity: str, value: float) -> str:
+    _, pattern, decimals = WORDS[quantity]
+    return pattern.format(f"{value:.{decimals}f}".replace(".", ","))

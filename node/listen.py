@@ -47,7 +47,10 @@ def bind_listener(host: str, port: int) -> socket.socket:
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise ListenError(f"port {port} on {host} is in use") from None
-        raise ListenError(f"cannot listen on {host} port {port}: {exc.strerror}") from None
+        # create_server re-raises with the address appended, which this message names already.
+        reason = getattr(exc.__context__, "strerror", None) or exc.strerror
+        where = f"{host} port {port}" if port else host
+        raise ListenError(f"cannot listen on {where}: {reason}") from None
 
 
 def inherited_listener(fd: int) -> socket.socket:
