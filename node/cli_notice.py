@@ -34,9 +34,11 @@ from content.bodies import (
     PRIORITIES,
     Event,
     NoticeBody,
+    encode_body,
 )
 from content.clock import trusted_now
 from content.identity import Identity
+from content.limits import MAX_JSON_BODY_BYTES
 from content.local_time import (
     event_leaves,
     local,
@@ -202,7 +204,7 @@ def cmd_notice_publish(args: argparse.Namespace) -> int:
             groups=groups,
             attachments=[file.reference() for file in files],
         )
-        _check_window(body, from_event=event is not None and args.valid_until is None)
+        _check(body, from_event=event is not None and args.valid_until is None)
         notice_id = notices.publish_with_files(log, author, body, [file.data for file in files])
         _say("publish", store, notice_id)
     return 0
@@ -241,7 +243,7 @@ def cmd_notice_update(args: argparse.Namespace) -> int:
         if not changes:
             raise ValueError("nothing to change (give --title, --body, --until, --hub, …)")
         body = notices.updated_body(current, **changes)
-        _check_window(body, from_event=not args.valid_until and "valid_until" in changes)
+        _check(body, from_event=not args.valid_until and "valid_until" in changes)
         notices.publish_with_files(log, author, body, [file.data for file in files], args.id)
         _say("update", store, args.id)
     return 0
@@ -266,8 +268,15 @@ def _leaves_with_event(current: NoticeBody) -> bool:
     return event is not None and current.valid_until == event_leaves(event.start, event.end)
 
 
-def _check_window(body: NoticeBody, from_event: bool) -> None:
-    """A notice that would never show is a mistake, said before anything is stored."""
+def _check(body: NoticeBody, from_event: bool) -> None:
+    """What the log would refuse, or a notice that would never show, said before anything is
+    stored and in the admin's terms."""
+    size = len(encode_body(body))
+    if size > MAX_JSON_BODY_BYTES:
+        raise ValueError(
+            f"the notice is {size:,} bytes in all its languages; a notice may have at most "
+            f"{MAX_JSON_BODY_BYTES:,} (UTF-8: an umlaut takes two): shorten a text"
+        )
     if body.valid_until is None or body.valid_until > body.valid_from:
         return
     start, end = moment_words(body.valid_from), end_words(body.valid_until)

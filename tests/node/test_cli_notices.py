@@ -328,6 +328,11 @@ def test_the_body_limit_is_said_in_the_help_and_the_error(town: Path, tmp_path: 
     assert refused(town, "notice", "publish", "--title", "T" * 201, "--body", "x") == (
         "dorfhub: error: the title has 201 characters; a notice's title may have at most 200"
     )
+    # Three languages of 20,000 umlauts each are more than one notice may be.
+    umlauts, _ = publish(town, "--title", "Ä", "--body-file", "-", *WINDOW, input="ä" * 20_000)
+    english = ("notice", "update", umlauts, "--lang", "en", "--title", "Ä", "--body-file", "-")
+    line = refused(town, *english, input="ä" * 20_000)
+    assert "a notice may have at most 65,536 (UTF-8: an umlaut takes two)" in line
 
 
 def test_bodies_that_are_no_text_are_refused(town: Path, tmp_path: Path) -> None:
