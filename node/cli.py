@@ -140,8 +140,12 @@ def build_parser() -> OneLineParser:
     sub.add_argument("--public-key", required=True, help="token printed by `node init` (dh1.…)")
     sub.add_argument("--group", action="append", default=[], help="hub group (repeatable)")
     sub.add_argument("--may-grant", action="store_true", help="admin may grant (root key only)")
-    sub.add_argument("--from", dest="valid_from", help=f"valid from ({WHEN}; a date: its start)")
-    sub.add_argument("--until", dest="valid_until", help=f"valid until ({WHEN}; a date: its end)")
+    sub.add_argument(
+        "--from", dest="valid_from", metavar="WHEN", help=f"valid from ({WHEN}; a date: its start)"
+    )
+    sub.add_argument(
+        "--until", dest="valid_until", metavar="WHEN", help=f"valid until ({WHEN}; a date: its end)"
+    )
     sub.add_argument("--key", type=Path, help="key file to sign with (default: admin key)")
     sub = command(key, "revoke", cmd_key_revoke, "withdraw a key from now on")
     sub.add_argument("target", metavar="KEY", help="key id (or prefix), token or name")

@@ -40,7 +40,9 @@ def register(tree: CommandTree) -> None:
     )
     sub.add_argument("--hub", help="one hub in detail (name or key)")
     sub.add_argument("--json", action="store_true")
-    sub.add_argument("--at", help=f"as if it were this moment ({WHEN}; default now)")
+    sub.add_argument(
+        "--at", metavar="WHEN", help=f"as if it were this moment ({WHEN}; default now)"
+    )
 
 
 def cmd_fleet(args: argparse.Namespace) -> int:

@@ -97,7 +97,7 @@ def register(tree: CommandTree) -> None:
     sub = command(notice, "list", cmd_notice_list, "list the notices showing now")
     sub.add_argument("--json", action="store_true")
     sub.add_argument("--hub", help="only notices for this hub (name or key id)")
-    sub.add_argument("--at", help=f"at this time instead of trusted now ({WHEN})")
+    sub.add_argument("--at", metavar="WHEN", help=f"at this time instead of trusted now ({WHEN})")
     sub.add_argument("--search", help="full-text search in every language")
     sub.add_argument("--limit", type=int, help="at most this many (default 50 with --search)")
     sub.add_argument("--category", choices=CATEGORIES)
@@ -110,7 +110,9 @@ def register(tree: CommandTree) -> None:
     sub.add_argument("--hub", help="the hub, by name or key id (default: this hub)")
     sub.add_argument("--out", type=Path, required=True, metavar="FILE", help="the PDF to write")
     sub.add_argument("--week", help="ISO week, e.g. 2026-W50 (default: this week)")
-    sub.add_argument("--at", help=f"as of this time instead of trusted now ({WHEN})")
+    sub.add_argument(
+        "--at", metavar="WHEN", help=f"as of this time instead of trusted now ({WHEN})"
+    )
     sub.add_argument("--lang", choices=LANGUAGES, default="de")
 
 
@@ -133,25 +135,41 @@ def _notice_fields(sub: OneLineParser, defaults: bool) -> None:
     sub.add_argument("--category", choices=CATEGORIES, default="allgemein" if defaults else None)
     sub.add_argument("--priority", choices=PRIORITIES, default="normal" if defaults else None)
     sub.add_argument(
-        "--from", dest="valid_from", help=f"show from ({WHEN}; a date: its start; default now)"
+        "--from",
+        dest="valid_from",
+        metavar="WHEN",
+        help=f"show from ({WHEN}; a date: its start; default now)",
     )
     sub.add_argument(
         "--until",
         dest="valid_until",
+        metavar="WHEN",
         help=f"show until ({WHEN}; a date: its end; default: until the event is over, "
         "else until retracted)",
     )
     sub.add_argument(
-        "--hub", action="append", default=[], help="target hub, by name in any case (repeatable)"
+        "--hub",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="target hub, by name in any case (repeatable)",
     )
     sub.add_argument(
-        "--group", action="append", default=[], help="target hub group, in any case (repeatable)"
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="target hub group, in any case (repeatable)",
     )
     sub.add_argument(
-        "--event-start", help=f"event begins ({WHEN}; a date alone: a whole-day event)"
+        "--event-start",
+        metavar="WHEN",
+        help=f"event begins ({WHEN}; a date alone: a whole-day event)",
     )
     sub.add_argument(
-        "--event-end", help="event ends (a date, a date and time, or a time on the start's day)"
+        "--event-end",
+        metavar="WHEN",
+        help="event ends (a date, a date and time, or a time on the start's day)",
     )
     sub.add_argument(
         "--place", help=f"where the event takes place (at most {MAX_PLACE_CHARS} characters)"
