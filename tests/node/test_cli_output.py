@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,23 @@ def _peer(**fields: Any) -> dict[str, Any]:
 )
 def test_a_peer_line_says_how_far_apart_and_how_long_ago(fields: dict[str, Any], said: str) -> None:
     assert peer_line(_peer(**fields), NOW) == said
+
+
+@pytest.mark.parametrize("daemon", ["serve", "hub"])
+def test_a_daemon_on_a_port_in_use_says_one_line(town: Path, daemon: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = run_dorfhub(daemon, "--port", str(port), home=town, check=False)
+    assert result.returncode == 1
+    assert result.stderr == f"dorfhub: error: port {port} on 127.0.0.1 is in use\n"
+    assert result.stdout == ""
+
+
+def test_a_daemon_on_an_address_that_does_not_resolve_says_one_line(town: Path) -> None:
+    result = run_dorfhub(
+        "serve", "--host", "no-such-host.invalid", "--port", "0", home=town, check=False
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("dorfhub: error: cannot listen on no-such-host.invalid: "), line
+    assert "while attempting" not in line  # the address is said once
