@@ -1,7 +1,10 @@
 """May this author write this op? A pure decision over the author's grants and revocation.
 
 The answer depends only on the op's header and the key.grant / key.revoke ops in the log, never
-on arrival order: the log engine re-asks whenever those change.
+on arrival order: the log engine re-asks whenever those change. One kind also reads the op's
+body: a guide's notice must be an office hour for groups the guide's own grants name
+(content/office_hours.py); the record then carries each guide grant's groups
+(content/guides.py), which no later op changes.
 """
 
 from __future__ import annotations
@@ -10,9 +13,18 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from content.bodies import NoticeBody
 from content.booking_ids import practice_owns, request_names_authority
+from content.office_hours import office_hours_problem
 from content.ops import Header
-from content.roles import KEY_KINDS, OWN_REQUESTS_ONLY, ROLE_KINDS, ROOT, help_request_prefix
+from content.roles import (
+    KEY_KINDS,
+    OWN_REQUESTS_ONLY,
+    ROLE_KINDS,
+    ROOT,
+    guide_notice_prefix,
+    help_request_prefix,
+)
 
 Outcome = Literal["ok", "unknown", "denied"]
 
@@ -53,7 +65,11 @@ class KeyRecord:
 OK = Verdict("ok")
 
 
-def authorize(header: Header, is_root: bool, record: KeyRecord | None) -> Verdict:
+def authorize(
+    header: Header, is_root: bool, record: KeyRecord | None, body: object = None
+) -> Verdict:
+    """`body`: the op's decoded body where the verdict may depend on it (a guide's notice);
+    None for a body pruned here, which was checked when the op was applied."""
     if is_root:
         if header.kind in ROLE_KINDS[ROOT]:
             return OK
@@ -73,9 +89,21 @@ def authorize(header: Header, is_root: bool, record: KeyRecord | None) -> Verdic
         usable = [g for g in usable if g["may_grant"]]
         if not usable:
             return Verdict("denied", "this admin was not allowed to grant by the network root")
-    if not any(grant_valid_at(g, header.time) for g in usable):
+    usable = [g for g in usable if grant_valid_at(g, header.time)]
+    if not usable:
         return Verdict("denied", "op time lies outside the validity of the author's grant")
+    if isinstance(body, NoticeBody):
+        problems = [_office_hours_problem(g, body) for g in usable]
+        if None not in problems:
+            return Verdict("denied", str(problems[0]))
     return OK
+
+
+def _office_hours_problem(grant: dict[str, Any], notice: NoticeBody) -> str | None:
+    """What keeps this grant from allowing the notice (a guide's: only its office hours)."""
+    if grant["role"] != "guide":
+        return None
+    return office_hours_problem(notice, grant.get("groups", []))
 
 
 def _may_touch(role: str, header: Header) -> bool:
@@ -86,6 +114,8 @@ def _may_touch(role: str, header: Header) -> bool:
         return practice_owns(header.kind, header.entity, header.author)
     if role == "server":
         return request_names_authority(header.entity, header.author)
+    if role == "guide":
+        return header.entity.startswith(guide_notice_prefix(header.author))
     return header.entity.startswith(help_request_prefix(header.author))
 
 
@@ -94,6 +124,8 @@ def _not_yours(kind: str) -> str:
         return "a hub may update only the help requests it made itself"
     if kind == "booking.decision":
         return "a server decides only the requests that name it as the practice's authority"
+    if kind in ("notice.put", "notice.retract"):
+        return "a guide writes only notices whose id names the guide (its office hours)"
     return f"a practice may write {kind} only about itself, its own slots and their bookings"
 
 

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -27,6 +27,7 @@ from content.identity import Identity
 from content.local_time import local
 from content.log import Log, append_in
 from content.notices import active_notices
+from content.office_hours import OFFICE_HOURS_CATEGORY
 from content.ops import EntityId
 from content.roles import help_request_prefix
 from content.sealing import MAX_RECIPIENTS, SealError, open_with_key, seal
@@ -36,7 +37,6 @@ MAX_PHONE = 30
 PHONE_PATTERN = r"^[0-9 +()/-]*$"
 # Roles that receive every help request of the network, besides the hub's key for the request.
 RECIPIENT_ROLES = ("server", "guide")
-OFFICE_HOURS_CATEGORY = "digitales"
 # An office hour announced without an end is taken to last this long.
 DEFAULT_EVENT_MS = 2 * 3600 * 1000
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
@@ -147,12 +147,23 @@ def _opened(box: bytes, key: X25519PrivateKey) -> HelpRequestBody | None:
 def mark_help_done(log: Log, hub_or_guide: Identity, request_id: str) -> str:
     """Append a public `help.update` setting the request's state to done; returns the op id.
     A guide may mark any request, a hub only its own (AppendRefused otherwise)."""
+    return _set_state(log, hub_or_guide, request_id, "done")
+
+
+def reopen_help(log: Log, hub_or_guide: Identity, request_id: str) -> str:
+    """Append a `help.update` setting the request's state back to open (marked done by
+    mistake, or the call did not reach the person); the same rights as `mark_help_done`. The
+    request's retention then counts from the request again, and a hub that erased its key for
+    the request (content/help_hub_keys.py) does not get it back: guides and servers read it."""
+    return _set_state(log, hub_or_guide, request_id, "open")
+
+
+def _set_state(log: Log, author: Identity, request_id: str, state: Literal["open", "done"]) -> str:
     try:
         msgspec.convert(request_id, EntityId)
     except msgspec.ValidationError:
         raise HelpError(f"not a help request id: {request_id!r}") from None
-    body = encode_body(HelpUpdateBody(state="done"))
-    return log.append(hub_or_guide, "help.update", request_id, body)
+    return log.append(author, "help.update", request_id, encode_body(HelpUpdateBody(state=state)))
 
 
 def guide_office_hours(conn: sqlite3.Connection, hub_name: str, now_ms: int) -> list[str]:

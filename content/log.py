@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from content import retention_due
 from content.authority import KeyRecord, Verdict, authorize
-from content.bodies import check_kind_body
+from content.bodies import check_kind_body, decode_body
 from content.clock import trusted_now
 from content.dropped import count_dropped
+from content.guides import with_grant_groups
 from content.identity import Identity, network_id_for
 from content.limits import MAX_HELD_BYTES, MAX_HELD_OPS, MAX_LAMPORT_JUMP
 from content.ops import (
@@ -398,7 +399,7 @@ class _Applier:
             return
         if not self._in_sequence(raw, header) or not self._within_reach(raw, header):
             return
-        verdict = self._authorize(header)
+        verdict = self._authorize(header, parsed)
         if not verdict.ok:
             status = "held" if verdict.outcome == "unknown" else "rejected"
             self._park(raw, header, status, verdict.reason)
@@ -531,18 +532,24 @@ class _Applier:
             )
         self.dirty_heads.clear()
 
-    def _authorize(self, header: Header) -> Verdict:
+    def _authorize(self, header: Header, body: object = None) -> Verdict:
         if header.author not in self.key_records:
             row = self.conn.execute(
                 "SELECT grants, revoked_after_seq FROM keys WHERE key = ?", (header.author,)
             ).fetchone()
-            self.key_records[header.author] = KeyRecord.from_row(*row) if row else None
+            record = KeyRecord.from_row(*row) if row else None
+            if record is not None:
+                # A guide's notices are checked against the groups of each of its grants.
+                record = KeyRecord(
+                    with_grant_groups(self.conn, record.grants), record.revoked_after_seq
+                )
+            self.key_records[header.author] = record
         record = self.key_records[header.author]
         cacheable = record is not None and record.timeless
         cache_key = (header.author, header.kind)
         if cacheable and cache_key in self.verdicts:
             return self.verdicts[cache_key]
-        verdict = authorize(header, self._is_root(header.author), record)
+        verdict = authorize(header, self._is_root(header.author), record, body)
         if cacheable:
             self.verdicts[cache_key] = verdict
         return verdict
@@ -684,12 +691,17 @@ class _Applier:
 
     def _reauthorize(self, author: str) -> None:
         """Purge the author's ops from the first one its (changed) grants no longer allow."""
+        # Notices' bodies too: a guide's may have lost the grant whose groups allowed it.
         rows = self.conn.execute(
-            "SELECT header FROM ops WHERE author = ? ORDER BY seq", (author,)
+            "SELECT header, CASE WHEN kind = 'notice.put' THEN body END FROM ops "
+            "WHERE author = ? ORDER BY seq",
+            (author,),
         ).fetchall()
-        for (header_bytes,) in rows:
+        for header_bytes, body in rows:
             header = decode_header(header_bytes)
-            verdict = self._authorize(header)
+            verdict = self._authorize(
+                header, None if body is None else decode_body(header.kind, body)
+            )
             if not verdict.ok:
                 self._purge(author, header.seq, verdict.reason)
                 return

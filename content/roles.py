@@ -49,7 +49,10 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "submission.put",
         }
     ),
-    "guide": frozenset({"help.update", "booking.request", "booking.cancel"}),
+    # notice.put and notice.retract: only the guide's own office hours (content/office_hours.py).
+    "guide": frozenset(
+        {"help.update", "booking.request", "booking.cancel", "notice.put", "notice.retract"}
+    ),
     "practice": frozenset({"slot.publish", "slot.withdraw", "booking.cancel", "practice.meta"}),
 }
 
@@ -63,12 +66,19 @@ KNOWN_KINDS = frozenset().union(*ROLE_KINDS.values())
 # Kinds a role may author only about its own entities (content/authority.py checks the entity):
 # a hub marks its own help requests done, a guide any of them; a practice writes only about itself,
 # its slots and their bookings (the ids say whose they are: content/booking_ids.py); a server
-# decides only the booking requests whose id names it as the practice's booking authority.
+# decides only the booking requests whose id names it as the practice's booking authority; a
+# guide writes and retracts only notices whose id names it (its office hours).
 OWN_REQUESTS_ONLY: dict[str, frozenset[str]] = {
     "hub": frozenset({"help.update"}),
+    "guide": frozenset({"notice.put", "notice.retract"}),
     "server": frozenset({"booking.decision"}),
     "practice": frozenset({"practice.meta", "slot.publish", "slot.withdraw", "booking.cancel"}),
 }
+
+
+def guide_notice_prefix(guide: str) -> str:
+    """How the ids of a guide's notices begin, so that the id alone says whose notice it is."""
+    return f"n-{guide}-"
 
 
 def help_request_prefix(author: str) -> str:
