@@ -425,9 +425,11 @@ def readings_between(conn: sqlite3.Connection, start_ms: int, end_ms: int) -> li
     return [StoredReading(*row) for row in rows]
 
 
-def is_stale(time_ms: int, now_ms: int, interval_ms: int) -> bool:
-    """Reading rule 5: older than twice the sampling interval is not current."""
-    return now_ms - time_ms > 2 * interval_ms
+def is_stale(time_ms: int, now_ms: int, interval_ms: int, lag_ms: int = 0) -> bool:
+    """Reading rule 5: older than twice the sampling interval is not current. `lag_ms`: how
+    long a reading may wait before whoever judges it can see it (the hub daemon stores its
+    readings every few seconds, so the store's newest is that much older than the sensor's)."""
+    return now_ms - time_ms > 2 * interval_ms + lag_ms
 
 
 # Nothing older than this can be current: an estimated interval is at most one 10-minute window,
@@ -460,10 +462,12 @@ def current_readings(
     now_ms: int,
     intervals_ms: Mapping[str, int] | None = None,
     since_ms: int = -1,
+    lag_ms: int = 0,
 ) -> list[StoredReading]:
     """The latest reading of every series; an `ok` one older than twice its sensor's interval
-    (given per sensor id, else estimated) comes back with status "stale", never as current.
-    A screen that asks every few seconds passes `since_ms` (see RECENT_MS)."""
+    (given per sensor id, else estimated) plus `lag_ms` (see `is_stale`) comes back with status
+    "stale", never as current. A screen that asks every few seconds passes `since_ms` (see
+    RECENT_MS)."""
     found = []
     for latest in latest_readings(conn, now_ms, since_ms):
         interval = (intervals_ms or {}).get(latest.sensor_id)
@@ -474,7 +478,7 @@ def current_readings(
                 (latest.sensor_id, latest.quantity, latest.time_ms),
             ).fetchone()[0]
             interval = estimate_interval(latest.time_ms, previous)
-        if latest.status == "ok" and is_stale(latest.time_ms, now_ms, interval):
+        if latest.status == "ok" and is_stale(latest.time_ms, now_ms, interval, lag_ms):
             latest = replace(latest, status="stale")
         found.append(latest)
     return found

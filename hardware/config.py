@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hardware.drivers import Driver, driver_named
+from hardware.drivers import Driver, driver_named, duty_cycling, planned_period
+from hardware.readings import safe_sensor_id
 
 KNOWN_KEYS = {"id", "driver", "port", "interval", "max_duty", "warmup", "lead"}
 MAX_INTERVAL_S = 24 * 3600.0
@@ -54,6 +55,14 @@ class SensorConfig:
     def lead_s(self) -> float:
         lead = self.spec.lead_s if self.lead is None else self.lead
         return max(lead, self.warmup_s)
+
+    @property
+    def period_s(self) -> float:
+        """The seconds between two readings: the interval, stretched by duty cycling (a sleeping
+        laser cannot be read every 5 s). Staleness is judged against this (SENSORS.md rule 5)."""
+        if duty_cycling(self.spec, self.duty):
+            return planned_period(self.interval, self.lead_s, self.duty)
+        return self.interval
 
 
 def _number(where: str, key: str, value: Any, low: float, high: float) -> float:
@@ -119,6 +128,11 @@ def parse_sensors(document: dict[str, Any], where: str = "sensors") -> list[Sens
             raise SensorConfigError(f"{where}: id {sensor.id!r} is used twice")
         seen.add(sensor.id)
     return sensors
+
+
+def reading_periods_ms(sensors: list[SensorConfig]) -> dict[str, int]:
+    """Each sensor's reading period in ms, by the id its readings are stored under."""
+    return {safe_sensor_id(sensor.id): round(sensor.period_s * 1000) for sensor in sensors}
 
 
 def load_sensor_configs(path: Path) -> list[SensorConfig]:

@@ -6,6 +6,7 @@ a sensor id, a quantity, its unit and a status, and hands them to whoever record
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -23,6 +24,12 @@ WARMING: Final = "warming"
 STALE: Final = "stale"
 DISCONNECTED: Final = "disconnected"
 STATUSES: Final[tuple[str, ...]] = (OK, WARMING, STALE, DISCONNECTED)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def safe_sensor_id(sensor_id: str) -> str:
+    """Sensor ids become part of entity ids: keep them to the characters those allow."""
+    return _UNSAFE.sub("-", sensor_id)[:40] or "sensor"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ from content.store import Store
 from content.thresholds import CO2, HEAT, MEAN_24H_MS, RULES_BY_NAME, Rule, felt_temperature
 from hardware.aggregate import Aggregate, aggregate_window, mean_24h, window_start
 from hardware.alerts import AlertChange, AlertMachine, alert_texts
-from hardware.readings import OK, STALE, Reading
+from hardware.readings import OK, STALE, Reading, safe_sensor_id
 
 log = logging.getLogger("dorfhub.sensors")
 
@@ -59,15 +59,9 @@ GAPS_KEPT = 16
 MIN_INTERVAL_MS = 1000
 HUMIDITY_FRESH_MS = 10 * 60_000  # a humidity reading this old still corrects the felt temperature
 PM_MAX_GAP_MS = 2 * WINDOW_MS + WINDOW_GRACE_MS
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _SENSOR_ID = re.compile(SENSOR_ID_PATTERN)
 
 Series = tuple[str, str]  # (sensor id, quantity)
-
-
-def safe_sensor_id(sensor_id: str) -> str:
-    """Sensor ids become part of entity ids: keep them to the characters those allow."""
-    return _UNSAFE.sub("-", sensor_id)[:40] or "sensor"
 
 
 @dataclass(frozen=True)

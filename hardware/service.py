@@ -24,7 +24,7 @@ import serial
 
 from content.clock import wall_clock_ms
 from hardware.config import SensorConfig
-from hardware.drivers import MAX_REPLY_DELAY_S, duty_cycling, next_wake, planned_period
+from hardware.drivers import MAX_REPLY_DELAY_S, duty_cycling, next_wake
 from hardware.parsers import Event, Frame
 from hardware.readings import DISCONNECTED, OK, QUANTITY_UNITS, STALE, WARMING, Reading
 from hardware.transport import open_port, resolve_port
@@ -78,11 +78,7 @@ class SensorWorker:
         self.counters = SensorCounters()
         self.duty = config.duty
         self.cycling = duty_cycling(self.driver, self.duty)
-        self.period = (
-            planned_period(config.interval, config.lead_s, self.duty)
-            if self.cycling
-            else config.interval
-        )
+        self.period = config.period_s
         self.stale_after = 2 * self.period
         self.port: serial.SerialBase | None = None
         self.lock = threading.Lock()

@@ -3,9 +3,10 @@ the 24-hour chart series and its geometry, and the active alerts of this hub.
 
 Everything comes from `content` (the kiosk never imports `sync`, and reads the hub's store, not
 the reader service): `current_readings` applies SENSORS.md rule 5 (older than twice the interval
-is "stale", never current), `thresholds.level_now` names the level of a value from the one
-versioned threshold table, and the chart uses this hub's 10-minute rollups where they exist and
-the raw readings (rule 6 aggregates) for the windows not rolled up yet.
+is "stale", never current) with each sensor's reading period from the hub's config.toml
+(`hardware.config`, which loads no serial library), `thresholds.level_now` names the level of a
+value from the one versioned threshold table, and the chart uses this hub's 10-minute rollups
+where they exist and the raw readings (rule 6 aggregates) for the windows not rolled up yet.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from babel.numbers import format_decimal
 
@@ -22,6 +24,7 @@ from content import sensors, thresholds
 from content.catalogs import babel_locale
 from content.local_time import LOCAL_TIME
 from content.notices import get_notice
+from hardware.config import SensorConfigError, load_sensor_configs, reading_periods_ms
 
 # The rows of the screen, always all five and always in this order (the same place each time).
 QUANTITIES = ("temperature", "humidity", "co2", "pm2_5", "pm10")
@@ -38,6 +41,9 @@ MAX_GAP_WINDOWS = 2
 LEVEL_KEY = "climate.level."
 STATUS_KEY = "climate.status."
 MAX_ALERTS = 3
+# The hub daemon stores the readings it took every 5 s (node.sensing.TICK_S): the newest in the
+# store may be that much older than the sensor's newest without the sensor being late.
+STORE_LAG_MS = 5000
 
 
 @dataclass(frozen=True)
@@ -81,18 +87,32 @@ def _had_readings(conn: sqlite3.Connection, hub: str, quantity: str) -> bool:
     return row is not None
 
 
+def configured_periods_ms(home_dir: Path) -> dict[str, int]:
+    """Each configured sensor's reading period (ms) by sensor id, from `<home>/config.toml`;
+    empty when it has no sensors or cannot be read (then the periods are estimated)."""
+    try:
+        return reading_periods_ms(load_sensor_configs(home_dir / "config.toml"))
+    except (OSError, SensorConfigError):
+        return {}
+
+
 def current_values(
     conn: sqlite3.Connection,
     now_ms: int,
     hub: str = "",
     intervals_ms: Mapping[str, int] | None = None,
 ) -> list[ClimateValue]:
-    """The five rows, from the latest reading of each series with rule 5's staleness. A
-    quantity with no reading in the last hour is "stale" when this hub (`hub`, its key id) has
-    measured it before, else "missing"."""
+    """The five rows, from the latest reading of each series with rule 5's staleness, judged
+    on each sensor's period in `intervals_ms` (estimated from its last two readings when it is
+    not there, which a sensor streaming faster than it is stored gets wrong). A quantity with
+    no reading in the last hour is "stale" when this hub (`hub`, its key id) has measured it
+    before, else "missing"."""
     by_quantity: dict[str, list[sensors.StoredReading]] = {}
     recent = now_ms - sensors.RECENT_MS
-    for found in sensors.current_readings(conn, now_ms, intervals_ms, since_ms=recent):
+    found_readings = sensors.current_readings(
+        conn, now_ms, intervals_ms, since_ms=recent, lag_ms=STORE_LAG_MS
+    )
+    for found in found_readings:
         by_quantity.setdefault(found.quantity, []).append(found)
     chosen = {quantity: _pick(by_quantity.get(quantity, [])) for quantity in QUANTITIES}
     humidity = chosen["humidity"]

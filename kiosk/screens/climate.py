@@ -195,6 +195,9 @@ class ClimateScreen(KioskScreen):
             self._recheck.cancel()
             self._recheck = None
 
+    def reset(self) -> None:
+        """The room's air is the same for everyone: nothing to forget."""
+
     def refresh(self) -> None:
         app = running_app()
         lang = app.lang
@@ -202,7 +205,8 @@ class ClimateScreen(KioskScreen):
         # Readings carry the hub's wall-clock time, so their age is measured on the same clock
         # (the trusted "now" may run ahead of a wall clock that has not caught up yet).
         now = app.data.wall_ms()
-        self.values = cd.current_values(conn, now, app.data.hub.key_id)
+        periods = cd.configured_periods_ms(app.home_dir)  # a few sensors: cheap every 10 s
+        self.values = cd.current_values(conn, now, app.data.hub.key_id, periods)
         for value in self.values:
             row = self.ids[f"row_{value.quantity}"]
             row.name_text = tr(f"climate.name.{value.quantity}")

@@ -274,3 +274,41 @@ def climate_guide(app: Any, ctx: Context) -> Iterator[Step]:
     (home / "sensor-status.json").unlink()
     yield lambda: stale_text in screen.status_text
     out["missing"] = screen.status_text
+
+
+# ---- staleness by each sensor's configured period -------------------------------------------
+
+# The sensors of the interval scenario, as the hub's config.toml names them: a bridge streaming
+# faster than it is stored, a CO2 sensor read every 10 s, and a duty-cycled particulate sensor
+# (SDS011, 15 % duty: one reading about every 110 s although its interval says 5 s).
+PERIOD_SENSORS = [
+    {"id": "klima", "driver": "jsonl", "port": "/dev/null", "interval": 10},
+    {"id": "co2-saal", "driver": "s8", "port": "/dev/null", "interval": 10},
+    {"id": "feinstaub", "driver": "sds011", "port": "/dev/null", "interval": 5},
+]
+# How old each quantity's newest reading is, and its readings' spacing before it.
+PERIOD_AGES_MS = {"temperature": 8000, "humidity": 1800, "co2": 26_000, "pm2_5": 90_000}
+
+
+def configure_period_sensors(home: Path) -> None:
+    Home.open(home).save_table("sensors", PERIOD_SENSORS)
+
+
+def climate_by_interval(app: Any, ctx: Context) -> Iterator[Step]:
+    """Readings whose age lies between the old estimate's limit and the configured period's,
+    and one past it, on a frozen kiosk clock: each judged on its sensor's configured period."""
+    now = app.data.wall_ms()
+    app.data.wall_ms = lambda: now
+    rows = []
+    for quantity, age in PERIOD_AGES_MS.items():
+        sensor = SENSOR[quantity]
+        # One reading a second, as a bridge streams: an estimate would say a 1 s period.
+        rows += [(now - age - step * 1000, sensor, quantity, 21.0, UNITS[quantity], "ok")
+                 for step in range(3)]  # fmt: skip
+    with Store(ctx.home / "dorfhub.db") as store, store.write() as conn:
+        insert_readings(conn, rows)
+    yield settled(app)
+    yield from _tap(app, "tile_climate")
+    screen = app.current
+    yield settled(app, 3)
+    ctx.results["rows"] = _rows(screen)

@@ -28,7 +28,14 @@ from hardware.recorder import Recorder
 from kiosk import climate_data as cd
 from kiosk.hub_status import SENSOR_STATUS_FILE, sensor_service
 from kiosk.i18n import LANGUAGES, load_catalog
-from tests.kiosk.climate_scenarios import HISTORY_WINDOWS, history_co2, write_sensor_status
+from node.home import Home, NodeConfig
+from tests.kiosk.climate_scenarios import (
+    HISTORY_WINDOWS,
+    PERIOD_SENSORS,
+    configure_period_sensors,
+    history_co2,
+    write_sensor_status,
+)
 from tests.kiosk.hubhome import VILLAGE, HubHome, make_hub_home
 from tests.kiosk.run import run_scenario
 
@@ -111,10 +118,11 @@ def test_damp_air_flags_particulate_values(store: Store) -> None:
 def test_stale_disconnected_warming_and_missing_are_never_shown_as_current(
     store: Store,
 ) -> None:
-    _put(store, _series("co2-saal", "co2", 2500.0, "ppm", NOW - 2 * MINUTE - 1))  # > 2 x 1 min
+    lag = cd.STORE_LAG_MS  # the daemon stores readings every 5 s
+    _put(store, _series("co2-saal", "co2", 2500.0, "ppm", NOW - 2 * MINUTE - lag - 1))
     _put(store, _series("feinstaub", "pm2_5", 30.0, "µg/m³", NOW - 1000, "disconnected"))
     _put(store, _series("feinstaub", "pm10", 0.0, "µg/m³", NOW - 1000, "warming"))
-    _put(store, _series("klima", "temperature", 22.0, "°C", NOW - 2 * MINUTE))  # just current
+    _put(store, _series("klima", "temperature", 22.0, "°C", NOW - 2 * MINUTE - lag))  # just
     shown = _by_quantity(store)
     assert {q: (v.status, v.value, v.level) for q, v in shown.items()} == {
         "co2": ("stale", None, None),
@@ -439,3 +447,53 @@ def test_guide_mode_lists_the_sensors_and_notices_a_stopped_service(
     assert "co2-saal" not in out["stale"]
     assert "Sensor klima: verbunden" in out["fresh_again"]
     assert "Sensordienst läuft nicht" in out["missing"]
+
+
+# ---- staleness by each sensor's configured period (issue 17) --------------------------------
+
+
+def _streamed(store: Store, sensor: str, quantity: str, last_ms: int) -> None:
+    """Three readings a second apart, as a bridge streams them faster than it is stored."""
+    _put(store, [(last_ms - s * 1000, sensor, quantity, 21.0, "°C", "ok") for s in range(3)])
+
+
+def test_staleness_is_judged_on_each_sensors_configured_period(
+    store: Store, tmp_path: Path
+) -> None:
+    from hardware.config import parse_sensors
+
+    configs = parse_sensors({"sensors": PERIOD_SENSORS})
+    periods = cd.configured_periods_ms(tmp_path)  # no config.toml: estimated, as before
+    assert periods == {}
+    Home.create(tmp_path / "hub", NodeConfig(name=VILLAGE, role="hub", network_id="n" * 64))
+    configure_period_sensors(tmp_path / "hub")
+    periods = cd.configured_periods_ms(tmp_path / "hub")
+    assert periods == {"klima": 10_000, "co2-saal": 10_000, "feinstaub": periods["feinstaub"]}
+    # The duty-cycled laser is read far less often than its interval says.
+    assert periods["feinstaub"] == round(configs[2].period_s * 1000) > 60_000
+    _streamed(store, "klima", "temperature", NOW - 8000)
+    _streamed(store, "co2-saal", "co2", NOW - 26_000)
+    _streamed(store, "feinstaub", "pm2_5", NOW - 90_000)
+    judged = {v.quantity: v.status for v in cd.current_values(store.conn, NOW, "", periods)}
+    # 8 s: within 2 x 10 s (+ the 5 s the daemon may hold a reading); 26 s is past it.
+    assert (judged["temperature"], judged["co2"], judged["pm2_5"]) == ("ok", "stale", "ok")
+    # Estimated from one second between readings, the same 8 s looked stale.
+    estimated = {v.quantity: v.status for v in cd.current_values(store.conn, NOW)}
+    assert estimated["temperature"] == "stale"
+
+
+def test_the_running_kiosk_judges_staleness_by_the_configured_period(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("needs a display: run under xvfb-run (make test does)")
+    home = make_hub_home(tmp_path)
+    configure_period_sensors(home.path)
+    out = run_scenario("climate_scenarios:climate_by_interval", home.path, tmp_path)["results"]
+    rows = out["rows"]
+    assert rows["temperature"][0] == "21,0 °C"  # 8 s old, read every 10 s
+    assert rows["humidity"][0] == "21 %"  # 1.8 s old
+    assert rows["co2"] == ["–", "keine aktuellen Werte"]  # 26 s old, read every 10 s
+    assert rows["pm2_5"][0] == "21,0 µg/m³"  # 90 s old, read about every 110 s
