@@ -2,6 +2,8 @@
 
 dorfhub desk user add NAME --role admin [--key FILE]   # a new key, granted, stored encrypted
 dorfhub desk user add NAME --role practice --practice-key FILE   # the practice's own key, encrypted
+dorfhub desk user add NAME --role guide --group GROUP… [--email ADDRESS]   # a new guide key
+dorfhub desk user email NAME [ADDRESS]   # where a guide hears of new help requests (none: off)
 dorfhub desk user list [--json]
 dorfhub desk user disable NAME [--reason TEXT] [--key FILE]   # revokes the user's key
                                                                # (a practice's: removes its file)
@@ -35,7 +37,9 @@ def register(tree: CommandTree) -> None:
     commands = users.add_subparsers(title="commands", parser_class=OneLineParser)
     sub = tree.command(commands, "add", cmd_user_add, "make a desk user: a key, granted, encrypted")
     sub.add_argument("name", metavar="NAME", help="the person's name, as the log will show it")
-    sub.add_argument("--role", required=True, help="what they may do at the desk: admin, practice")
+    sub.add_argument(
+        "--role", required=True, help="what they may do at the desk: admin, practice, guide"
+    )
     sub.add_argument("--key", type=Path, help="key file to sign the grant (default: admin key)")
     sub.add_argument(
         "--practice-key",
@@ -43,6 +47,22 @@ def register(tree: CommandTree) -> None:
         help="with --role practice: the practice's key file (practice add --key-out, or its "
         "node's node.key), stored here only encrypted under the new passphrase",
     )
+    sub.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --role guide: a group of hubs whose help queue the guide works and where "
+        "its office hours show (repeatable, at least one)",
+    )
+    sub.add_argument(
+        "--email", help="with --role guide: where the desk mails that a new request waits"
+    )
+    sub = tree.command(
+        commands, "email", cmd_user_email, "set or clear where a guide hears of new requests"
+    )
+    sub.add_argument("name", metavar="NAME")
+    sub.add_argument("address", metavar="ADDRESS", nargs="?", default="", help="none: no mail")
     sub = tree.command(commands, "list", cmd_user_list, "desk users and whether they may log in")
     sub.add_argument("--json", action="store_true")
     sub = tree.command(commands, "disable", cmd_user_disable, "revoke a desk user's key for good")
@@ -67,17 +87,84 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     check_new_user(directory, args.name, args.role)
     if args.role == "practice" or args.practice_key is not None:
         return _add_practice_user(args, home, directory)
+    groups, address = _guide_options(args, home)
     signer = home.publisher(args.key)  # a locked admin key fails before any question is asked
     identity, path = add_user(directory, args.name, args.role, _new_passphrase())
     try:
         with home.store() as store:
-            grant(Log(store), signer, identity.public, role=args.role, name=args.name)
+            grant(Log(store), signer, identity.public, args.role, args.name, groups=groups)
     except BaseException:
         path.unlink()  # not granted: no user
         raise
     added = f"desk user {args.name} ({args.role}) added, key {identity.public.short_id}"
+    if groups:
+        added += f", groups {', '.join(groups)}"
     print(terminal_safe(added))
+    if address:
+        _save_address(home, args.name, address)
+        print(terminal_safe(f"new help requests at its hubs are mailed to {address}"))
     return 0
+
+
+def _guide_options(args: argparse.Namespace, home: Home) -> tuple[list[str], str]:
+    """A guide's groups, as the network spells them, and mail address; refused for others.
+    A guide's key is a new key of its own (like an admin's), not one granted before: the
+    desk keeps it encrypted, and `desk user disable` revokes it alone."""
+    from admin.desk.accounts import AccountError
+    from admin.desk.guide_mail import address_problem
+    from content.notice_targets import network_of
+
+    if args.role != "guide":
+        if args.group or args.email:
+            raise AccountError("--group and --email go with --role guide")
+        return [], ""
+    if not args.group:
+        raise AccountError("a guide needs --group: the hubs whose help requests it works")
+    with home.store() as store:
+        network = network_of(store.conn)
+    groups, unknown = network.find_groups(args.group)
+    if unknown:
+        known = ", ".join(network.groups) or "none yet"
+        raise AccountError(f"no group {', '.join(unknown)} in this network (groups: {known})")
+    address = (args.email or "").strip()
+    if address and (problem := address_problem(address)):
+        raise AccountError(problem)
+    return groups, address
+
+
+def cmd_user_email(args: argparse.Namespace) -> int:
+    from admin.desk.accounts import AccountError, find_user
+    from admin.desk.guide_mail import address_problem
+
+    home = open_home(args)
+    file = find_user(_users_dir(home), args.name)
+    if file is None or file.role != "guide":
+        raise AccountError(f"no guide among the desk users named {args.name!r}")
+    address = args.address.strip()
+    if address and (problem := address_problem(address)):
+        raise AccountError(problem)
+    _save_address(home, file.name, address)
+    said = f"mail to {address}" if address else "no mail"
+    print(terminal_safe(f"desk user {file.name}: {said} about new help requests"))
+    return 0
+
+
+def _save_address(home: Home, name: str, address: str) -> None:
+    """[mail.guides] in the server's config.toml: the desk's mail loop reads it for each mail,
+    so a change needs no restart (admin/desk/guide_mail.py). Empty: the entry goes."""
+    import tomllib
+
+    from admin.desk.accounts import name_key
+
+    with home.config_path.open("rb") as handle:
+        mail = dict(tomllib.load(handle).get("mail", {}))
+    guides = {
+        n: a for n, a in dict(mail.get("guides", {})).items() if name_key(n) != name_key(name)
+    }
+    if address:
+        guides[name] = address
+    mail["guides"] = guides
+    home.save_table("mail", mail)
 
 
 def _add_practice_user(args: argparse.Namespace, home: Home, directory: Path) -> int:

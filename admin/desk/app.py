@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from admin.desk import (
     auth,
     fleet,
+    guide,
+    guide_hours,
     notices,
     practice,
     practice_feed,
@@ -28,6 +30,7 @@ from admin.desk import (
     printing,
     today,
 )
+from admin.desk.guide_mail import start_mailer
 from admin.desk.i18n import language_of
 from admin.desk.policy import check_policies
 from admin.desk.web import PACKAGE, SESSION_COOKIE, Desk, DeskRefusal, LoginNeeded, is_htmx
@@ -43,6 +46,8 @@ ROUTERS = (
     practice.router,
     practice_slots.router,
     practice_feed.router,
+    guide.router,
+    guide_hours.router,
 )
 # Scripts and styles only from the desk's own static files: no inline code, no CDN.
 CONTENT_SECURITY_POLICY = (
@@ -63,6 +68,7 @@ def build_desk(home: Path, db_path: Path) -> FastAPI:
     _add_error_pages(app, desk)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(TransportGuard, desk=desk)  # added last: runs first
+    start_mailer(home, db_path, desk.now_ms, desk.translator)
     return app
 
 

@@ -73,9 +73,12 @@ NAV: list[NavItem] = [
     NavItem("nav.practice.bookings", "/practice", ("practice",)),
     NavItem("nav.practice.slots", "/practice/slots", ("practice",)),
     NavItem("nav.practice.feed", "/practice/feed", ("practice",)),
+    NavItem("nav.guide.queue", "/guide", ("guide",)),
+    NavItem("nav.guide.hours", "/guide/hours", ("guide",)),
+    NavItem("nav.guide.bookings", "/guide/bookings", ("guide",)),
 ]
 # Where each role starts (after login, the brand link, error pages): "/" is the admins' page.
-HOMES: dict[str, str] = {"admin": "/", "practice": "/practice"}
+HOMES: dict[str, str] = {"admin": "/", "practice": "/practice", "guide": "/guide"}
 
 
 class SteadyClock:

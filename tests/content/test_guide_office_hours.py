@@ -78,7 +78,8 @@ def test_a_guide_publishes_office_hours_that_the_groups_kiosks_show(
     # Another node takes the guide's op as the town did.
     other = network.fresh_log("other")
     report = sync(network.log, other)
-    assert not report.rejected and not report.held
+    assert not report.rejected
+    assert not report.held
     assert get_notice(other.store.conn, notice_id) is not None
 
 
@@ -176,7 +177,8 @@ def test_a_guide_cannot_overwrite_or_retract_anybody_elses_notice(
     )
     assert [op for op, _ in other.ingest([raw]).rejected] == [raw.op_id]
     shown = get_notice(other.store.conn, admins)
-    assert shown is not None and not shown.retracted
+    assert shown is not None
+    assert not shown.retracted
 
 
 def test_a_guide_retracts_its_own_office_hours(network: Network, guides: Guides) -> None:
@@ -185,7 +187,8 @@ def test_a_guide_retracts_its_own_office_hours(network: Network, guides: Guides)
     )
     retract(network.log, guides.guide, notice_id, "fällt aus")
     shown = get_notice(network.store.conn, notice_id)
-    assert shown is not None and shown.retracted
+    assert shown is not None
+    assert shown.retracted
 
 
 def test_an_office_hour_that_arrives_before_the_grant_naming_its_group_waits_for_it(
