@@ -42,7 +42,7 @@ from kiosk.overlays import (
     SpeechNotice,
 )
 from kiosk.pin import PinGate
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KioskScreen, scroll_to_top
 from kiosk.screens.board import BoardScreen, CategoryScreen, DetailScreen
 from kiosk.screens.booking_screens import BOOKING_SCREENS, open_booking
 from kiosk.screens.climate import ClimateScreen
@@ -114,6 +114,7 @@ class KioskApp(App):
     date_text = StringProperty("")
     time_text = StringProperty("")
     board_category = StringProperty("")
+    emergency_title = StringProperty("")  # the banner on every screen while one is active
 
     def __init__(
         self,
@@ -155,7 +156,6 @@ class KioskApp(App):
         self.dirty: set[str] = set()
         self.emergency_id = ""
         self.emergency_version = 0
-        self.help_during_emergency = False
         self.signage_items: list[tuple[str, str]] = []
         self.signage_index = 0
         self.rotated_at = 0.0
@@ -249,6 +249,9 @@ class KioskApp(App):
             self.history.append(self.sm.current)
         self._show(name)
 
+        if self.emergency_overlay.parent is not None:
+            self.dismiss_emergency()  # back from the takeover: to the screen it covered
+            return
     def back(self) -> None:
         if not self.history:
             self.home()
@@ -264,9 +267,6 @@ class KioskApp(App):
         self._leaving(self.sm.current)
         self.history.clear()
         self._show("home")
-        if self.help_during_emergency:
-            self.help_during_emergency = False
-            self.check_emergency(force=True)
 
     def _show(self, name: str) -> None:
         screen = self.screen(name)
@@ -278,12 +278,17 @@ class KioskApp(App):
     def _leaving(self, name: str) -> None:
         # A notice about read-aloud belongs to the screen it was given on.
         self.personal_pending = None
+        # Moving on counts as read: the banner stays, the kiosk is never locked by a warning.
+        self._hide(self.emergency_overlay)
         self.hide_speech_notice()
         # Guide mode shows names and phone numbers: leaving it logs out and forgets them.
         if name in ("pin", "guide"):
             self.screen(name).wipe()
             self.history = [entry for entry in self.history if entry not in ("pin", "guide")]
 
+        # The tile means every notice: a topic chosen before (one with none, perhaps) must not
+        # greet the resident with an empty board.
+        self.screen("board").choose_topic("")
     def open_board(self) -> None:
         self.go("board")
 
@@ -301,10 +306,6 @@ class KioskApp(App):
         self.go("soon")
 
     def open_help(self) -> None:
-        if self.emergency_id:
-            # Help can be asked for during an emergency; the takeover returns afterwards.
-            self.help_during_emergency = True
-            self._hide(self.emergency_overlay)
         self.go("help")
 
     def open_guide(self) -> None:
@@ -430,9 +431,10 @@ class KioskApp(App):
 
     # ---- touches, idle and signage ---------------------------------------------------------
 
-    def touched(self) -> bool:
+    def touched(self, pos: tuple[float, float] | None = None) -> bool:
         """Every touch: activity and silence. True when the touch is used up by ending the
-        signage loop or the idle warning."""
+        signage loop or the idle warning (a touch on the bar beside the warning, as on "Hilfe
+        holen", ends it and does what it touched)."""
         self.idle.touched(self.monotonic())
         self.was_speaking = self.speaking
         self.speaker.stop()
@@ -442,8 +444,9 @@ class KioskApp(App):
             self.home()
             return True
         if self.idle_overlay.parent is not None:
+            on_warning = pos is None or self.idle_overlay.collide_point(*pos)
             self._hide(self.idle_overlay)
-            return True
+            return on_warning
         return False
 
     def keep_going(self) -> None:
@@ -454,23 +457,28 @@ class KioskApp(App):
         return bool(self.sm.current == "home")
 
     def privacy_reset(self) -> None:
-        """Back to a fresh home screen; every personal field is wiped."""
+        """The kiosk as the next person should find it, after the idle warning and before the
+        signage: home, every screen reset (what was typed, choices, pages, scroll positions),
+        the keyboard, German, the normal theme, and an active emergency shown in full again."""
         self._hide(self.idle_overlay)
         for screen in self.sm.screens:
-            screen.wipe()
-        self.board_category = ""
-        if self.sm.has_screen("board"):
-            self.screen("board").category = ""
-            self.dirty.add("board")  # its rows are still those of the category chosen before
+            screen.reset()
+            scroll_to_top(screen)
+        if self._keyboard is not None:
+            self._keyboard.reset()
         self.home()
-        if self.lang != DEFAULT_LANGUAGE or self.accessible:
+        plain = self.th.palette is DEFAULT and not self.th.large_text
+        if self.lang != DEFAULT_LANGUAGE or self.accessible or not plain:
             self.lang = DEFAULT_LANGUAGE
             self.accessible = False
             self._apply_theme()
 
     def start_signage(self) -> None:
         if self.emergency_id:
+            self._cover(self.emergency_overlay, self.root_widget.ids.main)
+        if self.emergency_id:
             return
+        self.privacy_reset()  # a person who left on the home screen leaves nothing either
         self._read_signage()
         self.signage_index = -1
         self._rotate()
@@ -522,11 +530,11 @@ class KioskApp(App):
             if now - self.emergency_checked_at >= EMERGENCY_CHECK_S:
                 self.check_emergency(force=True)
         if self.emergency_overlay.parent is not None:
-            self._cover(self.emergency_overlay, self.content)
+            self._cover(self.emergency_overlay, self.root_widget.ids.main)
         event = self.idle.tick(now, self.at_rest())
         if event is Event.WARN:
             self.idle_overlay.seconds = self.idle.seconds_left(now)
-            self._cover(self.idle_overlay)
+            self._cover(self.idle_overlay, self.root_widget.ids.main)  # the bar stays usable
             self.say(self.t("idle.question", self.lang))
         elif event is Event.RESET:
             self.privacy_reset()
@@ -572,25 +580,30 @@ class KioskApp(App):
         notice = self.data.emergency()
         overlay = self.emergency_overlay
         if notice is None:
-            self.emergency_id = ""
-            self.help_during_emergency = False
+            self.emergency_id = self.emergency_title = ""
             self._hide(overlay)
             return
         is_new = (notice.id, notice.updated_at) != (self.emergency_id, self.emergency_version)
         self.emergency_id, self.emergency_version = notice.id, notice.updated_at
         overlay.notice_id = notice.id
-        overlay.title_text = notice.text("title", self.lang)
+        overlay.title_text = self.emergency_title = notice.text("title", self.lang)
         overlay.body_text = notice.text("body", self.lang)
         if is_new:
-            self.help_during_emergency = False
-            # The emergency replaces whatever mode the kiosk was in.
+            # It takes over once, whatever mode the kiosk was in; then it is the banner's.
             self._hide(self.signage_overlay)
             self._hide(self.idle_overlay)
-        if not self.help_during_emergency:
-            self._cover(overlay, self.content)
-        if is_new and announce:
-            log.info("emergency notice %s shown", notice.id)
-            self.say(f"{overlay.title_text}. {overlay.body_text}")
+            self.show_emergency(announce)
+
+    def show_emergency(self, announce: bool = True) -> None:
+        """The takeover over everything but the bar (from the banner: again, and read)."""
+        self._cover(self.emergency_overlay, self.root_widget.ids.main)
+        if announce:
+            log.info("emergency notice %s shown", self.emergency_id)
+            self.read_aloud()
+
+    def dismiss_emergency(self) -> None:
+        """ "Verstanden": the banner on every screen keeps it one tap away."""
+        self._hide(self.emergency_overlay)
 
     # ---- help requests and guide mode ------------------------------------------------------
 

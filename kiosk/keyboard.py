@@ -51,12 +51,25 @@ class Keyboard(BoxLayout):
         self.on_key: KeyHandler = lambda value: None
         self.letters = KeyLayout()
         self.pad = KeyLayout()
+        # As high as the taller layout, whichever shows: a field switching between letters and
+        # digits must not move the fields and buttons around the keyboard.
+        self.letters.bind(height=self._fit)
+        self.pad.bind(height=self._fit)
         self.build()
+
+    def _fit(self, *_: object) -> None:
+        self.height = max(self.letters.height, self.pad.height)
 
     @property
     def keys(self) -> dict[str, Key]:
         """The keys on show."""
         return self.pad.keys if self.digits else self.letters.keys
+
+    def reset(self) -> None:
+        """As the next person finds it: the letters, a capital first, typing nowhere."""
+        self.on_key = lambda value: None
+        self.digits = False
+        self.shift = True
 
     def on_digits(self, *args: object) -> None:
         self.clear_widgets()

@@ -17,7 +17,7 @@ class KioskRoot(FloatLayout):
         from kivy.app import App
 
         app = App.get_running_app()
-        if app.touched():
+        if app.touched(touch.pos):  # type: ignore[attr-defined]
             return True
         return bool(super().on_touch_down(touch))
 
@@ -29,7 +29,7 @@ class EmergencyOverlay(Panel):
 
     def on_touch_down(self, touch: object) -> bool:
         # The takeover swallows touches on its area: nothing beneath it may be operated by
-        # accident, while the persistent bar (outside it) keeps working.
+        # accident, while the persistent bar (outside it) keeps working and leaves it.
         if not self.collide_point(*touch.pos):  # type: ignore[attr-defined]
             return False
         super().on_touch_down(touch)

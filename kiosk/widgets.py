@@ -7,7 +7,11 @@ tests can read the colours the widgets actually use.
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -15,10 +19,37 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 
 class KLabel(Label):
-    """Text on a coloured area; `tone` names the palette colour of the text."""
+    """Text on a coloured area; `tone` names the palette colour of the text.
+
+    `reserve` lists the texts the label may come to show (an error, a PIN's dots): it is as
+    high as the tallest of them from the start, so showing one moves nothing under a finger."""
 
     tone = StringProperty("text")
     size_role = StringProperty("body")
+    reserve = ListProperty([])
+    reserved_height = NumericProperty(0)
+
+    def on_reserve(self, *_: object) -> None:
+        if not hasattr(self, "_measure"):
+            # Only labels that reserve space pay for measuring, once per frame at most.
+            self._measure = Clock.create_trigger(self._reserve_height, -1)
+            self.bind(width=self._measure, font_size=self._measure, bold=self._measure)
+        self._measure()
+
+    def _reserve_height(self, *_: object) -> None:
+        heights = [0]
+        for text in self.reserve:
+            label = CoreLabel(
+                text=text,
+                font_size=self.font_size,
+                bold=self.bold,
+                halign=self.halign,
+                text_size=(max(1, self.width), None),
+            )
+            label.refresh()
+            texture: Any = label.texture
+            heights.append(texture.size[1] if texture is not None else 0)
+        self.reserved_height = max(heights)
 
 
 class KButton(ButtonBehavior, Label):

@@ -1,4 +1,5 @@
-"""What every screen offers the app: text to read aloud, a refresh, a privacy wipe."""
+"""What every screen offers the app: text to read aloud, a refresh, a privacy wipe, and the
+reset for the next person."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
 
 
 def running_app() -> Any:
@@ -29,6 +31,13 @@ class KioskScreen(Screen):
     def wipe(self) -> None:
         """Forget every piece of personal data the screen holds."""
 
+    def reset(self) -> None:
+        """Back to how the next person should find the screen: nothing typed, no choice left
+        over, the first page. The app calls it on every screen when a person leaves (the idle
+        reset, the start of the signage) and then scrolls every list and text to its top.
+        No default: a new screen must say what a person may leave on it."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how it is reset")
+
     def holds_personal(self) -> bool:
         return False
 
@@ -37,6 +46,13 @@ def tr(key: str, **values: object) -> str:
     """A catalog string in the language the kiosk shows now."""
     app = running_app()
     return str(app.t(key, app.lang, **values))
+
+
+def scroll_to_top(widget: Widget) -> None:
+    """Every list and text in `widget` at its top, as a person coming to the kiosk finds it."""
+    for node in widget.walk():
+        if isinstance(node, ScrollView):
+            node.scroll_y = 1.0
 
 
 def page(view: ScrollView, direction: int) -> None:

@@ -126,6 +126,20 @@ class BoardScreen(KioskScreen):
         page(self.ids.rv, direction)
 
     def speech(self) -> str:
+    def choose_topic(self, category: str) -> None:
+        """The topic shown; the list is read again when next shown (or now, by the caller)."""
+        app = running_app()
+        if self.category != category:
+            self.category = category
+            app.dirty.add(self.name)
+        app.board_category = category  # marks the choice on the topics screen
+
+    def reset(self) -> None:
+        """Every topic again, with only the first rows read."""
+        self.choose_topic("")
+        if len(self.ids.rv.data) > LIST_CHUNK_ROWS:
+            del self.ids.rv.data[LIST_CHUNK_ROWS:]
+
         heading = tr("tile.events" if self.events else "tile.notices")
         titles = [row["text"].split("\n")[0] for row in self.ids.rv.data[:5]]
         count = tr("board.count", count=self.count)
@@ -136,7 +150,8 @@ class CategoryScreen(KioskScreen):
     def choose(self, category: str) -> None:
         app = running_app()
         board = app.screen("board")
-        board.category = category
+        board.choose_topic(category)
+        app.dirty.discard("board")
         board.refresh()
         board.ids.rv.scroll_y = 1.0  # another category's list starts at its top
         app.back()
@@ -145,6 +160,9 @@ class CategoryScreen(KioskScreen):
         names = [tr(f"category.{name}") for name in CATEGORIES]
         return ". ".join([tr("categories.heading"), *names])
 
+
+    def reset(self) -> None:
+        """The choice marked here is the board's topic, which the board resets."""
 
 def qr_texture(text: str) -> Texture:
     """One texel per module, magnified without smoothing so every module stays a sharp square."""
@@ -201,6 +219,10 @@ class DetailScreen(KioskScreen):
                 )
             self.when_text = app.t("detail.when", lang, when=when)
         if notice.place:
+    def reset(self) -> None:
+        """The notice read last is opened anew from a list; only its place in the text (a
+        scroll position, which the app resets) was the reader's."""
+
             self.where_text = app.t("detail.where", lang, place=notice.place)
         key = "detail.qr_event" if notice.event_start is not None else "detail.qr_text"
         self.qr_caption = app.t(key, lang)

@@ -214,6 +214,11 @@ class BookingScreen(KioskScreen):
     def flow(self) -> BookingFlow:
         return session()
 
+    def reset(self) -> None:
+        """The flow forgets everything (entries, chosen practice, day and time, pages)."""
+        session().reset()
+        self.wipe()
+
 
 class PracticeScreen(BookingScreen):
     """Step 1: practices as large tiles (name, specialty, town, phone)."""

@@ -52,6 +52,9 @@ class PinScreen(KioskScreen):
         self.entered = ""
         self.message = ""
 
+    def reset(self) -> None:
+        self.wipe()
+
     def speech(self) -> str:
         return f"{tr('pin.heading')}. {self.message}"
 
@@ -95,6 +98,9 @@ class GuideScreen(KioskScreen):
 
     def wipe(self) -> None:
         self.requests = []
+
+    def reset(self) -> None:
+        self.wipe()
 
     def holds_personal(self) -> bool:
         return bool(self.requests)

@@ -64,6 +64,9 @@ class HelpScreen(KioskScreen):
     def holds_personal(self) -> bool:
         return bool(self.ids.name_field.value or self.ids.phone_field.value)
 
+    def reset(self) -> None:
+        self.wipe()
+
     def speech(self) -> str:
         # Never the typed name or number: the loudspeaker is heard by the whole room.
         return tr("help.heading") + ". " + tr("help.intro")
@@ -101,6 +104,9 @@ class HelpDoneScreen(KioskScreen):
 
     def wipe(self) -> None:
         self.name_given = self.phone_given = ""
+
+    def reset(self) -> None:
+        self.wipe()
 
     def holds_personal(self) -> bool:
         return bool(self.name_given or self.phone_given)

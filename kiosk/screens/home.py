@@ -17,6 +17,9 @@ class HomeScreen(KioskScreen):
             time=app.time_text,
         )
 
+    def reset(self) -> None:
+        """Nothing of a person lives here: language and theme are the app's to reset."""
+
 
 class SoonScreen(KioskScreen):
     """For tiles whose part is not built yet: says so, instead of a button that does nothing."""
@@ -25,3 +28,6 @@ class SoonScreen(KioskScreen):
 
     def speech(self) -> str:
         return tr(self.topic) + ". " + tr("soon.text")
+
+    def reset(self) -> None:
+        """An explanation, the same for everyone: nothing to forget."""

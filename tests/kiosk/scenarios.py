@@ -598,13 +598,13 @@ def emergency(app: Any, ctx: Context) -> Iterator[Step]:
     out["over_screen"] = app.sm.current
     out["title"] = app.emergency_overlay.title_text
     out["said"] = ctx.speaker.said[-1][0]
-    # Help can still be asked for; the takeover comes back afterwards.
+    # Help can still be asked for; the takeover gives way to the banner and does not return.
     yield from _tap(app, "bar_help")
     out["help_during"] = [app.sm.current, app.emergency_overlay.parent is None]
     yield from _tap(app, "bar_home")
-    out["after_help"] = [app.sm.current, app.emergency_overlay.parent is not None]
+    out["after_help"] = [app.sm.current, app.emergency_overlay.parent is None, app.emergency_title]
     Path(ctx.params["seen"]).write_text("seen")
-    yield lambda: app.emergency_overlay.parent is None
+    yield lambda: not app.emergency_title
     out["left_at"] = time.time()
 
 

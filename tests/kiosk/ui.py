@@ -28,7 +28,7 @@ def tap_at(x: float, y: float) -> None:
 
 def widget(app: Any, widget_id: str) -> Any:
     """A widget by id: in the current screen, the bar, or any overlay that is showing."""
-    places = [app.current, app.root.ids.bar, app.root]
+    places = [app.current, app.root.ids.bar, app.root.ids.banner, app.root]
     places += [
         o for o in (app.emergency_overlay, app.signage_overlay, app.idle_overlay) if o.parent
     ]
@@ -48,12 +48,12 @@ def rows(app: Any) -> list[Any]:
 
 def layers(app: Any) -> list[Any]:
     """The parts of the window a person can see and touch now (overlays hide what is under)."""
-    for overlay in (app.idle_overlay, app.signage_overlay):
+    if app.signage_overlay.parent is not None:
+        return [app.signage_overlay]
+    for overlay in (app.idle_overlay, app.emergency_overlay):
         if overlay.parent is not None:
-            return [overlay]
-    if app.emergency_overlay.parent is not None:
-        return [app.emergency_overlay, app.root.ids.bar]
-    return [app.current, app.root.ids.bar]
+            return [overlay, app.root.ids.bar]  # both leave the bar in reach
+    return [app.root.ids.banner, app.current, app.root.ids.bar]
 
 
 def _walk(node: Any, clip: tuple[float, float, float, float] | None) -> Any:
