@@ -9,6 +9,9 @@
     practice*.py  a practice's pages: bookings and cancelling (practice.py), slots and series
                   (practice_slots.py, practice_form.py), its calendar feed (practice_feed.py),
                   what they read, opened with the practice's session key (practice_data.py)
+    guide*.py     a guide's pages: the help queue of its hubs, done and reopen (guide.py), its
+                  office hours (guide_hours.py, guide_form.py), what they read, opened with the
+                  guide's session key (guide_data.py), mail about new requests (guide_mail.py)
     accounts.py   desk users' key files, encrypted at rest (Argon2id + ChaCha20-Poly1305)
     sessions.py   sessions, CSRF tokens, lockout: pure, the clock passed in
     i18n.py       German and English catalogs (locale/), dates and times in Europe/Berlin
