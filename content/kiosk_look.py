@@ -28,9 +28,16 @@ SIGNAGE_FONT_MM = 2000 * math.tan(math.radians(0.7)) / 0.7
 # measures the running kiosk against them.
 DETAIL_QR_TARGETS = 6  # detail.kv: the code's column is six targets wide
 DETAIL_BOX_GAPS = 2  # detail.kv: gaps between the text panel and that column
-SIGNAGE_PADDINGS = 4  # overlays.kv: the signage card's padding, in paddings
-SIGNAGE_GAPS = 3  # overlays.kv: its spacing, in gaps
+SIGNAGE_PADDINGS = 4  # signage.kv: the signage card's padding, in paddings
+SIGNAGE_GAPS = 3  # signage.kv: its spacing, in gaps
 SIGNAGE_BODY_FACTOR = 0.75  # the signage body's size against its title's
+# A short notice is set larger than the size read from two metres, up to this factor of it, so
+# the card is filled rather than left mostly empty (content/signage.py fits the type).
+SIGNAGE_MAX_FACTOR = 1.5
+# KIOSK-UX.md: reading text at least 32 px at 1080p on the reference panel; in millimetres, so a
+# denser panel gets as large letters. The signage's text never gets smaller: it pages instead.
+READING_MIN_PX = 32
+READING_MM = READING_MIN_PX * 21.5 * MM_PER_INCH / math.hypot(1920, 1080)
 PAGE_STEP = 0.85  # kiosk/screens/base.py: one tap scrolls this much of a screenful
 # The persistent bar's buttons, left to right, with their share of the width (bar.kv); None is
 # an empty space between groups of buttons.
@@ -178,6 +185,11 @@ def sizes(screen: Screen, large_text: bool = False) -> Sizes:
     )
 
 
+def reading_px(screen: Screen) -> int:
+    """The smallest reading text on `screen` (KIOSK-UX.md), in its pixels."""
+    return max(READING_MIN_PX, round(READING_MM / screen.mm_per_px))
+
+
 def border_width(palette: Palette) -> int:
     return 3 if palette is HIGH_CONTRAST else 2
 
@@ -211,6 +223,11 @@ KIOSK_WORDS: dict[str, dict[str, str]] = {
     },
     "page.up": {"de": "Nach oben", "en": "Page up", "de-LS": "Nach oben"},
     "page.down": {"de": "Weiter unten", "en": "Page down", "de-LS": "Nach unten"},
+    "signage.page": {
+        "de": "Seite {page} von {pages}",
+        "en": "Page {page} of {pages}",
+        "de-LS": "Seite {page} von {pages}",
+    },
     "signage.hint": {
         "de": "Berühren Sie den Bildschirm, um zu beginnen.",
         "en": "Touch the screen to begin.",

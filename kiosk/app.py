@@ -38,7 +38,6 @@ from kiosk.overlays import (
     EmergencyOverlay,
     IdleOverlay,
     KioskRoot,
-    SignageOverlay,
     SpeechNotice,
 )
 from kiosk.pin import PinGate
@@ -50,6 +49,7 @@ from kiosk.screens.guide import GuideScreen, PinScreen
 from kiosk.screens.help import HelpDoneScreen, HelpScreen
 from kiosk.screens.home import HomeScreen, SoonScreen
 from kiosk.screenshot import ScreenshotTaker
+from kiosk.signage import SignageItem, SignageOverlay, notice_item
 from kiosk.speech import REFUSED_PERSONAL, SpeechError
 from kiosk.theme import DEFAULT, HIGH_CONTRAST, PALETTES, Screen, make_theme
 
@@ -156,7 +156,7 @@ class KioskApp(App):
         self.dirty: set[str] = set()
         self.emergency_id = ""
         self.emergency_version = 0
-        self.signage_items: list[tuple[str, str]] = []
+        self.signage_items: list[SignageItem] = []
         self.signage_index = 0
         self.rotated_at = 0.0
         self.emergency_checked_at = -1e9
@@ -249,10 +249,10 @@ class KioskApp(App):
             self.history.append(self.sm.current)
         self._show(name)
 
+    def back(self) -> None:
         if self.emergency_overlay.parent is not None:
             self.dismiss_emergency()  # back from the takeover: to the screen it covered
             return
-    def back(self) -> None:
         if not self.history:
             self.home()
             return
@@ -278,18 +278,18 @@ class KioskApp(App):
     def _leaving(self, name: str) -> None:
         # A notice about read-aloud belongs to the screen it was given on.
         self.personal_pending = None
+        self.hide_speech_notice()
         # Moving on counts as read: the banner stays, the kiosk is never locked by a warning.
         self._hide(self.emergency_overlay)
-        self.hide_speech_notice()
         # Guide mode shows names and phone numbers: leaving it logs out and forgets them.
         if name in ("pin", "guide"):
             self.screen(name).wipe()
             self.history = [entry for entry in self.history if entry not in ("pin", "guide")]
 
+    def open_board(self) -> None:
         # The tile means every notice: a topic chosen before (one with none, perhaps) must not
         # greet the resident with an empty board.
         self.screen("board").choose_topic("")
-    def open_board(self) -> None:
         self.go("board")
 
     def open_notice(self, notice_id: str) -> None:
@@ -472,13 +472,13 @@ class KioskApp(App):
             self.lang = DEFAULT_LANGUAGE
             self.accessible = False
             self._apply_theme()
-
-    def start_signage(self) -> None:
         if self.emergency_id:
             self._cover(self.emergency_overlay, self.root_widget.ids.main)
+
+    def start_signage(self) -> None:
+        self.privacy_reset()  # a person who left on the home screen leaves nothing either
         if self.emergency_id:
             return
-        self.privacy_reset()  # a person who left on the home screen leaves nothing either
         self._read_signage()
         self.signage_index = -1
         self._rotate()
@@ -487,18 +487,20 @@ class KioskApp(App):
     def _read_signage(self) -> None:
         # Only the first few: the whole list builds every notice (15 MB kept with 7,000).
         notices = self.data.notices(limit=SIGNAGE_NOTICES)
-        self.signage_items = [
-            (n.text("title", self.lang), n.text("body", self.lang)) for n in notices
-        ] or [(self.village, self.t("signage.welcome", self.lang))]
+        self.signage_items = [notice_item(self, n) for n in notices] or [
+            SignageItem(self.village, (), self.t("signage.welcome", self.lang))
+        ]
         # The notice on show stays until its turn is over; the rotation goes on from there.
         self.signage_index = min(self.signage_index, len(self.signage_items) - 1)
 
     def _rotate(self) -> None:
-        self.signage_index = (self.signage_index + 1) % len(self.signage_items)
-        title, body = self.signage_items[self.signage_index]
-        self.signage_overlay.title_text = title
-        self.signage_overlay.body_text = body
+        """The notice's next page, else the next notice (kiosk/signage.py lays it out)."""
         self.rotated_at = self.monotonic()
+        if self.signage_index >= 0 and self.signage_overlay.next_page():
+            return
+        self.signage_index = (self.signage_index + 1) % len(self.signage_items)
+        item = self.signage_items[self.signage_index]
+        self.signage_overlay.show(item, self.reference, self.th)
 
     def _cover(self, overlay: Any, area: Any = None) -> None:
         """Lay an overlay over `area` (default: the whole window, bar included)."""

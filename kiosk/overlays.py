@@ -1,4 +1,5 @@
-"""What covers the screens: the emergency takeover, the signage loop and the idle warning."""
+"""What covers the screens: the emergency takeover and the idle warning (the signage loop:
+kiosk/signage.py)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,6 @@ class EmergencyOverlay(Panel):
             return False
         super().on_touch_down(touch)
         return True
-
-
-class SignageOverlay(Panel):
-    title_text = StringProperty("")
-    body_text = StringProperty("")
 
 
 class IdleOverlay(Panel):

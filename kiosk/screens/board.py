@@ -12,6 +12,7 @@ from content.notices import Notice
 from kiosk import qr
 from kiosk.data import LIST_CHUNK_ROWS
 from kiosk.screens.base import KioskScreen, page, running_app, tr
+from kiosk.signage import when_and_where
 
 
 def hidden_below(view: RecycleView) -> float:
@@ -125,7 +126,6 @@ class BoardScreen(KioskScreen):
     def page(self, direction: int) -> None:
         page(self.ids.rv, direction)
 
-    def speech(self) -> str:
     def choose_topic(self, category: str) -> None:
         """The topic shown; the list is read again when next shown (or now, by the caller)."""
         app = running_app()
@@ -140,6 +140,7 @@ class BoardScreen(KioskScreen):
         if len(self.ids.rv.data) > LIST_CHUNK_ROWS:
             del self.ids.rv.data[LIST_CHUNK_ROWS:]
 
+    def speech(self) -> str:
         heading = tr("tile.events" if self.events else "tile.notices")
         titles = [row["text"].split("\n")[0] for row in self.ids.rv.data[:5]]
         count = tr("board.count", count=self.count)
@@ -160,9 +161,9 @@ class CategoryScreen(KioskScreen):
         names = [tr(f"category.{name}") for name in CATEGORIES]
         return ". ".join([tr("categories.heading"), *names])
 
-
     def reset(self) -> None:
         """The choice marked here is the board's topic, which the board resets."""
+
 
 def qr_texture(text: str) -> Texture:
     """One texel per module, magnified without smoothing so every module stays a sharp square."""
@@ -207,23 +208,7 @@ class DetailScreen(KioskScreen):
         self.title_text = notice.text("title", lang)
         self.meta_text = meta_line(notice, events=False)
         self.body_text = notice.text("body", lang)
-        self.when_text = self.where_text = ""
-        if notice.event_start is not None:
-            when = app.translator.date_time(lang, notice.event_start)
-            if notice.event_end is not None:
-                when = app.t(
-                    "detail.until",
-                    lang,
-                    start=when,
-                    end=app.translator.time(lang, notice.event_end),
-                )
-            self.when_text = app.t("detail.when", lang, when=when)
-        if notice.place:
-    def reset(self) -> None:
-        """The notice read last is opened anew from a list; only its place in the text (a
-        scroll position, which the app resets) was the reader's."""
-
-            self.where_text = app.t("detail.where", lang, place=notice.place)
+        self.when_text, self.where_text = when_and_where(app, notice)
         key = "detail.qr_event" if notice.event_start is not None else "detail.qr_text"
         self.qr_caption = app.t(key, lang)
         if self.qr_for != (notice.id, notice.updated_at, lang):
@@ -233,6 +218,10 @@ class DetailScreen(KioskScreen):
 
     def page(self, direction: int) -> None:
         page(self.ids.body_scroll, direction)
+
+    def reset(self) -> None:
+        """The notice read last is opened anew from a list; only its place in the text (a
+        scroll position, which the app resets) was the reader's."""
 
     def speech(self) -> str:
         parts = [self.title_text, self.when_text, self.where_text, self.body_text]

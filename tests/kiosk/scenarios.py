@@ -425,7 +425,7 @@ def time_changes(app: Any, ctx: Context) -> Iterator[Step]:
         return [row["text"].split("\n")[0] for row in rows.data]
 
     def signage_titles() -> list[str]:
-        return [title for title, _ in app.signage_items]
+        return [item.title for item in app.signage_items]
 
     out["before"] = [params["ending"] in titles(), params["starting"] in titles()]
     ctx.clock.advance(params["change_after_s"])
