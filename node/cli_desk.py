@@ -56,12 +56,14 @@ def register(tree: CommandTree) -> None:
         "its office hours show (repeatable, at least one)",
     )
     sub.add_argument(
-        "--email", help="with --role guide: where the desk mails that a new request waits"
+        "--email",
+        metavar="ADDRESS",
+        help="with --role guide: where the desk mails that a new request waits",
     )
     sub = tree.command(
         commands, "email", cmd_user_email, "set or clear where a guide hears of new requests"
     )
-    sub.add_argument("name", metavar="NAME")
+    sub.add_argument("name", metavar="NAME", help="the guide's desk user")
     sub.add_argument("address", metavar="ADDRESS", nargs="?", default="", help="none: no mail")
     sub = tree.command(commands, "list", cmd_user_list, "desk users and whether they may log in")
     sub.add_argument("--json", action="store_true")
