@@ -30,12 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from admin.desk.policy import DeskUser, allow
 from admin.desk.preview_css import weight_class
-from admin.desk.preview_layout import (
-    DetailGeometry,
-    SignageLines,
-    detail_geometry,
-    signage_lines,
-)
+from admin.desk.preview_layout import DetailGeometry, detail_geometry, signage
 from admin.desk.preview_words import kiosk_time, kiosk_word, meta_line, when_line, where_line
 from admin.desk.web import Desk, desk_of, is_htmx
 from content.bodies import (
@@ -52,6 +47,7 @@ from content.kiosk_look import BAR_BUTTONS, DETAIL_PAGE_KEYS, Screen, sizes
 from content.local_time import local_ms, parse_clock, parse_day, whole_day
 from content.notice_qr import QUIET_ZONE, payload
 from content.notices import Notice, get_notice
+from content.signage import SignagePage
 
 router = APIRouter()
 AdminUser = Annotated[DeskUser, Depends(allow("admin"))]
@@ -101,7 +97,8 @@ class DetailView:
 @dataclass(frozen=True)
 class SignageView:
     village_line: str
-    lines: SignageLines
+    page: SignagePage  # the first page, as the kiosk shows it first
+    pages: int
     hint: str
 
 
@@ -174,9 +171,19 @@ def _bar(language: str) -> list[BarButton]:
 
 def _signage(notice: Notice, language: str, now_ms: int, village: str) -> SignageView:
     title, body = notice.text("title", language), notice.text("body", language)
+    meta = (
+        when_line(language, notice.event_start, notice.event_end),
+        where_line(language, notice.place),
+    )
+    pages = signage(SCREEN, sizes(SCREEN), title, meta, body)
+    village_line = f"{village}  ·  {kiosk_time(language, now_ms)}"
+    if len(pages) > 1:  # as kiosk/signage.py marks a notice of several pages
+        mark = kiosk_word(language, "signage.page", page=1, pages=len(pages))
+        village_line += f"  ·  {mark}"
     return SignageView(
-        village_line=f"{village}  ·  {kiosk_time(language, now_ms)}",
-        lines=signage_lines(SCREEN, sizes(SCREEN), title, body),
+        village_line=village_line,
+        page=pages[0],
+        pages=len(pages),
         hint=kiosk_word(language, "signage.hint"),
     )
 
@@ -195,10 +202,8 @@ def _notes(notice: Notice, language: str, detail: DetailView, signage: SignageVi
     split = geometry.title_words_split + geometry.body_words_split
     if split:
         notes.append(Note("preview.note.split", {"words": ", ".join(split)}))
-    if signage.lines.title_cut:
-        notes.append(Note("preview.note.signage_title", {"shown": signage.lines.title}))
-    if signage.lines.body_cut:
-        notes.append(Note("preview.note.signage_body"))
+    if signage.pages > 1:
+        notes.append(Note("preview.note.signage_pages", {"pages": signage.pages}))
     if notice.priority == "emergency":
         notes.append(Note("preview.note.emergency"))
     return notes

@@ -33,8 +33,11 @@ from content.kiosk_look import (
     Sizes,
     border_width,
     line_px,
+    reading_px,
     sizes,
 )
+from content.signage import body_px
+from content.signage import title_sizes as signage_sizes
 
 # Spelt so that tests/desk/test_i18n.py, which takes "desk.…" literals for catalog keys, passes.
 DESK_CSS = (Path(__file__).parent / "static" / "desk").with_suffix(".css")
@@ -59,7 +62,7 @@ def stylesheet(screen: Screen | None = None, palette: Palette = DEFAULT) -> str:
         _window(panel, size, palette),
         _detail(panel, size, palette),
         _buttons(size, palette),
-        _signage(size, palette),
+        _signage(panel, size, palette),
         _annotations(size, palette),
     ]
     return "\n".join(rule for part in parts for rule in part) + "\n"
@@ -136,18 +139,21 @@ def _buttons(size: Sizes, palette: Palette) -> list[str]:
     ]
 
 
-def _signage(size: Sizes, palette: Palette) -> list[str]:
+def _signage(panel: Screen, size: Sizes, palette: Palette) -> list[str]:
+    # The kiosk fits the type to each notice (content/signage.py), and inline styles are
+    # refused: a class per size it may choose, k-fs32 to k-fs212 on the reference panel.
+    title_sizes = signage_sizes(size.signage_title, reading_px(panel))
+    every = sorted({*title_sizes, *(body_px(px) for px in title_sizes)})
     return [
         f".k-signage {{ padding: {SIGNAGE_PADDINGS * size.padding}px;"
         f" gap: {SIGNAGE_GAPS * size.gap}px; background: {palette.tile};"
         f" color: {palette.tile_text}; }}",
         f".k-village {{ {_text(size.heading)} white-space: pre; }}",
-        # One line each: the kiosk shortens them (the server works out how, preview_layout.py).
-        f".k-signage-title {{ {_text(size.signage_title, bold=True)} white-space: pre;"
-        " overflow: hidden; }",
-        f".k-signage-body {{ {_text(size.signage_body)} white-space: pre; overflow: hidden; }}",
+        # The server broke the lines as the kiosk does; they only need keeping.
+        ".k-signage-title, .k-signage-meta { font-weight: 700; }",
         ".k-fill { flex: 1 1 0; }",
         f".k-hint {{ {_text(size.heading)} text-align: center; }}",
+        *(f".k-fs{px} {{ {_text(px)} }}" for px in every),
     ]
 
 

@@ -1,24 +1,23 @@
-"""Where the kiosk breaks, cuts and pages a notice's text, worked out on the server with the
-kiosk's own font (Roboto, the files in static/ are Kivy's) and Kivy's own rules:
+"""Where the kiosk breaks and pages a notice's text, worked out on the server with the kiosk's
+own font (Roboto, the files in static/ are Kivy's) and the kiosk's own rules:
 
 - a label wraps at spaces, keeps every newline and space, and splits a word too long for a line
-  between two letters (kivy.core.text.text_layout);
-- a label with `shorten` (the signage card's title and text) is cut to one line, from the
-  middle, with "..." between its start and its end (kivy.core.text.LabelBase.shorten,
-  reimplemented below). A Label widget's `split_str` is "" unless set, and the kiosk's are not:
-  the cut falls between letters, inside words;
+  between two letters (content.signage.wrap, Kivy's kivy.core.text.text_layout);
+- the signage card fits its type to the notice and pages a long text: content.signage lays it
+  out, for the kiosk measured by Kivy and here by Pillow;
 - the detail screen scrolls its text by 85 % of the visible height per tap (kiosk.screens.base).
 
 The browser draws the preview itself (CSS wraps the same way, see desk.css); these numbers say
-how many pages the text has and what the kiosk cuts, which CSS cannot tell. Widths come from
-FreeType through Pillow, Kivy's from SDL2_ttf over FreeType: they agree to a pixel or two on a
-line, so a line that only just fits may break differently on the kiosk.
+how many pages the text has, which CSS cannot tell. Widths come from FreeType through Pillow,
+Kivy's from SDL2_ttf over FreeType: they agree to a pixel or two on a line, so a line that only
+just fits may break differently on the kiosk (the signage breaks its lines a few pixels short
+of the card's width for that reason, content.signage.WRAP_MARGIN).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,18 +30,24 @@ from content.kiosk_look import (
     FONT_BOLD,
     FONT_REGULAR,
     PAGE_STEP,
-    SIGNAGE_PADDINGS,
     Screen,
     Sizes,
     line_px,
+    reading_px,
+)
+from content.signage import (
+    Measure,
+    SignagePage,
+    signage_area,
+    signage_pages,
+    title_sizes,
+    too_long_words,
+    wrap,
 )
 
 STATIC = Path(__file__).parent / "static"
-ELLIPSIS = "..."
-SHORTEN_MARGIN = 2  # Kivy leaves two pixels free when it shortens a line
 DETAIL_LABELS = 4  # title, meta, when and where stand above the text panel
-
-Measure = Callable[[str], int]
+__all__ = ["DetailGeometry", "detail_geometry", "measure", "pages", "signage", "wrap"]
 
 
 @lru_cache(maxsize=32)
@@ -54,105 +59,6 @@ def measure(px: int, bold: bool = False) -> Measure:
     """The width of a text in whole pixels at `px`, as one line."""
     font = _font(bold, px)
     return lambda text: round(font.getlength(text))
-
-
-# ---- wrapping ---------------------------------------------------------------------------------
-
-
-def wrap(text: str, width: int, width_of: Measure) -> list[str]:
-    """The lines of a Kivy label `width` pixels wide."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        lines.extend(_wrap_paragraph(paragraph, width, width_of))
-    return lines
-
-
-def _wrap_paragraph(paragraph: str, width: int, width_of: Measure) -> list[str]:
-    lines: list[str] = []
-    line = ""
-    for word in paragraph.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if width_of(candidate) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        line = word
-        while width_of(line) > width and len(line) > 1:
-            head = _longest_fitting_start(line, width, width_of)
-            lines.append(line[:head])
-            line = line[head:]
-    lines.append(line)
-    return lines
-
-
-def _longest_fitting_start(word: str, width: int, width_of: Measure) -> int:
-    """How many letters of a word too long for a line go on it (at least one)."""
-    low, high = 1, len(word)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if width_of(word[:middle]) <= width:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def too_long_words(text: str, width: int, width_of: Measure) -> list[str]:
-    """The words the kiosk splits between two letters because no line holds them."""
-    words = dict.fromkeys(word for word in text.split() if width_of(word) > width)
-    return list(words)
-
-
-# ---- shortening -------------------------------------------------------------------------------
-
-
-def shorten(text: str, width: int, width_of: Measure, split: str = "") -> str:
-    """What Kivy shows of `text` in a shortened label `width` pixels wide (shorten_from
-    "center"): the text itself if it fits on one line, else its start and end around "...",
-    cut at `split` (the label's split_str) where whole pieces fit, else between letters."""
-    room = max(0, width - SHORTEN_MARGIN)
-    text = text.replace("\n", " ")
-    if width_of(text) <= room:
-        return text
-    dots = width_of(ELLIPSIS)
-    if dots > room:
-        return ".." if width_of("..") <= room else "."
-    room -= dots
-    first_end, last_start = text.find(split), text.rfind(split)
-    head = tail = 0
-    if first_end != -1:
-        head, tail = width_of(text[:first_end]), width_of(text[last_start + 1 :])
-    if first_end == -1 or head + tail > room:
-        # No two whole words fit: Kivy tries again between letters.
-        return shorten(text, width, width_of, "") if split else ELLIPSIS
-    if first_end == last_start:
-        return f"{text[:first_end]}{ELLIPSIS}{text[last_start + 1 :]}"
-    return _grow_from_both_ends(text, room, width_of, split, (first_end, last_start, head, tail))
-
-
-def _grow_from_both_ends(
-    text: str, room: int, width_of: Measure, split: str, start: tuple[int, int, int, int]
-) -> str:
-    """Kivy's loop: add a word (or letter) to the shorter side while both sides fit."""
-    first_end, last_start, head, tail = start
-    offset = 0 if split else 1
-    while True:
-        if head <= tail:
-            next_end = text.find(split, first_end + 1)
-            head = width_of(text[:next_end])
-            if head + tail > room:
-                break
-            first_end = next_end
-        else:
-            next_start = text.rfind(split, 0, last_start - offset)
-            tail = width_of(text[next_start + 1 :])
-            if head + tail > room:
-                break
-            last_start = next_start
-        if first_end == last_start:
-            break
-    return f"{text[:first_end]}{ELLIPSIS}{text[last_start + 1 :]}"
 
 
 # ---- the detail screen ------------------------------------------------------------------------
@@ -224,25 +130,13 @@ def pages(text_height: int, view_height: int) -> int:
     return 1 + math.ceil((text_height - view_height) / step)
 
 
-# ---- the signage card -------------------------------------------------------------------------
+# ---- the signage card ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SignageLines:
-    title: str
-    body: str
-    title_cut: bool
-    body_cut: bool
-
-
-def signage_lines(screen: Screen, size: Sizes, title: str, body: str) -> SignageLines:
-    """The card's title and text as the kiosk shows them: one line each."""
-    width = screen.width_px - 2 * SIGNAGE_PADDINGS * size.padding
-    shown_title = shorten(title, width, measure(size.signage_title, bold=True))
-    shown_body = shorten(body, width, measure(size.signage_body))
-    return SignageLines(
-        title=shown_title,
-        body=shown_body,
-        title_cut=shown_title != title.replace("\n", " "),
-        body_cut=shown_body != body.replace("\n", " "),
-    )
+def signage(
+    screen: Screen, size: Sizes, title: str, meta: Sequence[str], body: str
+) -> list[SignagePage]:
+    """The card's pages as the kiosk shows them (kiosk/signage.py, the same layout)."""
+    area = signage_area(screen.width_px, screen.height_px, size.padding, size.gap, size.heading)
+    sizes = title_sizes(size.signage_title, reading_px(screen))
+    return signage_pages(title, meta, body, area, sizes, measure)

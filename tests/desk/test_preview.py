@@ -12,12 +12,11 @@ from typing import Any
 import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
-from admin.desk.preview_layout import measure, shorten
-from content.kiosk_look import DEFAULT, SIGNAGE_PADDINGS, Screen, line_px, sizes
+from admin.desk.preview_layout import signage
+from content.kiosk_look import DEFAULT, Screen, line_px, sizes
 from tests.desk.conftest import HANS, DeskSite
 
 SIZE = sizes(Screen())
-SIGNAGE_WIDTH = Screen().width_px - 2 * SIGNAGE_PADDINGS * SIZE.padding
 LONG_TITLE = (
     "Seniorennachmittag mit Kaffee und Kuchen im Pfarrheim Perlesreut für alle Generationen "
     "und Nachbarn aus dem ganzen Ilzer Land"
@@ -104,15 +103,20 @@ def test_the_preview_in_german_and_leichte_sprache(page: Page, desk: DeskSite) -
     assert easy_detail.locator(".k-text").inner_text() == "Wir trinken Kaffee.\nWir essen Kuchen."
     assert easy_detail.locator(".k-where").inner_text() == "Wo: Pfarrheim Perlesreut"
     assert "Halten Sie Ihr Handy auf das Bild" in easy_detail.locator(".k-caption").inner_text()
-    for part in (german, easy):
-        _has_the_kiosks_look(part.evaluate(STYLES))
+    for part, (title, body, where) in (
+        (german, (LONG_TITLE, FIELDS["body_de"], "Wo: Pfarrheim Perlesreut")),
+        (easy, (FIELDS["title_ls"], FIELDS["body_ls"], "Wo: Pfarrheim Perlesreut")),
+    ):
+        when = part.locator(".k-detail .k-when").inner_text()
+        (card,) = signage(Screen(), SIZE, title, (when, where), body)
+        _has_the_kiosks_look(part.evaluate(STYLES), card.title_px, card.body_px)
     # English has no text of its own: the kiosk falls back to German, and the page says so.
     english = section(page, "en")
     assert english.locator(".k-title").inner_text() == LONG_TITLE
     assert "Noch keine englische Fassung" in english.locator(".preview-notes").inner_text()
 
 
-def _has_the_kiosks_look(styles: dict[str, dict[str, str]]) -> None:
+def _has_the_kiosks_look(styles: dict[str, dict[str, str]], title_px: int, body_px: int) -> None:
     assert styles["window"]["background"] == rgb(DEFAULT.background)
     assert styles["window"]["family"].startswith('"Dorfhub Kiosk"')
     assert styles["title"] == styles["title"] | {
@@ -128,9 +132,11 @@ def _has_the_kiosks_look(styles: dict[str, dict[str, str]]) -> None:
     assert styles["button"]["background"] == rgb(DEFAULT.button)
     assert styles["button"]["colour"] == rgb(DEFAULT.button_text)
     assert styles["signage"]["background"] == rgb(DEFAULT.tile)
-    assert styles["signageTitle"]["size"] == f"{SIZE.signage_title}px"
+    # The signage's type is fitted to the notice, as the kiosk fits it (content/signage.py).
+    assert styles["signageTitle"]["size"] == f"{title_px}px"
+    assert styles["signageTitle"]["line"] == f"{line_px(title_px)}px"
     assert styles["signageTitle"]["colour"] == rgb(DEFAULT.tile_text)
-    assert styles["signageBody"]["size"] == f"{SIZE.signage_body}px"
+    assert styles["signageBody"]["size"] == f"{body_px}px"
 
 
 def test_a_long_title_wraps_without_a_word_cut(page: Page, desk: DeskSite) -> None:
@@ -146,11 +152,12 @@ def test_a_long_title_wraps_without_a_word_cut(page: Page, desk: DeskSite) -> No
     width = german.locator(".k-detail").evaluate("(e) => e.getBoundingClientRect().width")
     scale = width / Screen().width_px
     assert height / scale >= 2 * line_px(SIZE.title) - 1
-    # The signage card shows one line of it, cut as the kiosk cuts it, and says so.
-    shown_title = shorten(LONG_TITLE, SIGNAGE_WIDTH, measure(SIZE.signage_title, bold=True))
-    assert shown_title == "Seniorennach...en Ilzer Land"  # as the kiosk cuts it, in a word
-    assert german.locator(".k-signage-title").inner_text() == shown_title
-    assert "kürzt der Kiosk den Titel" in german.locator(".preview-notes").inner_text()
+    # The signage card shows it whole too, in the lines the kiosk breaks it into: no word cut.
+    card = german.locator(".k-signage-title").inner_text()
+    assert card.split() == LONG_TITLE.split()
+    assert len(card.split("\n")) >= 2
+    assert "Seniorennach..." not in german.inner_text()
+    assert german.locator(".preview-notes").count() == 0  # nothing cut, nothing paged
 
 
 def test_a_text_longer_than_the_screen_shows_where_the_kiosk_pages(
@@ -164,6 +171,13 @@ def test_a_text_longer_than_the_screen_shows_where_the_kiosk_pages(
         "Hier blättert der Kiosk: Seite 1 von 2, weiter mit „Weiter unten“"
     )
     assert "am Kiosk sind es 2 Seiten" in german.locator(".preview-notes").inner_text()
+    # The signage pages it as well: the first of its pages, marked, and said beside it.
+    pages = signage(Screen(), SIZE, "Bürgerbus", ("", ""), long_text)
+    assert len(pages) > 1
+    assert german.locator(".k-signage-body").inner_text() == pages[0].body
+    assert german.locator(".k-village").inner_text().endswith(f"Seite 1 von {len(pages)}")
+    notes = german.locator(".preview-notes").inner_text()
+    assert f"Auf der Signage zeigt der Kiosk diesen Aushang auf {len(pages)} Seiten" in notes
     post_preview(desk, page, {"title_de": "Bürgerbus", "body_de": "Jeden Dienstag."})
     assert section(page, "de").locator(".k-cut").count() == 0
 

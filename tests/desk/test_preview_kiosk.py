@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from admin.desk.preview_layout import measure, pages, shorten, wrap
+from admin.desk.preview_layout import measure, pages, signage, wrap
 from content import notices
 from content.bodies import Event
 from content.clock import wall_clock_ms
 from content.identity import load_identity
-from content.kiosk_look import SIGNAGE_PADDINGS, Screen, line_px, sizes
+from content.kiosk_look import Screen, line_px, sizes
 from content.local_time import local
 from content.log import Log
 from content.store import Store
@@ -58,6 +58,8 @@ BOXES = {
     "bar": ".k-detail .k-bar",
     "bar_help": ".k-detail .k-bar .k-help",
     "signage_title": ".k-signage .k-signage-title",
+    "signage_meta": ".k-signage .k-signage-meta",
+    "signage_body": ".k-signage .k-signage-body",
     "signage_hint": ".k-signage .k-hint",
 }
 MEASURE_BOXES = """([selectors, width]) => {
@@ -103,6 +105,8 @@ def _measure(app: Any) -> dict[str, Any]:
         "bar": app.root_widget.ids.bar,
         "bar_help": bar.bar_help,
         "signage_title": signage.title,
+        "signage_meta": signage.meta,
+        "signage_body": signage.body,
         "signage_hint": signage.hint,
     }
     return {
@@ -111,7 +115,9 @@ def _measure(app: Any) -> dict[str, Any]:
         "body_height": detail.body.height,
         "view_height": detail.body_scroll.height,
         "signage_title": _lines(signage.title),
+        "signage_meta": _lines(signage.meta),
         "signage_body": _lines(signage.body),
+        "signage_sizes": [signage.title.font_size, signage.body.font_size],
     }
 
 
@@ -139,11 +145,15 @@ def main() -> int:
     seen: dict[str, Any] = {"last": None, "still": 0}
 
     def show(_dt: float) -> None:
+        from kiosk.signage import notice_item
+
         app.open_notice(notice_id)
-        app.start_signage()
+        # The card laid over the detail screen (start_signage would go home first), on its
+        # first page for as long as this takes.
+        app.rotate_s = float("inf")
         notice = app.data.notice(notice_id)
-        app.signage_overlay.title_text = notice.text("title", "de")
-        app.signage_overlay.body_text = notice.text("body", "de")
+        app.signage_overlay.show(notice_item(app, notice), app.reference, app.th)
+        app._cover(app.signage_overlay)
         Clock.schedule_interval(settle, 0)
 
     def settle(_dt: float) -> bool:
@@ -206,9 +216,11 @@ def test_the_preview_draws_what_the_kiosk_draws(page: Page, desk: DeskSite, tmp_
     # The lines and cuts the preview works out are the ones Kivy made.
     inner = Screen().width_px - 2 * SIZE.padding
     assert kiosk["title_lines"] == wrap(TITLE, inner, measure(SIZE.title, bold=True))
-    signage_width = Screen().width_px - 2 * SIGNAGE_PADDINGS * SIZE.padding
-    shown = shorten(TITLE, signage_width, measure(SIZE.signage_title, bold=True))
-    assert kiosk["signage_title"] == [shown]
+    # The signage: the same pages, sizes and lines as the preview lays out (content/signage).
+    card = signage(Screen(), SIZE, TITLE, kiosk["signage_meta"], BODY)[0]
+    assert kiosk["signage_sizes"] == [card.title_px, card.body_px]
+    assert kiosk["signage_title"] == card.title.split("\n")
+    assert kiosk["signage_body"] == card.body.split("\n")
     assert kiosk["body_height"] == 30 * line_px(SIZE.body)
     # The preview of the same notice in the browser, box by box, in kiosk pixels.
     desk.log_in(page, HANS)

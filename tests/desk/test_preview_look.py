@@ -16,7 +16,7 @@ from admin.desk import preview_words
 from admin.desk.i18n import LANGUAGES as DESK_LANGUAGES
 from admin.desk.i18n import load_catalog as desk_catalog
 from admin.desk.preview_css import DESK_CSS, block, block_in
-from admin.desk.preview_layout import STATIC, measure, pages, shorten, wrap
+from admin.desk.preview_layout import STATIC, measure, pages, signage, wrap
 from content import kiosk_look
 from content.local_time import local_ms
 from content.print_layout import font_dir
@@ -134,17 +134,15 @@ def test_a_word_no_line_holds_is_split_between_letters() -> None:
     ]
 
 
-def test_a_shortened_line_keeps_its_ends() -> None:
-    bold = measure(141, bold=True)
-    # The kiosk's labels leave split_str empty: the cut falls between letters.
-    assert shorten(LONG_TITLE, 1816, bold) == "Seniorennac...Generationen"
-    assert shorten(f"{LONG_TITLE} und Nachbarn", 1816, bold) == "Seniorennach...nd Nachbarn"
-    assert shorten("Bürgerbus", 1816, bold) == "Bürgerbus"
-    # With split_str " " whole words stay, unless the first and last are together too wide.
-    assert shorten(LONG_TITLE, 1816, bold, " ") == "Seniorennac...Generationen"
-    assert shorten("Bürgerbus nach Grafenau jeden Dienstag", 1816, bold, " ") == (
-        "Bürgerbus...jeden Dienstag"
+def test_the_signage_is_laid_out_by_the_kiosks_rule_with_the_kiosks_font() -> None:
+    """content/signage.py lays the card out for both; here with Roboto through Pillow."""
+    (card,) = signage(
+        kiosk_look.Screen(), kiosk_look.sizes(kiosk_look.Screen()), LONG_TITLE, (), ""
     )
+    assert card.title.split() == LONG_TITLE.split()  # whole, wrapped at spaces
+    assert card.title_px > 141  # a short notice is set larger than the two-metre size
+    width = 1816 - 4
+    assert all(measure(card.title_px, bold=True)(line) <= width for line in card.title.split("\n"))
 
 
 def test_pages_step_by_most_of_a_screenful() -> None:
