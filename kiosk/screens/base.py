@@ -52,6 +52,11 @@ def scroll_to_top(widget: Widget) -> None:
     """Every list and text in `widget` at its top, as a person coming to the kiosk finds it."""
     for node in widget.walk():
         if isinstance(node, ScrollView):
+            effect = node.effect_y
+            if effect is not None:
+                # A list still gliding (or pulled past its end) would move on by itself.
+                effect.velocity = 0
+                effect.value = effect.max
             node.scroll_y = 1.0
 
 
