@@ -141,8 +141,11 @@ def full_reset(app: Any, ctx: Context) -> Iterator[Step]:
     out = ctx.results
     yield settled(app)
     yield from _topic_after_start(app, out)
-    for name in SCREEN_NAMES:
+    from kiosk.app import SCREENS
+
+    for name in SCREENS:
         app.screen(name)  # every screen built: a reset must reach all of them
+    out["screens"] = sorted(app.sm.screen_names)
     left: dict[str, Any] = {}
     before: dict[str, Any] = {}
     for name in SCREEN_NAMES:

@@ -43,6 +43,8 @@ def test_a_person_leaving_any_screen_leaves_nothing_for_the_next(
     assert (category, count) == ("", len(hub_home.notice_ids))
     assert str(count) in text
     assert out["marked"] == ["cat_all"]
+    # Every screen the app has is visited: a new one must be added here, and say how it resets.
+    assert out["screens"] == sorted(SCREEN_NAMES)
     assert set(out["before"]) == set(SCREEN_NAMES)
     for name, kinds in out["before"].items():
         # Going home (Start) already ends a booking; everything else stays until the reset.
