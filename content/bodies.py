@@ -60,6 +60,9 @@ MAX_ATTACHMENTS = 8
 # and the sealed kinds whose bodies every node erases after their retention period (those
 # travel without it once erased: content/retention.py).
 PRUNABLE_KINDS = frozenset({"notice.put", "hub.status", "server.status"}) | ERASABLE_KINDS
+# Kinds whose body travels apart from its header: a hub holds a file's header without its bytes
+# when it shows no notice that names the file (content/relay.py).
+DETACHED_KINDS = frozenset({"blob.put"})
 # Kinds that a node reports about itself: the entity must be the author.
 SELF_REPORT_KINDS = frozenset({"hub.status", "server.status"})
 
@@ -194,8 +197,9 @@ def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False)
     """Check what a body must be for its kind; raise OpError with the reason if it is not.
     Returns the decoded JSON body (None for pruned, sealed and blob bodies).
 
-    `pruned_ok` admits a missing body of a prunable kind: only when a node replays its own log,
-    never for ops from peers (a relay could otherwise strip bodies to hide content)."""
+    `pruned_ok` admits a missing body of a prunable or detached kind: when a node replays its
+    own log, or for a file's header that a hub takes without the bytes (content/relay.py);
+    never for other ops from peers (a relay could otherwise strip bodies to hide content)."""
     if header.kind not in KNOWN_KINDS:
         raise OpError(f"unknown kind {header.kind}")
     if header.kind in SELF_REPORT_KINDS and header.entity != header.author:
@@ -210,7 +214,7 @@ def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False)
     if sealed and not header.sealed_to:
         raise OpError(f"{header.kind} carries personal data and must be sealed")
     if body is None:
-        if not (pruned_ok and header.kind in PRUNABLE_KINDS):
+        if not (pruned_ok and header.kind in PRUNABLE_KINDS | DETACHED_KINDS):
             raise OpError(f"{header.kind} op arrived without its body")
         return None
     if sealed:

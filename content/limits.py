@@ -51,6 +51,8 @@ MAX_VECTOR_BYTES = 256 * KIB
 # each half-way through a megabyte would still be 800 MB.
 MAX_INFLIGHT_BODY_BYTES = 64 * MIB
 MAX_VECTOR_AUTHORS = 50_000
+# Files a hub asks a peer for in one request (content/relay.py); it asks again for the rest.
+MAX_WANTED_BODIES = 64
 # zstd window a peer's frame may ask the decompressor to allocate (ours use 2 MiB at level 6).
 MAX_ZSTD_WINDOW_BYTES = 8 * MIB
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
@@ -181,6 +183,13 @@ LIMITS: tuple[Limit, ...] = (
     ),
     Limit("MAX_VECTOR_BYTES", MAX_VECTOR_BYTES, "bytes", "a compressed version vector", "413"),
     Limit("MAX_VECTOR_AUTHORS", MAX_VECTOR_AUTHORS, "authors", "a version vector", "400"),
+    Limit(
+        "MAX_WANTED_BODIES",
+        MAX_WANTED_BODIES,
+        "files",
+        "the file bodies one request asks a peer for",
+        "400 (a hub asks again for the rest)",
+    ),
     Limit(
         "MAX_ZSTD_WINDOW_BYTES",
         MAX_ZSTD_WINDOW_BYTES,

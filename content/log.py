@@ -18,12 +18,12 @@ import hashlib
 import heapq
 import sqlite3
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from content import retention_due
 from content.authority import KeyRecord, Verdict, authorize
-from content.bodies import check_kind_body, decode_body
+from content.bodies import DETACHED_KINDS, check_kind_body, decode_body
 from content.clock import trusted_now
 from content.dropped import count_dropped
 from content.guides import with_grant_groups
@@ -130,31 +130,44 @@ class Log:
         with self.store.write() as conn:
             return append_in(conn, self.network_id, author, kind, entity, body, sealed_to, time_ms)
 
-    def ingest(self, ops: Iterable[RawOp], replaying_own_log: bool = False) -> IngestReport:
+    def ingest(
+        self, ops: Iterable[RawOp], replaying_own_log: bool = False, detached: bool = False
+    ) -> IngestReport:
         """Apply foreign ops (raw bytes) atomically; report what happened to each.
 
-        `replaying_own_log` (for `log verify`) admits ops whose bodies this node pruned."""
+        `replaying_own_log` (for `log verify`) admits ops whose bodies this node pruned;
+        `detached` (a hub: content/relay.py) files' headers without their bytes."""
         report = IngestReport()
-        self._apply_batch(checked(list(ops)), report, replaying_own_log)
+        self._apply_batch(checked(list(ops)), report, replaying_own_log, detached)
         return report
 
-    def ingest_batches(self, batches: Iterable[Sequence[RawOp]]) -> IngestReport:
+    def ingest_batches(
+        self, batches: Iterable[Sequence[RawOp]], detached: bool = False
+    ) -> IngestReport:
         """Apply many small batches (a USB bundle's are about 200 ops) as `ingest` does, in
         transactions of whole batches and at least VERIFY_AHEAD_OPS ops: the verify worker
         and the commits then work on runs ten times a batch, and a batch is never split."""
         total = IngestReport()
         for run in _runs(batches, VERIFY_AHEAD_OPS):
             report = IngestReport()
-            self._apply_batch(checked([op for batch in run for op in batch]), report)
+            self._apply_batch(
+                checked([op for batch in run for op in batch]), report, detached=detached
+            )
             total.extend(report)
         total.settle()
         return total
 
     def _apply_batch(
-        self, verdicts: Iterable[Checked], report: IngestReport, replaying_own_log: bool = False
+        self,
+        verdicts: Iterable[Checked],
+        report: IngestReport,
+        replaying_own_log: bool = False,
+        detached: bool = False,
     ) -> None:
         with self.store.write() as conn:
-            _Applier(conn, self.network_id, report, replaying_own_log).ingest(verdicts)
+            applier = _Applier(conn, self.network_id, report, replaying_own_log)
+            applier.detached = detached
+            applier.ingest(verdicts)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -182,7 +195,10 @@ class Log:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def ops_missing_from(
-        self, vector: Mapping[str, int], public_only: bool = False
+        self,
+        vector: Mapping[str, int],
+        public_only: bool = False,
+        blob_bodies: Container[str] | None = None,
     ) -> Iterator[RawOp]:
         """Ops the holder of `vector` lacks, in Lamport order: causal, so grants come before
         the ops that need them, and every prefix keeps each author's seq contiguous.
@@ -190,28 +206,41 @@ class Log:
         Only the missing ranges are read (one index range per author behind), so the cost
         follows what is sent, not the size of the log. With `public_only` (for nodes not
         enrolled), an author's ops stop at its first sealed op, so the receiver still gets a
-        contiguous prefix."""
+        contiguous prefix. With `blob_bodies` (for a hub: content/relay.py), a file whose hash
+        is not in it goes by its header only, as does one whose body this node lacks; without
+        it, every body goes, and a file held without its body stops its author's stream."""
         conn = self.store.conn
         behind = [
             (author, vector.get(author, 0))
             for author, seq in conn.execute("SELECT author, seq FROM versions")
             if seq > vector.get(author, 0)
         ]
-        streams = [self._author_ops(author, after, public_only) for author, after in behind]
+        streams = [
+            self._author_ops(author, after, public_only, blob_bodies) for author, after in behind
+        ]
         for _, _, op in heapq.merge(*streams):
             yield op
 
     def _author_ops(
-        self, author: str, after_seq: int, public_only: bool
+        self,
+        author: str,
+        after_seq: int,
+        public_only: bool,
+        blob_bodies: Container[str] | None = None,
     ) -> Iterator[tuple[int, str, RawOp]]:
         rows = self.store.conn.execute(
-            "SELECT lamport, header, signature, body, kind FROM ops "
+            "SELECT lamport, header, signature, body, kind, entity FROM ops "
             "WHERE author = ? AND seq > ? ORDER BY seq",
             (author, after_seq),
         )
-        for lamport, header, signature, body, kind in rows:
+        for lamport, header, signature, body, kind, entity in rows:
             if public_only and kind in SEALED_KINDS:
                 return
+            if kind in DETACHED_KINDS and blob_bodies is not None:
+                # A hub takes a file's header alone; it asks for the bytes if it needs them.
+                shown = body is not None and entity in blob_bodies
+                yield lamport, author, RawOp(header, signature, body if shown else None)
+                continue
             # A superseded body this node pruned stops the stream (peers take no such op
             # without its body): the receiver gets a contiguous prefix and the rest from a node
             # that kept the bodies. An erased personal body is gone everywhere in time, so that
@@ -302,6 +331,7 @@ class _Applier:
     ) -> None:
         self.conn = conn
         self.local = local  # appending this node's own op
+        self.detached = False  # a hub: files may come by their header only (content/relay.py)
         self.replaying_own_log = replaying_own_log
         self.network_id = network_id
         self.report = report
@@ -410,9 +440,12 @@ class _Applier:
         """Whether the op may come without its body. An erasable personal body may, once this
         node finds it due itself (content/retention_due.py): it will not come back from
         anywhere, and a node must never fetch it again. Before that, a missing body was
-        stripped by a relay: the op is refused and waits for a peer that sends it whole."""
+        stripped by a relay: the op is refused and waits for a peer that sends it whole. A
+        file's bytes may be missing on a hub, which asks for them when it needs them."""
         if raw.body is not None or self.replaying_own_log:
             return self.replaying_own_log
+        if header.kind in DETACHED_KINDS:
+            return self.detached
         if header.kind not in ERASABLE_KINDS:
             return False
         return retention_due.may_arrive_without_body(self.conn, header, self._now())
@@ -420,14 +453,30 @@ class _Applier:
     def _repaired(self, raw: RawOp, header: Header) -> bool:
         """Fill in the body of an op applied here without it, from a complete copy, while the
         body is wanted here (not due): such an op was taken by a shorter rule than this node
-        applies now (a slot it learnt of later, a cancel that a revoke took back)."""
-        if raw.body is None or header.kind not in ERASABLE_KINDS:
+        applies now (a slot it learnt of later, a cancel that a revoke took back), or a file
+        a hub took by its header only (content/relay.py)."""
+        if raw.body is None or header.kind not in ERASABLE_KINDS | DETACHED_KINDS:
             return False
         if header.seq > self._head(header.author)[0]:
             return False  # parked, not applied: a parked copy is replaced whole
-        if not retention_due.body_wanted(self.conn, raw.op_id, self._now()):
+        if header.kind in DETACHED_KINDS:
+            # A file's bytes are wanted wherever they are missing: nothing erases them.
+            if (
+                self.conn.execute(
+                    "SELECT 1 FROM ops WHERE id = ? AND body IS NULL", (raw.op_id,)
+                ).fetchone()
+                is None
+            ):
+                return False
+            self.conn.execute("UPDATE ops SET body = ? WHERE id = ?", (raw.body, raw.op_id))
+            # The view counts the bytes a file holds, as its replay by `log verify` will.
+            self.conn.execute(
+                "UPDATE blobs SET size = ? WHERE hash = ?", (len(raw.body), header.entity)
+            )
+        elif not retention_due.body_wanted(self.conn, raw.op_id, self._now()):
             return False
-        self.conn.execute("UPDATE ops SET body = ? WHERE id = ?", (raw.body, raw.op_id))
+        else:
+            self.conn.execute("UPDATE ops SET body = ? WHERE id = ?", (raw.body, raw.op_id))
         # Readers that open bodies (the allocator, guide mode) read them again.
         self.conn.execute("UPDATE log_changes SET count = count + 1")
         self.due_entities.add(header.entity)

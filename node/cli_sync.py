@@ -53,7 +53,12 @@ def register(tree: CommandTree) -> None:
     bundle = tree.group("bundle", "USB bundles")
     sub = tree.command(bundle, "export", cmd_bundle_export, "write ops to a file")
     sub.add_argument("file", type=Path)
-    sub.add_argument("--for", dest="for_node", help="only what this node lacks (key id or name)")
+    sub.add_argument(
+        "--for",
+        dest="for_node",
+        help="only what this node lacks (key id or name; all of it for a node that never "
+        "synced), with the bytes of only the files a hub shows",
+    )
     sub = tree.command(bundle, "import", cmd_bundle_import, "apply a bundle file")
     sub.add_argument("file", type=Path)
 
@@ -225,26 +230,38 @@ def cmd_enroll_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_export(args: argparse.Namespace) -> int:
+    from content import relay
     from sync import peers
     from sync.bundle import export_bundle
 
     home = open_home(args)
     with home.store() as store:
+        log = Log(store)
         vector = None
+        blob_bodies = None
+        target = ""
         if args.for_node:
-            node = resolve_key(store.conn, args.for_node).key
-            vector = peers.known_vector(store, node)
-        count = export_bundle(Log(store), args.file, vector)
-    print(f"wrote {count} ops to {args.file}")
+            found = resolve_key(store.conn, args.for_node)
+            # A hub that never synced (the new offline hub a stick is for) lacks everything:
+            # the grants and settings that let it check the rest, and every op before the
+            # ones targeted at it, since each author's ops apply only in order.
+            vector = peers.last_known_vector(store, found.key) or {}
+            blob_bodies = relay.bodies_for(store.conn, log.network_id, found.key)
+            target = f" for {terminal_safe(found.name)}"
+        count = export_bundle(log, args.file, vector, blob_bodies)
+    print(f"wrote {count} ops{target} to {args.file}")
     return 0
 
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
+    from content import relay
     from sync.bundle import import_bundle
 
     home = open_home(args)
     with home.store() as store:
-        report = import_bundle(Log(store), args.file)
+        log = Log(store)
+        detached = relay.takes_detached(store.conn, log.network_id, home.identity().key_id)
+        report = import_bundle(log, args.file, detached)
     print(report.summary())
     return 0 if not report.rejected else 1
 

@@ -6,6 +6,11 @@ Import first reads the whole file (every batch whole, its zstd checksum right, a
 the header announces), so a truncated or damaged bundle changes nothing; then it applies the
 batches through the same checks as a network push, in transactions of whole batches
 (`Log.ingest_batches`), so an import cut off by a power failure keeps whole batches only.
+
+A bundle for one hub (`--for`) carries files' bytes as a pull by that hub would
+(content/relay.py): those of the notices it shows, the rest by their header only. As a stick
+gets no second request, it also carries whole the files of the notices in it that the hub
+already holds by their header (a notice retargeted to it since).
 """
 
 from __future__ import annotations
@@ -16,29 +21,58 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
+from content import relay
 from content.limits import MAX_REQUEST_BYTES
 from content.log import IngestReport, Log
+from content.ops import RawOp, decode_header
 from sync.protocol import ProtocolError, decode_batch, make_batches
 
 MAGIC = b"DHB1"
 _LENGTH = struct.Struct(">I")
 
 
-def export_bundle(log: Log, path: Path, vector: Mapping[str, int] | None = None) -> int:
-    """Write the ops a node with `vector` lacks (all ops without one); returns how many."""
-    ops = list(log.ops_missing_from(vector or {}))
-    meta = json.dumps({"net": log.network_id, "count": len(ops), "for": bool(vector)}).encode()
+def export_bundle(
+    log: Log,
+    path: Path,
+    vector: Mapping[str, int] | None = None,
+    blob_bodies: frozenset[str] | None = None,
+) -> int:
+    """Write the ops a node with `vector` lacks (all ops without one), files' bodies as
+    `blob_bodies` says (None: all); returns how many."""
+    ops = list(log.ops_missing_from(vector or {}, blob_bodies=blob_bodies))
+    if blob_bodies is not None:
+        ops += _files_of_notices(log, ops, blob_bodies)
+    meta = json.dumps({"net": log.network_id, "count": len(ops), "for": vector is not None})
+    meta_bytes = meta.encode()
     temporary = path.with_name(path.name + ".part")
     with temporary.open("wb") as handle:
-        handle.write(MAGIC + _LENGTH.pack(len(meta)) + meta)
+        handle.write(MAGIC + _LENGTH.pack(len(meta_bytes)) + meta_bytes)
         for batch in make_batches(ops):
             handle.write(_LENGTH.pack(len(batch.data)) + batch.data)
     temporary.replace(path)
     return len(ops)
 
 
-def import_bundle(log: Log, path: Path) -> IngestReport:
-    """Check the whole file first, so a truncated or damaged bundle changes nothing."""
+def _files_of_notices(log: Log, ops: list[RawOp], blob_bodies: frozenset[str]) -> list[RawOp]:
+    """Whole copies of the files the receiver needs that the notices among `ops` name and that
+    `ops` do not carry whole: the receiver holds their headers already (they are within its
+    vector), perhaps without the bytes, and a stick cannot be asked again."""
+    notices: set[str] = set()
+    carried: set[str] = set()
+    for op in ops:
+        header = decode_header(op.header)
+        if header.kind == "notice.put":
+            notices.add(header.entity)
+        elif header.kind in relay.DETACHED_KINDS and op.body is not None:
+            carried.add(header.entity)
+    named = relay.files_of(log.store.conn, notices) & blob_bodies
+    copies = (relay.whole_blob(log.store.conn, digest) for digest in sorted(named - carried))
+    return [op for op in copies if op is not None]
+
+
+def import_bundle(log: Log, path: Path, detached: bool = False) -> IngestReport:
+    """Check the whole file first, so a truncated or damaged bundle changes nothing.
+    `detached`: files may come by their header only (a hub: content/relay.py)."""
     with path.open("rb") as handle:
         meta = _read_meta(handle)
         if meta.get("net") != log.network_id:
@@ -46,7 +80,8 @@ def import_bundle(log: Log, path: Path) -> IngestReport:
         start = handle.tell()
         _check_count(meta, sum(len(decode_batch(data)) for data in _batches(handle)))
         handle.seek(start)
-        return log.ingest_batches(decode_batch(data) for data in _batches(handle))
+        batches = (decode_batch(data) for data in _batches(handle))
+        return log.ingest_batches(batches, detached=detached)
 
 
 def _check_count(meta: dict[str, object], count: int) -> None:

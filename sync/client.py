@@ -2,7 +2,9 @@
 
 A round: hello with our digest (equal digests: done, one round trip); pull batches until the peer
 says no more, each applied atomically; ask the peer's vector; push what it lacks. A dropped link
-loses at most the batch in flight: the next round starts again from our V.
+loses at most the batch in flight: the next round starts again from our V. A hub also asks each
+peer for the files it shows but holds by their header only (content/relay.py), equal digests
+or not: the digest says nothing about bodies.
 """
 
 from __future__ import annotations
@@ -15,9 +17,15 @@ from typing import Any, TypeVar
 import msgspec
 import requests
 
+from content import relay
 from content.grants import roles_of
 from content.identity import Identity
-from content.limits import MAX_REQUEST_BYTES, PEER_ANSWER_DEADLINE_S, WAIT_SECONDS
+from content.limits import (
+    MAX_REQUEST_BYTES,
+    MAX_WANTED_BODIES,
+    PEER_ANSWER_DEADLINE_S,
+    WAIT_SECONDS,
+)
 from content.log import IngestReport, Log
 from content.ops import MAX_HEADER_INT, RawOp, decode_header
 from sync.deadline import SocketRegistry
@@ -33,6 +41,7 @@ from sync.protocol import (
     decode_batch,
     decode_vector,
     encode_vector,
+    encode_wanted,
     make_batches,
     sign_request,
 )
@@ -155,6 +164,11 @@ class PeerClient:
         answer = self._send("POST", "/pull", body=encode_vector(vector))
         return self._decoded(decode_batch, answer.body), len(answer.body), _more(answer)
 
+    def bodies(self, hashes: list[str]) -> tuple[list[RawOp], int]:
+        """The files of `hashes` the peer holds whole (one batch), and its size on the wire."""
+        answer = self._send("POST", "/bodies", body=encode_wanted(hashes))
+        return self._decoded(decode_batch, answer.body), len(answer.body)
+
     def vector(self) -> dict[str, int]:
         """The peer's version vector; its digest of the same moment is kept in peer_digest."""
         answer = self._send("POST", "/vector", body=b"")
@@ -266,18 +280,22 @@ def sync_round(log: Log, client: PeerClient, known_peers_only: bool = False) -> 
         raise PeerError(f"{client.url}: its key {hello.node[:12]} holds no grant here")
     if hello.equal:
         result.noop = True
+        _fetch_wanted_bodies(log, client, result)
         return result
     more = True
     while more:
         ops, size, more = client.pull(log.wanted_vector())
-        report: IngestReport = log.ingest(ops)
+        report: IngestReport = log.ingest(ops, detached=_takes_detached(log, client))
         result.batches_in += 1
         result.bytes_in += size
         result.pulled += len(report.applied)
         if not report.applied and more:
             break  # the peer sends what we cannot apply; do not loop on it
+    _fetch_wanted_bodies(log, client, result)
     theirs = client.vector()
-    for batch in make_batches(log.ops_missing_from(theirs)):
+    # The peer gets the files it shows, or every file if it is the town server.
+    blob_bodies = relay.bodies_for(log.store.conn, log.network_id, hello.node)
+    for batch in make_batches(log.ops_missing_from(theirs, blob_bodies=blob_bodies)):
         answer = client.push(batch.data)
         result.batches_out += 1
         result.bytes_out += len(batch.data)
@@ -289,6 +307,25 @@ def sync_round(log: Log, client: PeerClient, known_peers_only: bool = False) -> 
     if _hidden_difference(log, client.peer_digest, result.peer_vector):
         _exchange_heads(log, client, result.peer_vector, result)
     return result
+
+
+def _takes_detached(log: Log, client: PeerClient) -> bool:
+    """Asked per batch: the batch that brings this hub its grant makes it a hub."""
+    return relay.takes_detached(log.store.conn, log.network_id, client.identity.key_id)
+
+
+def _fetch_wanted_bodies(log: Log, client: PeerClient, result: RoundResult) -> None:
+    """Ask the peer for the files this hub shows but holds by their header only, until it has
+    them all or the peer has none of the rest (another peer, the town server, may have them)."""
+    if not _takes_detached(log, client):
+        return
+    own = client.identity.key_id
+    while wanted := relay.wanted_bodies(log.store.conn, own, MAX_WANTED_BODIES):
+        ops, size = client.bodies(wanted)
+        result.bytes_in += size
+        result.batches_in += 1
+        if not log.ingest(ops, detached=True).repaired:
+            return
 
 
 def _hidden_difference(log: Log, peer_digest: str, theirs: dict[str, int]) -> bool:
@@ -322,7 +359,7 @@ def _exchange_heads(
         ops, size, more = client.pull(asked)
         result.bytes_in += size
         result.batches_in += 1
-        log.ingest(ops)
+        log.ingest(ops, detached=_takes_detached(log, client))
         if not ops:
             break
         for op in ops:  # the next page starts after what this one brought

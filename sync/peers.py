@@ -121,14 +121,15 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
-def known_vector(store: Store, node: str) -> dict[str, int]:
-    """The newest version vector we know a peer to hold (after our last successful round)."""
+def last_known_vector(store: Store, node: str) -> dict[str, int] | None:
+    """The newest version vector we know a peer to hold (after our last successful round);
+    None if it never synced with us."""
     row = store.conn.execute(
         "SELECT peer_vector FROM peers WHERE node = ? AND peer_vector IS NOT NULL "
         "ORDER BY last_success DESC LIMIT 1",
         (node,),
     ).fetchone()
     if row is None:
-        raise ValueError("this node has never synced with that peer; export everything instead")
+        return None
     vector: dict[str, int] = json.loads(row[0])
     return vector

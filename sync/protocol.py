@@ -11,7 +11,7 @@ import base64
 import hashlib
 import secrets
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Annotated
@@ -29,6 +29,7 @@ from content.limits import (
     MAX_REQUEST_BYTES,
     MAX_VECTOR_AUTHORS,
     MAX_VECTOR_BYTES,
+    MAX_WANTED_BODIES,
     MAX_ZSTD_WINDOW_BYTES,
 )
 from content.ops import (
@@ -187,6 +188,25 @@ def decode_vector(data: bytes) -> dict[str, int]:
         return _vector_decoder.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ProtocolError(f"malformed version vector: {exc}") from None
+
+
+# ---- wanted file bodies ----------------------------------------------------------------------
+
+WantedBodies = Annotated[list[Hex32], msgspec.Meta(max_length=MAX_WANTED_BODIES)]
+_wanted_decoder = msgspec.json.Decoder(WantedBodies)
+
+
+def encode_wanted(hashes: Sequence[str]) -> bytes:
+    """The files a hub asks a peer for (content/relay.py): a JSON list of their hashes."""
+    return msgspec.json.encode(list(hashes))
+
+
+def decode_wanted(data: bytes) -> list[str]:
+    """At most MAX_WANTED_BODIES hashes of 64 hex digits; anything else is refused."""
+    try:
+        return _wanted_decoder.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"malformed list of wanted files: {exc}") from None
 
 
 # ---- signed requests -------------------------------------------------------------------------

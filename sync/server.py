@@ -4,6 +4,7 @@
     POST /v1/pull             body: caller's version vector; answer: one batch, `more` header
     POST /v1/vector           answer: this node's version vector (what to push)
     POST /v1/push             body: one batch; answer: what was applied, held, rejected
+    POST /v1/bodies           body: file hashes a hub wants; answer: one batch of those files whole
     GET  /v1/wait?digest=D    long-poll: returns when this node's digest differs from D (<= 25 s)
     POST /v1/enroll           a new node asks to join; answer: its pairing code
     POST /v1/screenshot       body: a hub's kiosk screenshot (PNG); the town server keeps the latest
@@ -37,7 +38,7 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from content import screenshots
+from content import relay, screenshots
 from content.dropped import count_dropped
 from content.grants import roles_of
 from content.limits import (
@@ -50,6 +51,7 @@ from content.limits import (
     MAX_STRANGER_NONCES,
     MAX_STRANGER_WAITS,
     MAX_VECTOR_BYTES,
+    MAX_WANTED_BODIES,
     REQUEST_BURST,
     REQUESTS_PER_SECOND,
     STRANGER_REQUEST_BURST,
@@ -76,6 +78,7 @@ from sync.protocol import (
     TooLarge,
     decode_batch,
     decode_vector,
+    decode_wanted,
     encode_batch,
     encode_vector,
     make_batches,
@@ -96,6 +99,7 @@ BODY_LIMITS = {
     f"{API}/vector": 0,
     f"{API}/enroll": MAX_ENROLL_REQUEST_BYTES,
     f"{API}/screenshot": MAX_SCREENSHOT_BYTES,
+    f"{API}/bodies": MAX_WANTED_BODIES * 70 + 2,  # a JSON list of quoted 64-hex hashes
 }
 
 
@@ -461,7 +465,9 @@ def _sync_routes(service: PeerService) -> APIRouter:
         else:
             vector = await service.decode(decode_vector, await service.body(request, caller))
             remember = service.remembers_peers
-            batch = await service.run(lambda s: _pull_batch(s, caller.node, vector, remember))
+            batch = await service.run(
+                lambda s: _pull_batch(s, service.network_id, caller.node, vector, remember)
+            )
         return Response(
             batch.data,
             media_type="application/zstd",
@@ -487,7 +493,7 @@ def _sync_routes(service: PeerService) -> APIRouter:
         if not caller.member:
             raise Refused(403, "unknown or revoked node may not push")
         ops = await service.decode(decode_batch, await service.body(request, caller))
-        report = await service.run(lambda s: Log(s).ingest(ops))
+        report = await service.run(lambda s: Log(s).ingest(ops, detached=_detached(service, s)))
         if report.applied:
             await service.changed_here()
         await service.refresh_digest()
@@ -504,6 +510,25 @@ def _sync_routes(service: PeerService) -> APIRouter:
             "held": len(report.held),
             "rejected": [{"op": op, "reason": why} for op, why in report.rejected],
         }
+
+    @router.post(f"{API}/bodies")
+    async def bodies(request: Request) -> Response:
+        """Body: a JSON list of file hashes (at most MAX_WANTED_BODIES). Answer: one batch of
+        the blob.put ops of those files this node holds whole (the caller asks again for the
+        rest). Any member may ask for any file: notices are no secret among members, and the
+        relay rule only spares links the bytes nobody asked for (content/relay.py)."""
+        caller = await service.authenticate(request)
+        caller.may_read()
+        if not caller.member:
+            batch = NOTHING
+        else:
+            wanted = await service.decode(decode_wanted, await service.body(request, caller))
+            batch = await service.run(lambda s: _bodies_batch(s, wanted))
+        return Response(
+            batch.data,
+            media_type="application/zstd",
+            headers={MORE_HEADER: "1" if batch.more else "0"},
+        )
 
     @router.get(f"{API}/wait")
     async def wait(
@@ -581,14 +606,18 @@ def _screenshot_routes(service: PeerService) -> APIRouter:
 
 
 def first_batch(
-    store: Store, vector: dict[str, int], public_only: bool
+    store: Store,
+    vector: dict[str, int],
+    public_only: bool,
+    blob_bodies: frozenset[str] | None = None,
 ) -> tuple[Batch, list[RawOp]]:
     """The first batch of what the holder of `vector` lacks (an empty batch if nothing), and
-    the ops in it."""
+    the ops in it; files' bodies as `blob_bodies` says (Log.ops_missing_from)."""
     taken: list[RawOp] = []
 
     def recorded() -> Iterator[RawOp]:
-        for op in Log(store).ops_missing_from(vector, public_only=public_only):
+        log = Log(store)
+        for op in log.ops_missing_from(vector, public_only=public_only, blob_bodies=blob_bodies):
             taken.append(op)
             yield op
 
@@ -597,11 +626,30 @@ def first_batch(
     return NOTHING, []
 
 
-def _pull_batch(store: Store, node: str, vector: dict[str, int], remember: bool) -> Batch:
-    batch, ops = first_batch(store, vector, public_only=False)
+def _pull_batch(
+    store: Store, network_id: str, node: str, vector: dict[str, int], remember: bool
+) -> Batch:
+    # A hub gets the bytes of the files it shows; the town server every file (content/relay.py).
+    wanted = relay.bodies_for(store.conn, network_id, node)
+    batch, ops = first_batch(store, vector, public_only=False, blob_bodies=wanted)
     if remember:
         _remember_peer(store, node, _merged(vector, ops), pulled=True, more=batch.more)
     return batch
+
+
+def _bodies_batch(store: Store, wanted: list[str]) -> Batch:
+    """The files asked for that this node holds whole, as one batch (the first that fits)."""
+    held = (relay.whole_blob(store.conn, digest) for digest in wanted)
+    for batch in make_batches(op for op in held if op is not None):
+        return batch
+    return NOTHING
+
+
+def _detached(service: PeerService, store: Store) -> bool:
+    """Whether this node takes files pushed to it by their header only: a hub does."""
+    return service.role == "hub" and relay.takes_detached(
+        store.conn, service.network_id, service.node_key
+    )
 
 
 def _vector_and_digest(log: Log) -> tuple[bytes, str]:

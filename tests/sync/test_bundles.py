@@ -203,7 +203,7 @@ def test_export_for_node_holds_only_what_it_lacks(
     news = publish(nodes.town, "Dorffest am Samstag")
     bundle = tmp_path / "for-ringelai.dhb"
     out = run_dorfhub("bundle", "export", bundle, "--for", "Ringelai", home=nodes.town).stdout
-    assert out.strip() == f"wrote 1 ops to {bundle}"
+    assert out.strip() == f"wrote 1 ops for Ringelai to {bundle}"
     meta = json.loads(bundle.read_bytes()[8 : batch_offsets(bundle)[0]])
     assert (meta["count"], meta["for"]) == (1, True)
 
