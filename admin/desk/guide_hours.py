@@ -11,7 +11,6 @@ help screen (content.help.guide_office_hours) and among its events.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +21,7 @@ from admin.desk.guide_data import guide_hubs
 from admin.desk.guide_form import HoursForm, check_hours, read_hours_form
 from admin.desk.policy import DeskUser, allow
 from admin.desk.practice_form import MAX_REASON_CHARS, reason_problem
+from admin.desk.practice_slots import WithdrawForm  # the same final step with a reason
 from admin.desk.web import Desk, DeskRefusal, desk_of
 from content import notices
 from content.clock import trusted_now
@@ -35,12 +35,6 @@ from content.roles import guide_notice_prefix
 router = APIRouter()
 GuideUser = Annotated[DeskUser, Depends(allow("guide"))]
 DONE = ("published", "withdrawn")
-
-
-@dataclass
-class WithdrawForm:
-    reason: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 @router.get("/guide/hours")

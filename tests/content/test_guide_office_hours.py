@@ -100,6 +100,26 @@ def test_the_guides_groups_come_from_its_grants(network: Network, guides: Guides
     assert guide_groups(conn, guides.guide.key_id, wall_clock_ms()) == []
 
 
+def crafted_and_refused(
+    network: Network, guide: Identity, kind: str, entity: str, body: bytes
+) -> Log:
+    """A node holding the town's log, given the guide's op built and signed by hand (not
+    through Log.append and its checks): the op must be refused there."""
+    other = network.fresh_log("other")
+    sync(network.log, other)
+    raw = sign_op(
+        guide,
+        network.network_id,
+        **next_position(other, guide),
+        kind=kind,
+        entity=entity,
+        body=body,
+        time_ms=wall_clock_ms(),
+    )
+    assert [op for op, _ in other.ingest([raw]).rejected] == [raw.op_id]
+    return other
+
+
 OUTSIDE_THE_RIGHT = {
     "another category": {"category": "warnung"},
     "an emergency": {"priority": "emergency"},
@@ -132,19 +152,7 @@ def test_a_guide_cannot_publish_outside_office_hours(
     with pytest.raises(AppendRefused):
         publish(network.log, guides.guide, body, notice_id=notice_id)
     # Built and signed by hand, any other node refuses it as well.
-    other = network.fresh_log("other")
-    sync(network.log, other)
-    raw = sign_op(
-        guides.guide,
-        network.network_id,
-        **next_position(other, guides.guide),
-        kind="notice.put",
-        entity=notice_id,
-        body=encode_body(body),
-        time_ms=wall_clock_ms(),
-    )
-    report = other.ingest([raw])
-    assert [op for op, _ in report.rejected] == [raw.op_id]
+    other = crafted_and_refused(network, guides.guide, "notice.put", notice_id, encode_body(body))
     assert get_notice(other.store.conn, notice_id) is None
 
 
@@ -164,18 +172,8 @@ def test_a_guide_cannot_overwrite_or_retract_anybody_elses_notice(
             network.log, guides.guide, hour_body(), notice_id=new_office_hour_id(other_guide.key_id)
         )
     # A crafted retraction reaches no other node either.
-    other = network.fresh_log("other")
-    sync(network.log, other)
-    raw = sign_op(
-        guides.guide,
-        network.network_id,
-        **next_position(other, guides.guide),
-        kind="notice.retract",
-        entity=admins,
-        body=encode_body(RetractBody(reason="weg damit")),
-        time_ms=wall_clock_ms(),
-    )
-    assert [op for op, _ in other.ingest([raw]).rejected] == [raw.op_id]
+    retraction = encode_body(RetractBody(reason="weg damit"))
+    other = crafted_and_refused(network, guides.guide, "notice.retract", admins, retraction)
     shown = get_notice(other.store.conn, admins)
     assert shown is not None
     assert not shown.retracted
