@@ -46,6 +46,14 @@ def guides(network: Network) -> Guides:
     return Guides(guide, other_hub)
 
 
+def grant_other_group(network: Network, guides: Guides) -> None:
+    """A second guide grant for the guide, naming OTHER_GROUP."""
+    guide = guides.guide
+    grants.grant(
+        network.log, network.admin, guide.public, "guide", guide.name, groups=[OTHER_GROUP]
+    )
+
+
 def hour_body(**changes: Any) -> NoticeBody:
     """Thursday's office hour, from 14:00 to 16:00 tomorrow, for GROUP."""
     start = wall_clock_ms() + DAY
@@ -87,14 +95,7 @@ def test_the_guides_groups_come_from_its_grants(network: Network, guides: Guides
     conn = network.store.conn
     assert guide_groups(conn, guides.guide.key_id, wall_clock_ms()) == [GROUP]
     # A second grant adds a group; the first grant's stays (grants accumulate).
-    grants.grant(
-        network.log,
-        network.admin,
-        guides.guide.public,
-        "guide",
-        guides.guide.name,
-        groups=[OTHER_GROUP],
-    )
+    grant_other_group(network, guides)
     assert guide_groups(conn, guides.guide.key_id, wall_clock_ms()) == [OTHER_GROUP, GROUP]
     grants.revoke(network.log, network.admin, guides.guide.key_id)
     assert guide_groups(conn, guides.guide.key_id, wall_clock_ms()) == []
@@ -194,14 +195,7 @@ def test_an_office_hour_that_arrives_before_the_grant_naming_its_group_waits_for
 ) -> None:
     """The verdict depends on the guide's grants only, so the order ops arrive in changes
     nothing: held until the grant that names the group arrives, then applied."""
-    grants.grant(
-        network.log,
-        network.admin,
-        guides.guide.public,
-        "guide",
-        guides.guide.name,
-        groups=[OTHER_GROUP],
-    )
+    grant_other_group(network, guides)
     notice_id = publish(
         network.log,
         guides.guide,
