@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from content.notice_qr import QUIET_ZONE, SCREEN_MAX_VERSION
+
 MM_PER_INCH = 25.4
 TARGET_MM = 16.0  # touch targets for older users
 MIN_TARGET_PX = 44  # WCAG 2.2 2.5.5, whatever the panel
@@ -26,8 +28,21 @@ SIGNAGE_FONT_MM = 2000 * math.tan(math.radians(0.7)) / 0.7
 # ---- the layout of the screens the desk previews ---------------------------------------------
 # Factors of the theme's sizes as the .kv files use them; tests/desk/test_preview_kiosk.py
 # measures the running kiosk against them.
-DETAIL_QR_TARGETS = 6  # detail.kv: the code's column is six targets wide
-DETAIL_BOX_GAPS = 2  # detail.kv: gaps between the text panel and that column
+# detail.kv: the code's column is as wide as the largest code the kiosk draws
+# (content.notice_qr.SCREEN_MAX_VERSION with its quiet zone), each module a whole number of
+# pixels and at least QR_MODULE_MM on the panel, so an old phone's camera reads it.
+QR_MODULE_MM = 2.0
+QR_MAX_SIDE_MODULES = 17 + 4 * SCREEN_MAX_VERSION + 2 * QUIET_ZONE
+# The caption under the code says what the phone gets (content.notice_qr.screen_payload's
+# kinds; None: the notice has no code).
+QR_CAPTION_KEYS: dict[str | None, str] = {
+    "event": "detail.qr_event",
+    "event_no_place": "detail.qr_event_no_place",
+    "whole": "detail.qr_text",
+    "title": "detail.qr_title",
+    None: "detail.qr_none",
+}
+DETAIL_BOX_GAPS = 2  # detail.kv: gaps between the text and the code's column
 SIGNAGE_PADDINGS = 4  # signage.kv: the signage card's padding, in paddings
 SIGNAGE_GAPS = 3  # signage.kv: its spacing, in gaps
 SIGNAGE_BODY_FACTOR = 0.75  # the signage body's size against its title's
@@ -158,6 +173,8 @@ class Sizes:
     row_height: int  # one notice in the list: title and a line of details
     signage_title: int
     signage_body: int
+    qr_module: int  # the side of a QR module, in whole pixels
+    qr_column: int  # the detail screen's column for the code
 
     @property
     def bar_height(self) -> int:
@@ -182,6 +199,8 @@ def sizes(screen: Screen, large_text: bool = False) -> Sizes:
         row_height=max(target, round(body * 3.6)),
         signage_title=signage_title,
         signage_body=round(signage_title * SIGNAGE_BODY_FACTOR),
+        qr_module=math.ceil(QR_MODULE_MM / screen.mm_per_px),
+        qr_column=QR_MAX_SIDE_MODULES * math.ceil(QR_MODULE_MM / screen.mm_per_px),
     )
 
 
@@ -212,14 +231,50 @@ KIOSK_WORDS: dict[str, dict[str, str]] = {
         "de-LS": "{date}, {time} Uhr",
     },
     "detail.qr_event": {
-        "de": "Mit dem Handy scannen: der Termin kommt in Ihren Kalender.",
-        "en": "Scan with your phone to add the event to your calendar.",
-        "de-LS": "Halten Sie Ihr Handy auf das Bild. Dann ist der Termin in Ihrem Handy.",
+        "de": "Mit dem Handy scannen: Titel, Zeit und Ort kommen in Ihren Kalender.",
+        "en": "Scan with your phone: the title, time and place go into your calendar.",
+        "de-LS": (
+            "Halten Sie Ihr Handy auf das Bild. Dann ist der Termin in Ihrem Handy: Titel, "
+            "Zeit und Ort."
+        ),
     },
     "detail.qr_text": {
-        "de": "Mit dem Handy scannen: der Aushang kommt auf Ihr Handy.",
-        "en": "Scan with your phone to take the notice with you.",
-        "de-LS": "Halten Sie Ihr Handy auf das Bild. Dann ist der Aus·hang in Ihrem Handy.",
+        "de": "Mit dem Handy scannen: der ganze Aushang kommt auf Ihr Handy.",
+        "en": "Scan with your phone to take the whole notice with you.",
+        "de-LS": "Halten Sie Ihr Handy auf das Bild. Dann ist der ganze Aus·hang in Ihrem Handy.",
+    },
+    "detail.qr_event_no_place": {
+        "de": (
+            "Mit dem Handy scannen: Titel und Zeit kommen in Ihren Kalender. Der Ort ist zu "
+            "lang für den Code."
+        ),
+        "en": (
+            "Scan with your phone: the title and time go into your calendar. The place is too"
+            " long for the code."
+        ),
+        "de-LS": (
+            "Halten Sie Ihr Handy auf das Bild. Dann ist der Termin in Ihrem Handy: Titel und"
+            " Zeit. Der Ort passt nicht in das Bild."
+        ),
+    },
+    "detail.qr_title": {
+        "de": (
+            "Mit dem Handy scannen: nur der Titel kommt auf Ihr Handy. Der Text ist zu lang "
+            "für den Code."
+        ),
+        "en": (
+            "Scan with your phone: only the title goes onto your phone. The text is too long "
+            "for the code."
+        ),
+        "de-LS": (
+            "Halten Sie Ihr Handy auf das Bild. Dann ist der Titel in Ihrem Handy. Der Text "
+            "passt nicht in das Bild."
+        ),
+    },
+    "detail.qr_none": {
+        "de": "Dieser Aushang ist zu lang für einen QR-Code.",
+        "en": "This notice is too long for a QR code.",
+        "de-LS": "Der Aus·hang ist zu lang für ein Bild für das Handy.",
     },
     "page.up": {"de": "Nach oben", "en": "Page up", "de-LS": "Nach oben"},
     "page.down": {"de": "Weiter unten", "en": "Page down", "de-LS": "Nach unten"},

@@ -4,15 +4,18 @@ Shared by everything that shows a notice's code: the kiosk's detail screen, the 
 and weekly sheet (content.posters, content.week_sheet), and through them the desk and the
 `dorfhub` command. Pure text building; segno is loaded only when a code is drawn.
 
-A QR code of version 10-15 is still read reliably from a screen by an old phone, so the kiosk's
-payloads are kept to a few hundred bytes: long texts are cut with an ellipsis. Paper asks for
-less: modules of at least 2 mm (content.print_layout) make a version 12 code 15 cm wide, so a
-printed code carries only the essentials and its caption says which (`PrintPayload`).
+On the kiosk's panel every module is at least 2 mm (content.kiosk_look), so its code is at most
+SCREEN_MAX_VERSION: `screen_payload` holds only the essentials and never cuts a text: a
+calendar entry of title, time and place (without the place if it is too long), else the whole
+notice, else its title alone, and `ScreenPayload.kind` names which, for the caption to say what
+the phone gets. Paper asks for less: modules of at least 2 mm (content.print_layout) make a
+version 12 code 15 cm wide, so a printed code carries only the essentials and its caption says
+which (`PrintPayload`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from content.ical import CRLF, escape_text, fold, utc
@@ -109,6 +112,57 @@ def print_payload(notice: Notice, language: str) -> PrintPayload:
     if notice.event_start is not None:
         return PrintPayload(text, event=True, whole=False)
     return PrintPayload(text, event=False, whole=text == full_text(notice, language))
+
+
+# Version 13 (69 modules) at 2 mm a module is 17 cm with its quiet zone: the largest code the
+# kiosk's detail screen makes room for (content.kiosk_look.qr_column), still read from a screen
+# by an old phone.
+SCREEN_MAX_VERSION = 13
+SCREEN_KINDS = ("event", "event_no_place", "whole", "title")
+
+
+@dataclass(frozen=True)
+class ScreenPayload:
+    """What the kiosk's code holds, whole: `kind` is one of SCREEN_KINDS."""
+
+    text: str
+    kind: str
+
+
+def screen_payload(notice: Notice, language: str) -> ScreenPayload | None:
+    """The most of the notice that fits a code of at most SCREEN_MAX_VERSION, in whole parts;
+    None when not even its title does (the screen then says there is no code)."""
+    candidates: list[ScreenPayload] = []
+    if notice.event_start is not None:
+        stamp = notice.updated_at  # unused by a compact entry; it depends on the notice alone
+        candidates.append(ScreenPayload(vevent(notice, language, stamp, 0, compact=True), "event"))
+        if notice.place:
+            placeless = replace(notice, place=None)
+            candidates.append(
+                ScreenPayload(vevent(placeless, language, stamp, 0, compact=True), "event_no_place")
+            )
+    else:
+        candidates.append(ScreenPayload(full_text(notice, language), "whole"))
+        candidates.append(ScreenPayload(notice.text("title", language), "title"))
+    for candidate in candidates:
+        if version(candidate.text) <= SCREEN_MAX_VERSION:
+            return candidate
+    return None
+
+
+def version(text: str) -> int:
+    """The smallest QR version that holds `text` at the kiosk's error level (41: none does)."""
+    import segno
+
+    try:
+        return int(segno.make(text, error=ERROR_LEVEL, micro=False, boost_error=False).version)
+    except segno.DataOverflowError:
+        return 41
+
+
+def side_modules(text: str) -> int:
+    """The code's side in modules, its quiet zone included."""
+    return 17 + 4 * version(text) + 2 * QUIET_ZONE
 
 
 def code(text: str) -> Any:

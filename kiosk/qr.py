@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 
-from content.notice_qr import MAX_DESCRIPTION_CHARS, MAX_TEXT_CHARS, QUIET_ZONE, code, payload
+from content.notice_qr import QUIET_ZONE, ScreenPayload, code, screen_payload
 
-__all__ = ["MAX_DESCRIPTION_CHARS", "MAX_TEXT_CHARS", "QUIET_ZONE", "luminance", "payload", "png"]
+__all__ = ["QUIET_ZONE", "ScreenPayload", "luminance", "png", "screen_payload"]
 
 
 def luminance(text: str) -> tuple[int, bytes]:

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from content.booking import Slip
@@ -45,8 +45,15 @@ LABEL_KEYS = (
     "slip.video",
     "slip.by_phone",
 )
-FONT_SIZE = 15
+# Large print, ragged right: labels 16 pt, values 17 pt, the title and the booking code 18 pt.
+LABEL_PT = 16
+VALUE_PT = 17
+LARGE_PT = 18
+LINE_MM = 7.5  # a line of 16-17 pt with air between lines
 QR_MM = 45
+# Where a consultation "am Dorfhub" takes place: the hub's village (its name) and its address,
+# from `[hub] address = "Kirchplatz 3, 94160 Ringelai"` in the hub's config.toml.
+HUB_PLACE_PREFIX = "Dorfhub"
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,8 @@ def text(slip: Slip, labels: Mapping[str, str], with_title: bool = True) -> str:
 
 
 def render_pdf(slip: Slip, labels: Mapping[str, str]) -> bytes:
-    """An A4 page in large print; a QR code of the booking code when there is one."""
+    """An A4 page in large print (16-18 pt, ragged right); a QR code of the booking code when
+    there is one."""
     # fpdf with fontTools and PIL takes 0.35-0.5 s and tens of MB to load: only for a slip.
     from fpdf import FPDF
 
@@ -109,9 +117,16 @@ def render_pdf(slip: Slip, labels: Mapping[str, str]) -> bytes:
     pdf.set_auto_page_break(True, 20)
     fonts = register_fonts(pdf)  # Roboto, shared with the posters (content.print_layout)
     family = fonts.family
+
+    def put(width: float, text: str) -> None:
+        # Ragged right: fpdf justifies a multi_cell unless told otherwise.
+        pdf.multi_cell(
+            width, LINE_MM, fonts.printable(text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
+
     pdf.add_page()
-    pdf.set_font(family, "B", FONT_SIZE + 7)
-    pdf.multi_cell(0, 11, fonts.printable(title(slip, labels)), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "B", LARGE_PT)
+    put(0, title(slip, labels))
     pdf.ln(3)
     top = pdf.get_y()
     if slip.code:
@@ -120,29 +135,51 @@ def render_pdf(slip: Slip, labels: Mapping[str, str]) -> bytes:
     for index, (label, value) in enumerate(lines(slip, labels)):
         # The first rows run beside the QR code; the long texts below it use the full width.
         width = pdf.epw - QR_MM - 5 if slip.code and index < 7 else 0
-        pdf.set_font(family, "B", FONT_SIZE)
-        pdf.multi_cell(width, 8, fonts.printable(label), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, "", FONT_SIZE + (6 if label == labels["slip.code"] else 0))
-        pdf.multi_cell(width, 8, fonts.printable(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "B", LABEL_PT)
+        put(width, label)
+        code = label == labels["slip.code"]
+        pdf.set_font(family, "B" if code else "", LARGE_PT if code else VALUE_PT)
+        put(width, value)
         pdf.ln(2)
     pdf.ln(3)
-    pdf.set_font(family, "", FONT_SIZE)
-    by_phone = labels["slip.by_phone"].format(phone=slip.practice_phone)
-    pdf.multi_cell(0, 8, fonts.printable(by_phone), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", VALUE_PT)
+    put(0, labels["slip.by_phone"].format(phone=slip.practice_phone))
     return bytes(pdf.output())
+
+
+def at_hub(slip: Slip, village: str, address: str) -> Slip:
+    """The slip with the place of a consultation at the hub ("Dorfhub – Beratungsraum", as a
+    practice names it) spelt out for the resident: the hub's village, the room, the address."""
+    place = slip.place.strip()
+    if not place.startswith(HUB_PLACE_PREFIX):
+        return slip  # by phone, or at the practice: the practice's words stand
+    room = place[len(HUB_PLACE_PREFIX) :].strip(" –-,")
+    named = f"{HUB_PLACE_PREFIX} {village}".strip() + (f", {room}" if room else "")
+    return replace(slip, place=f"{named}\n{address}" if address else named)
+
+
+def _config_table(home_dir: Path, name: str) -> dict[str, object]:
+    """A table of the hub's config.toml; empty when there is none or the file is unreadable."""
+    config = home_dir / "config.toml"
+    if not config.exists():
+        return {}
+    try:
+        with config.open("rb") as handle:
+            found = tomllib.load(handle).get(name, {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def hub_address(home_dir: Path) -> str:
+    """The hub's street address (`[hub] address` in config.toml), "" when not set."""
+    address = _config_table(home_dir, "hub").get("address")
+    return address.strip() if isinstance(address, str) else ""
 
 
 def find_printer(home_dir: Path) -> list[str] | None:
     """The print command: the config's [printer] table, else `lp` on PATH, else None."""
-    config = home_dir / "config.toml"
-    table: dict[str, object] = {}
-    if config.exists():
-        try:
-            with config.open("rb") as handle:
-                found = tomllib.load(handle).get("printer", {})
-            table = found if isinstance(found, dict) else {}
-        except (OSError, tomllib.TOMLDecodeError):
-            table = {}
+    table = _config_table(home_dir, "printer")
     if table.get("enabled") is False:
         return None
     command = table.get("command")
@@ -154,32 +191,40 @@ def find_printer(home_dir: Path) -> list[str] | None:
     return [lp] if lp else None
 
 
+def send_to_printer(pdf: bytes, printer: list[str]) -> str:
+    """Print a PDF (a slip, a notice's poster) with the print command; "" when it was
+    spooled, else why not. The PDF goes through a temporary file, deleted afterwards."""
+    handle, temporary = tempfile.mkstemp(prefix="dorfhub-print-", suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(pdf)
+        # lp copies the file into the spooler before it exits: the file may go then.
+        done = subprocess.run(
+            [*printer, temporary],
+            capture_output=True,
+            text=True,
+            timeout=PRINT_TIMEOUT_S,
+            check=False,
+        )
+        if done.returncode == 0:
+            return ""
+        said = (done.stderr or done.stdout).strip().splitlines()
+        return f"{printer[0]}: {said[-1] if said else done.returncode}"
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"{printer[0]}: {exc}"
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
 def deliver(pdf: bytes, home_dir: Path, name: str, printer: list[str] | None) -> Delivery:
     """Print the PDF, or save it (no personal data in it) as `<home>/slips/<name>.pdf`.
 
     A printer that fails (no queue, CUPS down) leads to the saved file, with the reason."""
     error = ""
     if printer is not None:
-        handle, temporary = tempfile.mkstemp(prefix="dorfhub-slip-", suffix=".pdf")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(pdf)
-            # lp copies the file into the spooler before it exits: the file may go then.
-            done = subprocess.run(
-                [*printer, temporary],
-                capture_output=True,
-                text=True,
-                timeout=PRINT_TIMEOUT_S,
-                check=False,
-            )
-            if done.returncode == 0:
-                return Delivery(printed=True, path=None)
-            said = (done.stderr or done.stdout).strip().splitlines()
-            error = f"{printer[0]}: {said[-1] if said else done.returncode}"
-        except (OSError, subprocess.SubprocessError) as exc:
-            error = f"{printer[0]}: {exc}"
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        error = send_to_printer(pdf, printer)
+        if not error:
+            return Delivery(printed=True, path=None)
     folder = home_dir / SLIPS_DIR
     make_private_dir(folder)
     path = folder / f"{name}.pdf"

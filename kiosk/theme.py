@@ -66,6 +66,8 @@ class Theme:
     border_width: int
     signage_title: int
     signage_body: int
+    qr_module: int
+    qr_column: int
 
     def colour(self, name: str) -> RGBA:
         return hex_rgba(getattr(self.palette, name))
@@ -94,4 +96,6 @@ def make_theme(screen: Screen, palette: Palette = DEFAULT, large_text: bool = Fa
         border_width=border_width(palette),
         signage_title=size.signage_title,
         signage_body=size.signage_body,
+        qr_module=size.qr_module,
+        qr_column=size.qr_column,
     )

@@ -43,9 +43,9 @@ from content.bodies import (
     NoticeBody,
 )
 from content.grants import key_info, list_keys
-from content.kiosk_look import BAR_BUTTONS, DETAIL_PAGE_KEYS, Screen, sizes
+from content.kiosk_look import BAR_BUTTONS, DETAIL_PAGE_KEYS, QR_CAPTION_KEYS, Screen, sizes
 from content.local_time import local_ms, parse_clock, parse_day, whole_day
-from content.notice_qr import QUIET_ZONE, payload
+from content.notice_qr import QUIET_ZONE, screen_payload, side_modules
 from content.notices import Notice, get_notice
 from content.signage import SignagePage
 
@@ -86,7 +86,8 @@ class DetailView:
     when: str
     where: str
     body: str
-    qr_src: str  # a data: URL of the code, one pixel per module (the page scales it up)
+    qr_src: str  # a data: URL of the code, one pixel per module (the page scales it up); "": none
+    qr_px: int  # its side on the kiosk: whole pixels per module, at least 2 mm each
     qr_caption: str
     page_up: str
     page_down: str
@@ -133,8 +134,10 @@ def _detail(notice: Notice, language: str, now_ms: int) -> DetailView:
     meta = meta_line(language, notice.category, notice.priority, notice.published_at)
     when = when_line(language, notice.event_start, notice.event_end)
     where = where_line(language, notice.place)
-    geometry = detail_geometry(SCREEN, sizes(SCREEN), (title, meta, when, where, body))
-    caption = "detail.qr_event" if notice.event_start is not None else "detail.qr_text"
+    size = sizes(SCREEN)
+    geometry = detail_geometry(SCREEN, size, (title, meta, when, where, body))
+    code = screen_payload(notice, language)
+    caption = QR_CAPTION_KEYS[code.kind if code else None]
     up, down = DETAIL_PAGE_KEYS
     return DetailView(
         title=title,
@@ -142,7 +145,8 @@ def _detail(notice: Notice, language: str, now_ms: int) -> DetailView:
         when=when,
         where=where,
         body=body,
-        qr_src=_qr_src(payload(notice, language, now_ms)),
+        qr_src=_qr_src(code.text) if code else "",
+        qr_px=side_modules(code.text) * size.qr_module if code else 0,
         qr_caption=kiosk_word(language, caption),
         page_up=kiosk_word(language, up),
         page_down=kiosk_word(language, down),

@@ -23,7 +23,6 @@ from content.kiosk_look import (
     BAR_BUTTONS,
     DEFAULT,
     DETAIL_BOX_GAPS,
-    DETAIL_QR_TARGETS,
     FONT_BOLD,
     FONT_REGULAR,
     SIGNAGE_GAPS,
@@ -97,23 +96,26 @@ def _window(panel: Screen, size: Sizes, palette: Palette) -> list[str]:
 
 
 def _detail(panel: Screen, size: Sizes, palette: Palette) -> list[str]:
-    column = size.target * DETAIL_QR_TARGETS
+    column = size.qr_column
     return [
-        f".k-screen {{ flex: none; display: flex; flex-direction: column;"
-        f" height: {panel.height_px - size.bar_height}px; padding: {size.padding}px;"
+        # The code's column runs the full height beside the labels, text and buttons.
+        f".k-screen {{ flex: none; display: flex; height: {panel.height_px - size.bar_height}px;"
+        f" padding: {size.padding}px; gap: {DETAIL_BOX_GAPS * size.gap}px; }}",
+        f".k-main {{ flex: 1 1 0; min-width: 0; display: flex; flex-direction: column;"
         f" gap: {size.gap}px; }}",
         f".k-title {{ {_text(size.title, bold=True)} }}",
         f".k-meta {{ {_text(size.body)} }}",
         f".k-when, .k-where {{ {_text(size.heading)} }}",
-        f".k-box {{ flex: 1 1 0; min-height: 0; display: flex;"
-        f" gap: {DETAIL_BOX_GAPS * size.gap}px; }}",
-        f".k-surface {{ position: relative; flex: 1 1 0; min-width: 0; overflow: hidden;"
+        f".k-surface {{ position: relative; flex: 1 1 0; min-height: 0; overflow: hidden;"
         f" padding: {size.padding}px; background: {palette.surface};"
         f" color: {palette.surface_text}; }}",
+        f".k-buttons {{ flex: none; display: flex; gap: {size.gap}px; }}",
+        ".k-buttons > .k-button { flex: 1 1 0; min-width: 0; }",
+        ".k-unseen { visibility: hidden; }",
         f".k-side {{ flex: none; display: flex; flex-direction: column; width: {column}px;"
         f" min-height: 0; gap: {size.gap}px; }}",
-        f".k-qr {{ display: block; flex: none; width: {column}px; height: {column}px;"
-        f" image-rendering: pixelated; }}",
+        # Its size comes with the picture: whole pixels per module, as on the kiosk.
+        ".k-qr { display: block; flex: none; image-rendering: pixelated; }",
         ".k-caption { text-align: center; }",
     ]
 
@@ -129,7 +131,7 @@ def _buttons(size: Sizes, palette: Palette) -> list[str]:
         f" background: {palette.button}; color: {palette.button_text}; text-align: center;"
         f" line-height: {size.button_height}px; white-space: nowrap; overflow: hidden;"
         " text-overflow: ellipsis; }",
-        f".k-side .k-button {{ padding: 0 {size.padding}px; }}",
+        f".k-buttons .k-button {{ padding: 0 {size.padding}px; }}",
         f".k-help {{ background: {palette.help}; color: {palette.help_text}; font-weight: 700; }}",
         # The bar shares its width out by weight, as Kivy's BoxLayout does by size_hint_x.
         f".k-bar {{ flex: none; display: flex; height: {size.bar_height}px;"

@@ -26,7 +26,6 @@ from PIL import ImageFont
 
 from content.kiosk_look import (
     DETAIL_BOX_GAPS,
-    DETAIL_QR_TARGETS,
     FONT_BOLD,
     FONT_REGULAR,
     PAGE_STEP,
@@ -82,16 +81,17 @@ def detail_geometry(
 ) -> DetailGeometry:
     """`texts`: title, meta line, when line, where line and body, as the kiosk shows them."""
     title, meta, when, where, body = texts
-    inner = screen.width_px - 2 * size.padding
+    inner = _main_width(screen, size)
     title_measure = measure(size.title, bold=True)
     title_lines = wrap(title, inner, title_measure)
     labels = len(title_lines) * line_px(size.title)
     labels += _height(meta, inner, size.body) + _height(when, inner, size.heading)
     labels += _height(where, inner, size.heading)
     screen_height = screen.height_px - size.bar_height
-    box = screen_height - 2 * size.padding - DETAIL_LABELS * size.gap - labels
-    view = max(0, box - 2 * size.padding)
-    body_width = _body_width(screen, size)
+    # Below the labels: the text panel, then the row of page (and print) buttons.
+    box = screen_height - 2 * size.padding - (DETAIL_LABELS + 1) * size.gap - labels
+    view = max(0, box - size.button_height - 2 * size.padding)
+    body_width = inner - 2 * size.padding
     body_measure = measure(size.body)
     body_lines = wrap(body, body_width, body_measure) if body else []
     text_height = len(body_lines) * line_px(size.body)
@@ -106,11 +106,11 @@ def detail_geometry(
     )
 
 
-def _body_width(screen: Screen, size: Sizes) -> int:
-    """The text panel: the screen's width less the code's column, their gap and paddings."""
+def _main_width(screen: Screen, size: Sizes) -> int:
+    """The labels and the text panel: the screen's width less the code's column (the full
+    height beside them), their gaps and the paddings."""
     inner = screen.width_px - 2 * size.padding
-    column = size.target * DETAIL_QR_TARGETS
-    return inner - column - DETAIL_BOX_GAPS * size.gap - 2 * size.padding
+    return inner - size.qr_column - DETAIL_BOX_GAPS * size.gap
 
 
 def _height(text: str, width: int, px: int) -> int:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from functools import partial
+from typing import Any
+
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.recycleview import RecycleView
 
 from content.bodies import CATEGORIES
+from content.kiosk_look import QR_CAPTION_KEYS
 from content.notices import Notice
 from kiosk import qr
+from kiosk import slip as slips
 from kiosk.data import LIST_CHUNK_ROWS
 from kiosk.screens.base import KioskScreen, page, running_app, tr
 from kiosk.signage import when_and_where
+
+log = logging.getLogger("dorfhub.kiosk")
 
 
 def hidden_below(view: RecycleView) -> float:
@@ -188,11 +197,16 @@ class DetailScreen(KioskScreen):
     where_text = StringProperty("")
     body_text = StringProperty("")
     qr_caption = StringProperty("")
-    qr_payload = ""  # what the code on screen holds
+    can_print = BooleanProperty(False)  # a printer exists: the print button shows
+    printing = BooleanProperty(False)  # the poster is being made and sent: the button waits
+    print_text = StringProperty("")
+    qr_payload = ""  # what the code on screen holds ("" for none)
+    qr_kind: str | None = None  # content.notice_qr.SCREEN_KINDS, None for no code
     qr_for: tuple[str, int, str] | None = None  # the notice version and language it was made for
 
     def show(self, notice_id: str) -> None:
         self.notice_id = notice_id
+        self.print_text = ""
         self.refresh()
         self.ids.body_scroll.scroll_y = 1.0
 
@@ -209,15 +223,49 @@ class DetailScreen(KioskScreen):
         self.meta_text = meta_line(notice, events=False)
         self.body_text = notice.text("body", lang)
         self.when_text, self.where_text = when_and_where(app, notice)
-        key = "detail.qr_event" if notice.event_start is not None else "detail.qr_text"
-        self.qr_caption = app.t(key, lang)
         if self.qr_for != (notice.id, notice.updated_at, lang):
             self.qr_for = (notice.id, notice.updated_at, lang)
-            self.qr_payload = qr.payload(notice, lang, app.data.now_ms())
-            self.ids.qr.texture = qr_texture(self.qr_payload)
+            found = qr.screen_payload(notice, lang)
+            self.qr_payload, self.qr_kind = (found.text, found.kind) if found else ("", None)
+            self.ids.qr.texture = qr_texture(found.text) if found else None
+        self.qr_caption = app.t(QR_CAPTION_KEYS[self.qr_kind], lang)
+        self.can_print = slips.find_printer(app.home_dir) is not None
 
     def page(self, direction: int) -> None:
         page(self.ids.body_scroll, direction)
+
+    def print_notice(self) -> None:
+        """A large-print A4 of the notice, the desk's poster (content.posters), made and sent to
+        the printer in a thread: a slow printer never freezes the screen."""
+        app = running_app()
+        notice = app.data.notice(self.notice_id)
+        printer = slips.find_printer(app.home_dir)
+        if notice is None or printer is None or self.printing:
+            return
+        from content.posters import origin_of  # the PDF library only with the first print
+
+        origin = origin_of(app.data.conn, notice)  # read here: the connection is this thread's
+        self.printing = True
+        self.print_text = tr("detail.printing")
+        job = partial(self._print, notice, app.lang, origin, printer)
+        threading.Thread(target=job, name="dorfhub-notice-print", daemon=True).start()
+
+    def _print(self, notice: Notice, lang: str, origin: Any, printer: list[str]) -> None:
+        """In the print thread: no widget is touched here."""
+        from content.posters import render_poster
+
+        try:
+            error = slips.send_to_printer(render_poster(notice, lang, origin).pdf, printer)
+        except (OSError, ValueError, RuntimeError) as exc:
+            error = str(exc)
+        Clock.schedule_once(lambda _dt: self._printed(error))
+
+    def _printed(self, error: str) -> None:
+        self.printing = False
+        if error:
+            log.warning("printing notice %s failed: %s", self.notice_id, error)
+        self.print_text = tr("detail.print_failed" if error else "detail.printed")
+        running_app().say(self.print_text)
 
     def reset(self) -> None:
         """The notice read last is opened anew from a list; only its place in the text (a

@@ -39,6 +39,12 @@ log = logging.getLogger("dorfhub.kiosk")
 REASONS = ("full", "withdrawn", "too_soon", "too_far", "unknown_slot", "invalid")
 
 
+def hub_slip(found: booking.Slip) -> booking.Slip:
+    """The slip naming this hub's village and address where the consultation is held here."""
+    app = running_app()
+    return slips.at_hub(found, app.village, slips.hub_address(app.home_dir))
+
+
 def labels() -> dict[str, str]:
     return {key: tr(key) for key in slips.LABEL_KEYS}
 
@@ -155,7 +161,7 @@ class StatusScreen(BookingScreen):
             return
         flow = self.flow
         try:
-            found = booking.slip(app.data.conn, flow.request_id, app.lang)
+            found = hub_slip(booking.slip(app.data.conn, flow.request_id, app.lang))
         except BookingError as exc:
             self._slip_failed(flow.request_id, exc)
             return
@@ -193,7 +199,8 @@ class StatusScreen(BookingScreen):
             self.slip_text = tr("booking.slip_printed")
             spoken = self.slip_text
         else:
-            self.slip_text = tr("booking.slip_saved", path=self.slip_path)
+            # Never a file path: a resident cannot fetch it; a guide prints it from there.
+            self.slip_text = tr("booking.slip_saved")
             spoken = tr("booking.slip_saved_spoken")
         self.forget_entries()
         running_app().say(spoken)
@@ -211,7 +218,7 @@ class StatusScreen(BookingScreen):
         if not self.can_print or not self.flow.request_id:
             return ""
         try:
-            found = booking.slip(app.data.conn, self.flow.request_id, app.lang)
+            found = hub_slip(booking.slip(app.data.conn, self.flow.request_id, app.lang))
         except BookingError:
             return ""
         return slips.text(found, labels(), with_title=False)

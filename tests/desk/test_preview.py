@@ -53,7 +53,8 @@ STYLES = """(section) => {
                 background: s.backgroundColor, family: s.fontFamily};
     };
     return {window: pick(".k-detail"), title: pick(".k-title"), text: pick(".k-text"),
-            when: pick(".k-when"), surface: pick(".k-surface"), button: pick(".k-side .k-button"),
+            when: pick(".k-when"), surface: pick(".k-surface"),
+            button: pick(".k-buttons .k-button"),
             signage: pick(".k-signage"), signageTitle: pick(".k-signage-title"),
             signageBody: pick(".k-signage-body")};
 }"""

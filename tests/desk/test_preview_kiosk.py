@@ -27,7 +27,7 @@ from content import notices
 from content.bodies import Event
 from content.clock import wall_clock_ms
 from content.identity import load_identity
-from content.kiosk_look import Screen, line_px, sizes
+from content.kiosk_look import DETAIL_BOX_GAPS, Screen, line_px, sizes
 from content.local_time import local
 from content.log import Log
 from content.store import Store
@@ -54,7 +54,7 @@ BOXES = {
     "where": ".k-detail .k-where",
     "surface": ".k-detail .k-surface",
     "qr": ".k-detail .k-qr",
-    "page_up": ".k-detail .k-side .k-button",
+    "page_up": ".k-detail .k-buttons .k-button",
     "bar": ".k-detail .k-bar",
     "bar_help": ".k-detail .k-bar .k-help",
     "signage_title": ".k-signage .k-signage-title",
@@ -214,7 +214,8 @@ def test_the_preview_draws_what_the_kiosk_draws(page: Page, desk: DeskSite, tmp_
     end = start.replace(hour=17)
     kiosk = _kiosk_measures(tmp_path, int(start.timestamp() * 1000), int(end.timestamp() * 1000))
     # The lines and cuts the preview works out are the ones Kivy made.
-    inner = Screen().width_px - 2 * SIZE.padding
+    # The labels share the width with the code's column (the screen's full height).
+    inner = Screen().width_px - 2 * SIZE.padding - SIZE.qr_column - DETAIL_BOX_GAPS * SIZE.gap
     assert kiosk["title_lines"] == wrap(TITLE, inner, measure(SIZE.title, bold=True))
     # The signage: the same pages, sizes and lines as the preview lays out (content/signage).
     card = signage(Screen(), SIZE, TITLE, kiosk["signage_meta"], BODY)[0]

@@ -45,6 +45,8 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
     assert payload.startswith("Hitze: Bitte viel trinken\n")
     assert on_white(shot).size == (round(width), round(height))
     assert modules(on_white(shot)) == expected_modules(payload)
+    # 9 whole pixels a module, quiet zone included: 2.23 mm on the 21.5" panel.
+    assert width == height == (len(expected_modules(payload)) + 8) * 9
     assert out["back_from_detail"] == "board"
     assert out["categories_screen"] == "categories"
     assert out["filtered"][0] == "board"

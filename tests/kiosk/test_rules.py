@@ -13,6 +13,8 @@ import icalendar
 import pytest
 import segno
 
+from content.notice_qr import SCREEN_MAX_VERSION, side_modules
+from content.notice_qr import version as qr_version
 from content.notices import Notice
 from kiosk import qr
 from kiosk.i18n import LANGUAGES, load_catalog
@@ -201,42 +203,72 @@ def _notice(**changes: object) -> Notice:
     return Notice(**fields)  # type: ignore[arg-type]
 
 
-def test_event_qr_holds_a_calendar_entry() -> None:
-    text = qr.payload(_notice(), "de", 1_767_000_000_000)
-    lines = text.split("\r\n")
-    assert lines[:4] == [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Dorfhub//Kiosk//DE",
-        "BEGIN:VEVENT",
-    ]
+def test_event_qr_holds_a_compact_calendar_entry() -> None:
+    """Only the essentials: title, time and place, none of what phones never show."""
+    found = qr.screen_payload(_notice(), "de")
+    assert found is not None
+    assert found.kind == "event"
+    lines = found.text.split("\r\n")
+    assert lines[:3] == ["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT"]
     assert "DTSTART:20260101T140000Z" in lines
     assert "DTEND:20260101T150000Z" in lines  # an event without an end lasts an hour
     assert "SUMMARY:Seniorennachmittag\\; Musik\\, Kuchen" in lines
     assert "LOCATION:Pfarrheim" in lines
-    assert "DESCRIPTION:Kaffee\\nund Kuchen" in lines
+    assert not [line for line in lines if line.startswith(("DESCRIPTION", "UID", "DTSTAMP"))]
     assert lines[-3:] == ["END:VEVENT", "END:VCALENDAR", ""]
-    assert "SUMMARY:Afternoon" in qr.payload(_notice(), "en", 0)
-    assert "SUMMARY:Seniorennachmittag" in qr.payload(_notice(), "de-LS", 0)  # German fallback
-
-
-def test_event_qr_parses_as_a_phone_calendar_reads_it() -> None:
-    long_body = "Mit Kaffee, Kuchen und Musik vom Blasorchester Perlesreut. " * 4
-    text = qr.payload(_notice(body={"de": long_body}), "de", 1_767_000_000_000)
-    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))  # folded
-    event = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
+    event = icalendar.Calendar.from_ical(found.text).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == "Seniorennachmittag; Musik, Kuchen"
-    assert str(event["DESCRIPTION"]).startswith("Mit Kaffee, Kuchen und Musik")
+    english = qr.screen_payload(_notice(), "en")
+    assert english is not None
+    assert "SUMMARY:Afternoon" in english.text
+    easy = qr.screen_payload(_notice(), "de-LS")  # German fallback
+    assert easy is not None
+    assert "SUMMARY:Seniorennachmittag" in easy.text
 
 
-def test_notice_qr_holds_the_text_and_stays_small() -> None:
-    long_body = {"de": "Wort " * 1000}
-    text = qr.payload(_notice(event_start=None, body=long_body), "de", 0)
-    assert text.startswith("Seniorennachmittag; Musik, Kuchen\n\nWort")
-    assert len(text) <= qr.MAX_TEXT_CHARS
-    assert text.endswith("…")
-    assert segno.make(text, error="m").version <= 15
-    assert qr.png(text)[:8] == b"\x89PNG\r\n\x1a\n"
+@pytest.mark.parametrize("words", [3, 40, 120, 1000])
+def test_a_notice_qr_is_never_cut(words: int) -> None:
+    """The whole notice, or its title alone, and the kind says which: never a cut text."""
+    body = " ".join(f"Wort{n}" for n in range(words))
+    found = qr.screen_payload(_notice(event_start=None, body={"de": body}), "de")
+    assert found is not None
+    whole = f"Seniorennachmittag; Musik, Kuchen\n\n{body}"
+    assert (found.kind, found.text) in {("whole", whole), ("title", whole.split("\n")[0])}
+    assert "…" not in found.text
+    assert qr_version(found.text) <= SCREEN_MAX_VERSION
+    assert found.kind == ("whole" if words <= 40 else "title")
+
+
+def test_an_event_whose_place_is_too_long_keeps_title_and_time() -> None:
+    place = "Pfarrheim " * 40
+    found = qr.screen_payload(_notice(place=place), "de")
+    assert found is not None
+    assert found.kind == "event_no_place"
+    assert "LOCATION" not in found.text
+    assert "SUMMARY:Seniorennachmittag" in found.text
+    # The longest title (200 characters) fits; one that does not (600 bytes of UTF-8) gets no
+    # code rather than a cut one.
+    longest = {"de": "Ä" * 200}
+    assert qr.screen_payload(_notice(event_start=None, title=longest), "de") is not None
+    too_long = {"de": "€" * 200}
+    assert qr.screen_payload(_notice(event_start=None, title=too_long), "de") is None
+
+
+def test_qr_modules_are_whole_pixels_of_at_least_2_mm_on_the_reference_panel() -> None:
+    panel = Screen(1920, 1080, 21.5)
+    size = make_theme(panel)
+    assert size.qr_module == 9  # 2.23 mm; 8 px would be 1.98 mm
+    assert panel.mm(size.qr_module) >= 2.0 > panel.mm(size.qr_module - 1)
+    # The column holds the largest code the kiosk makes, quiet zone included.
+    assert size.qr_column == (17 + 4 * SCREEN_MAX_VERSION + 2 * qr.QUIET_ZONE) * 9 == 693
+    assert panel.mm(size.qr_column) == pytest.approx(171.8, abs=0.1)
+    for words in (3, 1000):
+        found = qr.screen_payload(_notice(event_start=None, body={"de": "Wort " * words}), "de")
+        assert found is not None
+        side = side_modules(found.text) * size.qr_module
+        assert side <= size.qr_column
+        assert side == (segno.make(found.text, error="m").symbol_size(scale=1)[0]) * 9
+    assert qr.png("KM4T-7QXA")[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ---- catalogs and strings --------------------------------------------------------------------
