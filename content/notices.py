@@ -206,7 +206,9 @@ _FROM_MATCHES = "FROM notices_fts f CROSS JOIN notices n ON n.rowid = f.rowid "
 _SELECT = _COLUMNS.format(body="n.body") + _FROM + _AUTHOR
 _LIVE = "n.op_id IS NOT NULL AND n.retract_op IS NULL"
 _IN_WINDOW = "n.valid_from <= :at AND (n.valid_until IS NULL OR n.valid_until > :at)"
-_FOR_HUB = (
+# Whether notice `n` is targeted at the hub `:hub` (also what decides which files a hub gets:
+# content/relay.py).
+FOR_HUB = (
     "((n.target_hubs = '[]' AND n.target_groups = '[]')"
     " OR EXISTS (SELECT 1 FROM json_each(n.target_hubs) WHERE value = :hub)"
     " OR EXISTS (SELECT 1 FROM json_each(n.target_groups) t, keys h, json_each(h.groups) g"
@@ -273,7 +275,7 @@ def _selection(
     clauses = [_LIVE, _IN_WINDOW]
     params: dict[str, Any] = {"at": at, "hub": hub, "category": category}
     if hub is not None:
-        clauses.append(_FOR_HUB)
+        clauses.append(FOR_HUB)
     if category is not None:
         clauses.append("n.category = :category")
     if upcoming:
@@ -300,7 +302,7 @@ def next_list_change(conn: sqlite3.Connection, hub: str | None, at_ms: int) -> i
     """The first moment after `at_ms` at which a notice list shown at `hub` changes with no new
     op: a notice starts or stops showing (valid_from, valid_until), or an event ends and leaves
     the events list. None when no such moment lies ahead."""
-    target = f" AND {_FOR_HUB}" if hub is not None else ""
+    target = f" AND {FOR_HUB}" if hub is not None else ""
     params = {"at": at_ms, "hub": hub}
     moments: list[int] = []
     # An event is upcoming up to and including its end (_UPCOMING): it leaves a millisecond
@@ -504,7 +506,7 @@ def _state_where(
         clauses.append("n.category = :category")
         params["category"] = category
     if hub is not None:
-        clauses.append(_FOR_HUB)
+        clauses.append(FOR_HUB)
         params["hub"] = hub
     if group is not None:
         clauses.append("EXISTS (SELECT 1 FROM json_each(n.target_groups) WHERE value = :group)")

@@ -20,21 +20,18 @@ import sqlite3
 from content.bodies import DETACHED_KINDS as DETACHED_KINDS
 from content.clock import trusted_now
 from content.grants import roles_of
+from content.notices import FOR_HUB
 from content.ops import RawOp
 
 # Receivers that get every body: the desk on the town server shows every notice's files.
 EVERY_BODY_ROLES = frozenset({"server", "admin", "root"})
 
-# The files of the live notices a hub shows now or later (not retracted, not ended): the
-# same targeting as content/notices.py's board (every hub, the hub, or one of its groups).
+# The files of the live notices a hub shows now or later (not retracted, not ended), targeted
+# as the board targets them (every hub, the hub, or one of its groups).
 _NEEDED = (
     "SELECT DISTINCT json_extract(a.value, '$.blob') FROM notices n, json_each(n.attachments) a "
     "WHERE n.attachments != '[]' AND n.op_id IS NOT NULL AND n.retract_op IS NULL"
-    " AND (n.valid_until IS NULL OR n.valid_until > :now)"
-    " AND ((n.target_hubs = '[]' AND n.target_groups = '[]')"
-    "  OR EXISTS (SELECT 1 FROM json_each(n.target_hubs) WHERE value = :hub)"
-    "  OR EXISTS (SELECT 1 FROM json_each(n.target_groups) t, keys h, json_each(h.groups) g"
-    "             WHERE h.key = :hub AND g.value = t.value))"
+    f" AND (n.valid_until IS NULL OR n.valid_until > :now) AND {FOR_HUB}"
 )
 # Files whose header is held here and whose body is not (by any author's blob.put).
 _LACKING = (
@@ -45,6 +42,8 @@ _LACKING = (
 
 def needed_blobs(conn: sqlite3.Connection, hub: str, now_ms: int | None = None) -> frozenset[str]:
     """The files `hub` needs: those of the live notices targeted at it, by this node's view."""
+    if conn.execute("SELECT 1 FROM blobs LIMIT 1").fetchone() is None:
+        return frozenset()  # no file at all: no notice read, for every pull of a plain log
     now = trusted_now(conn).now_ms if now_ms is None else now_ms
     return frozenset(row[0] for row in conn.execute(_NEEDED, {"now": now, "hub": hub}))
 

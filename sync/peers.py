@@ -82,7 +82,8 @@ def peer_states(store: Store) -> list[PeerState]:
             theirs: dict[str, int] = json.loads(vector)
             # What either side refuses of a settled fork stays refused: not pending.
             covered = theirs | {a: max(theirs.get(a, 0), ours.get(a, 0)) for a in settled}
-            pending_out = sum(1 for _ in log.ops_missing_from(covered))
+            # Counted, not sent: a file held by its header only counts like any op.
+            pending_out = sum(1 for _ in log.ops_missing_from(covered, blob_bodies=frozenset()))
             pending_in = sum(
                 max(0, seq - ours.get(author, 0))
                 for author, seq in theirs.items()

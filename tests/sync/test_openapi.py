@@ -13,6 +13,7 @@ ROUTES = {
     "/v1/pull": "post",
     "/v1/vector": "post",
     "/v1/push": "post",
+    "/v1/bodies": "post",
     "/v1/wait": "get",
     "/v1/enroll": "post",
     "/v1/screenshot": "post",
