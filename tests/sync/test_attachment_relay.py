@@ -30,6 +30,7 @@ from sync.protocol import encode_batch, make_batches
 from tests.node.cli import grant_hub, notices_json, run_dorfhub
 from tests.sync.conftest import running, store_state
 from tests.sync.helpers import Member
+from tests.sync.procs import wait_for
 
 MIB = 1024 * 1024
 # 8 files of 512 KiB (the most a notice and a file may carry), random so zstd cannot shrink them.
@@ -123,6 +124,15 @@ def holds_all_of(home: Path, other: Path) -> bool:
     with Home(home).store() as mine, Home(other).store() as theirs:
         held = Log(mine).version_vector()
         return all(held.get(a, 0) >= seq for a, seq in Log(theirs).version_vector().items())
+
+
+def reported(hub: Path) -> bool:
+    """Whether the hub holds a status op of its own."""
+    key = Home(hub).identity().key_id
+    with sqlite3.connect(f"file:{hub / 'dorfhub.db'}?mode=ro", uri=True) as conn:
+        return (
+            conn.execute("SELECT 1 FROM node_status WHERE node = ?", (key,)).fetchone() is not None
+        )
 
 
 def held_bodies(home: Path, hashes: list[str]) -> int:
@@ -227,6 +237,9 @@ def test_a_neighbour_without_the_file_does_not_lose_it(village: Village) -> None
     with running(village.town) as server:
         sync_once(village.ringelai, server.url)
         with running(village.ringelai, "hub") as neighbour:
+            # The daemon reports its status at start: wait for it, so that what Perlesreut
+            # pulls from Ringelai does not depend on when it did.
+            wait_for(lambda: reported(village.ringelai), 60, "Ringelai's status op")
             via_neighbour = sync_once(village.perlesreut, neighbour.url)
         assert via_neighbour.rejected == []
         assert holds_all_of(village.perlesreut, village.town)
