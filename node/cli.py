@@ -1,59 +1,44 @@
-"""The `dorfhub` command: a thin layer over the library. Errors are one line, never a traceback."""
+"""The `dorfhub` command: a thin layer over the library. Errors are one line, never a traceback.
+This module only assembles the commands; what they share is node/cli_base.py."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import NoReturn
+from collections.abc import Sequence
 
-import msgspec
-
-from content import grants
-from content.clock import wall_clock_ms
-from content.grants import GrantError
-from content.identity import IdentityError, PublicIdentity
-from content.local_time import EXAMPLES, moment_ms
-from content.log import AppendRefused, Log
-from content.notices import NoticeError
 from content.private_files import restrict_umask
-from content.roles import GRANTABLE_ROLES
-from content.store import StoreError
-from node.home import NODE_ROLES, Home, HomeError, default_home
+from node import (
+    cli_booking,
+    cli_demo,
+    cli_desk,
+    cli_fleet,
+    cli_kiosk,
+    cli_node,
+    cli_notice,
+    cli_retention,
+    cli_sensors,
+    cli_sync,
+)
+from node.cli_base import USER_ERRORS, CommandTree, OneLineParser
 from node.terminal import terminal_safe
-from sync.errors import EnrollmentError, PeerError
 
 # What a command needs beyond the parser (requests, zeroconf, pyserial, the protocol, fpdf, the
 # daemons) is imported inside its handler: `dorfhub kiosk` must reach its first frame without
 # them (tests/node/test_cli_imports.py keeps it so).
 
-USER_ERRORS = (
-    HomeError,
-    IdentityError,
-    AppendRefused,
-    NoticeError,
-    GrantError,
-    StoreError,
-    ValueError,
-    OSError,
-    msgspec.ValidationError,
-    PeerError,
-    EnrollmentError,
+# In the order `dorfhub --help` lists them.
+COMMANDS = (
+    cli_node,
+    cli_notice,
+    cli_demo,
+    cli_sync,
+    cli_sensors,
+    cli_kiosk,
+    cli_booking,
+    cli_retention,
+    cli_fleet,
+    cli_desk,
 )
-Handler = Callable[[argparse.Namespace], int]
-# How the options that take a date or time say what they read.
-WHEN = f"Berlin time, e.g. {EXAMPLES}"
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Argument errors print one line and exit 2, without the usage block, starting as every
-    other error does (`dorfhub: error:`), then naming the command."""
-
-    def error(self, message: str) -> NoReturn:
-        command = self.prog.removeprefix("dorfhub").strip()
-        self.exit(2, f"dorfhub: error: {command + ': ' if command else ''}{message}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,259 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-# ---- parser ----------------------------------------------------------------------------------
-
-
-Subparsers = argparse._SubParsersAction  # argparse exposes no public name for it
-
-
-class CommandTree:
-    """Builds `dorfhub GROUP COMMAND` parsers that all accept --home."""
-
-    def __init__(self) -> None:
-        self.common = OneLineParser(add_help=False)
-        self.common.add_argument(
-            "--home",
-            type=Path,
-            default=argparse.SUPPRESS,
-            help="node directory (default: $DORFHUB_HOME or the per-user data directory)",
-        )
-        self.parser = OneLineParser(
-            prog="dorfhub", parents=[self.common], description="Dorfhub village hubs"
-        )
-        self.top: Subparsers[OneLineParser] = self.parser.add_subparsers(
-            title="commands", parser_class=OneLineParser
-        )
-
-    def command(
-        self, parent: Subparsers[OneLineParser] | None, name: str, handler: Handler, help: str
-    ) -> OneLineParser:
-        sub = (parent or self.top).add_parser(
-            name, parents=[self.common], help=help, description=help
-        )
-        sub.set_defaults(handler=handler)
-        return sub
-
-    def group(self, name: str, help: str) -> Subparsers[OneLineParser]:
-        sub = self.top.add_parser(name, parents=[self.common], help=help)
-        sub.set_defaults(handler=lambda _args: sub.error("a subcommand is required"))
-        return sub.add_subparsers(title="commands", parser_class=OneLineParser)
-
-
 def build_parser() -> OneLineParser:
     tree = CommandTree()
-    command, group = tree.command, tree.group
-    network = group("network", "the network of hubs and its root key")
-    init = command(network, "init", cmd_network_init, "create a network with this node as server")
-    init.add_argument("--name", required=True, help="network name, e.g. the Verbandsgemeinde")
-    init.add_argument("--server-name", default="Stadtserver")
-
-    node = group("node", "this node")
-    init = command(node, "init", cmd_node_init, "create a node identity and print its public key")
-    init.add_argument("--role", required=True, choices=NODE_ROLES)
-    init.add_argument("--name", required=True)
-    init.add_argument("--network", default="", help="network id printed by `network init`")
-    init.add_argument("--server", help="town server URL, e.g. http://stadtserver:8470")
-    trust = init.add_mutually_exclusive_group()
-    trust.add_argument("--ca", type=Path, metavar="FILE", help="https: the county's CA (PEM)")
-    trust.add_argument(
-        "--pin", action="store_true", help="https: accept only the certificate the server shows now"
-    )
-
-    key = group("key", "roles: grant, revoke, list")
-    sub = command(key, "grant", cmd_key_grant, "give a public key a role")
-    sub.add_argument("--role", required=True, choices=sorted(GRANTABLE_ROLES))
-    sub.add_argument("--name", required=True)
-    sub.add_argument("--public-key", required=True, help="token printed by `node init` (dh1.…)")
-    sub.add_argument("--group", action="append", default=[], help="hub group (repeatable)")
-    sub.add_argument("--may-grant", action="store_true", help="admin may grant (root key only)")
-    sub.add_argument(
-        "--from", dest="valid_from", metavar="WHEN", help=f"valid from ({WHEN}; a date: its start)"
-    )
-    sub.add_argument(
-        "--until", dest="valid_until", metavar="WHEN", help=f"valid until ({WHEN}; a date: its end)"
-    )
-    sub.add_argument("--key", type=Path, help="key file to sign with (default: admin key)")
-    sub = command(key, "revoke", cmd_key_revoke, "withdraw a key from now on")
-    sub.add_argument("target", metavar="KEY", help="key id (or prefix), token or name")
-    sub.add_argument("--reason", default="")
-    sub.add_argument("--key", type=Path, help="key file to sign with (default: admin key)")
-    sub = command(key, "list", cmd_key_list, "list known keys and their roles")
-    sub.add_argument("--json", action="store_true")
-
-    from node import cli_notice
-
-    cli_notice.register(tree)
-
-    log = group("log", "the operation log")
-    command(log, "verify", cmd_log_verify, "re-verify every op and rebuild every view")
-
-    sub = command(None, "status", cmd_status, "what this node holds and how its clock stands")
-    sub.add_argument("--json", action="store_true")
-
-    from node import (
-        cli_booking,
-        cli_demo,
-        cli_fleet,
-        cli_kiosk,
-        cli_retention,
-        cli_sensors,
-        cli_sync,
-    )
-
-    cli_demo.register(tree)
-    cli_sync.register(tree)
-    cli_sensors.register(tree)
-    cli_kiosk.register(tree)
-    cli_booking.register(tree)
-    cli_retention.register(tree)
-    cli_fleet.register(tree)
-    from node import cli_desk
-
-    cli_desk.register(tree)
+    for commands in COMMANDS:
+        commands.register(tree)
     return tree.parser
-
-
-# ---- handlers --------------------------------------------------------------------------------
-
-
-def open_home(args: argparse.Namespace) -> Home:
-    return Home.open(getattr(args, "home", None) or default_home())
-
-
-def _target_dir(args: argparse.Namespace) -> Path:
-    return Path(getattr(args, "home", None) or default_home())
-
-
-def cmd_network_init(args: argparse.Namespace) -> int:
-    from node.setup import init_network
-
-    home = init_network(_target_dir(args), args.name, args.server_name)
-    print(home.config.network_id)
-    print(
-        f"Root key written to {home.key_path('root.key')}: copy it to offline storage and "
-        "delete it here once the first admins are set up.",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def cmd_node_init(args: argparse.Namespace) -> int:
-    from node.setup import enrollment_trust, init_node, join_server
-    from sync.enrollment import pairing_code
-
-    trust = enrollment_trust(args.server or "", args.ca, args.pin)
-    home, identity = init_node(
-        _target_dir(args), args.role, args.name, args.network, args.server or "", trust
-    )
-    public = identity.public
-    print(f"public key: {public.token}")
-    print(f"signing key (Ed25519): {public.sign_key}")
-    print(f"sealing key (X25519): {public.seal_key}")
-    print(f"pairing code: {pairing_code(public)}")
-    if trust.pin:
-        print(f"server certificate SHA-256: {trust.pin}")
-        print("pinned: compare it with the one `dorfhub serve` logs; no other is accepted")
-    if args.server:
-        try:
-            join_server(home)
-            print(f"asked {args.server} to enroll this node; an admin approves the code")
-        except PeerError as exc:
-            print(f"server not reachable yet ({exc}); the hub daemon will ask", file=sys.stderr)
-    return 0
-
-
-def cmd_key_grant(args: argparse.Namespace) -> int:
-    home = open_home(args)
-    grantee = PublicIdentity.from_token(args.public_key)
-    valid_from, valid_until = _ms(args.valid_from), _ms(args.valid_until, end=True)
-    with home.store() as store:
-        log = Log(store)
-        grants.grant(
-            log,
-            home.publisher(args.key),
-            grantee,
-            role=args.role,
-            name=args.name,
-            groups=args.group,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            may_grant=args.may_grant,
-        )
-    print(terminal_safe(_granted(args, grantee.sign_key, valid_from, valid_until)))
-    return 0
-
-
-def _granted(args: argparse.Namespace, key: str, valid_from: int | None, until: int | None) -> str:
-    from node.board import local
-
-    groups = sorted(set(args.group))
-    where = f"in {'group' if len(groups) == 1 else 'groups'} {', '.join(groups)}"
-    line = (
-        f"granted {args.role} to {args.name} (key {key[:12]}) {where if groups else 'in no group'}"
-    )
-    if valid_from is not None:
-        line += f", from {local(valid_from)}"
-    if until is not None:
-        line += f", until {local(until)}"
-    return line + (", may grant" if args.may_grant else "")
-
-
-def cmd_key_revoke(args: argparse.Namespace) -> int:
-    home = open_home(args)
-    with home.store() as store:
-        target = grants.resolve_key(store.conn, args.target)
-        grants.revoke(Log(store), home.publisher(args.key), target.key, args.reason)
-    print(terminal_safe(f"revoked {target.name} ({target.short_id})"))
-    return 0
-
-
-def cmd_key_list(args: argparse.Namespace) -> int:
-    with open_home(args).store() as store:
-        keys = grants.list_keys(store.conn)
-    if args.json:
-        print(json.dumps([key.__dict__ for key in keys], ensure_ascii=False, indent=2))
-        return 0
-    for key in keys:
-        state = "REVOKED" if key.revoked else ",".join(key.roles)
-        groups = f"  [{', '.join(key.groups)}]" if key.groups else ""
-        print(terminal_safe(f"{key.short_id}  {state:<14} {key.name}{groups}"))
-    return 0
-
-
-def cmd_log_verify(args: argparse.Namespace) -> int:
-    from content.verify import verify_store
-
-    with open_home(args).store() as store:
-        report = verify_store(store)
-    if report.ok:
-        print(f"ok: {report.ops_checked} ops verified; rebuilt views equal the stored ones")
-        return 0
-    print(f"FAILED: {report.problems[0]}", file=sys.stderr)
-    return 1
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    from node.status import node_status, render_status
-
-    home = open_home(args)
-    now = wall_clock_ms()
-    status = node_status(home, now)
-    if args.json:
-        print(json.dumps(status, ensure_ascii=False, indent=2))
-        return 0
-    for line in render_status(status, now):
-        print(line)
-    return 0
-
-
-# ---- argument helpers ------------------------------------------------------------------------
-
-
-def _ms(text: str | None, *, end: bool = False) -> int | None:
-    """A date or time typed in Berlin time (content/local_time.py); a date alone as an `end`
-    is the end of that day."""
-    return None if text is None else moment_ms(text, end=end)
 
 
 if __name__ == "__main__":

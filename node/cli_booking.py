@@ -17,7 +17,7 @@ from content.bodies import GrantBody, encode_body
 from content.identity import Identity, IdentityError, PublicIdentity, load_identity, save_identity
 from content.log import Log, append_in
 from content.store import Store
-from node.cli import CommandTree, open_home
+from node.cli_base import CommandTree, open_home
 from node.home import Home
 from node.terminal import terminal_safe
 

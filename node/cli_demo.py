@@ -6,8 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from node.cli import CommandTree
-from node.cli_sync import DEFAULT_HOST, whole_number
+from node.cli_base import DEFAULT_HOST, CommandTree, whole_number
 
 # The demo's nodes: the town server on the base port, the hubs on the ports after it (node/demo.py
 # HUBS, not imported here: the demo loads only when it runs).

@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from node.cli import CommandTree, OneLineParser, open_home
+from node.cli_base import CommandTree, OneLineParser, open_home
 from node.home import Home
 from node.terminal import terminal_safe
 

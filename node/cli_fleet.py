@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 
 from content.screenshots import Screenshot
-from node.cli import WHEN, CommandTree, open_home
+from node.cli_base import WHEN, CommandTree, open_home
 from node.home import Home
 from node.terminal import terminal_safe
 

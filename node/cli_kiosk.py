@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from kiosk.pin import PinError, set_pin
-from node.cli import CommandTree, OneLineParser, open_home
+from node.cli_base import CommandTree, OneLineParser, open_home
 from node.home import HomeError
 
 DEFAULT_SIZE = "1920x1080"

@@ -54,7 +54,7 @@ from content.notices import Notice, NoticeError
 from content.private_files import write_private
 from content.store import Store
 from node.board import done_line, end_words, moment_words, render_board, render_notice
-from node.cli import WHEN, CommandTree, OneLineParser, open_home
+from node.cli_base import WHEN, CommandTree, OneLineParser, open_home
 from node.terminal import terminal_safe
 
 if TYPE_CHECKING:

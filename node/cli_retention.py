@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from node.cli import CommandTree, open_home
+from node.cli_base import CommandTree, open_home
 
 
 def register(tree: CommandTree) -> None:

@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from node.cli import CommandTree, open_home
+from node.cli_base import CommandTree, open_home
 
 if TYPE_CHECKING:
     from hardware.readings import Reading

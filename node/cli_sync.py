@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from content.clock import to_iso
 from content.grants import resolve_key
 from content.log import Log
-from node.cli import CommandTree, open_home
+from node.cli_base import DEFAULT_HOST, CommandTree, open_home, whole_number
 from node.home import Home
 from node.terminal import terminal_safe
 
@@ -22,11 +22,9 @@ if TYPE_CHECKING:
 
     from sync.discovery import Discovery
 
+
 # The sync layer (requests, zeroconf, zstandard) and the sensor readers (pyserial) load inside
 # the handlers: building the parser must stay cheap for `dorfhub kiosk` (see node/cli.py).
-DEFAULT_HOST = "127.0.0.1"
-
-
 def register(tree: CommandTree) -> None:
     sub = tree.command(None, "serve", cmd_serve, "run the town server (peer API) until SIGTERM")
     _listen_arguments(sub)
@@ -83,21 +81,6 @@ def _listen_arguments(sub: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help='once serving, write {"port": N, "pid": P} here (atomically)',
     )
-
-
-def whole_number(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from `low` to `high`."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
-        return value
-
-    return parse
 
 
 def _port(args: argparse.Namespace) -> int:
