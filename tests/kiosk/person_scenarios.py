@@ -91,12 +91,29 @@ def traces(app: Any) -> dict[str, Any]:
     return found
 
 
+def _fill(screen: Any, fields: dict[str, str]) -> None:
+    """Type into a screen's fields as its keys do, field by field."""
+    for field, text in fields.items():
+        screen.choose(field)
+        for char in text:
+            screen.key(char)
+
+
+def _slot_chosen(app: Any, on_behalf: bool = False) -> Any:
+    """A fresh booking flow with a practice and a time chosen: the person step is next."""
+    from kiosk.screens.booking import session
+
+    app.open_booking(on_behalf)
+    flow = session()
+    flow.choose_practice("hausarzt")
+    flow.choose_slot("slot-1")
+    return flow
+
+
 def _leave_traces(app: Any, ctx: Context) -> Iterator[Step]:
     """A person's visit in short: English, the accessible mode, a topic, lists scrolled down,
     and something typed into every field and keypad the kiosk has. Through the screens' own
     handlers rather than taps, so seventeen visits fit in one run."""
-    from kiosk.screens.booking import session
-
     app.home()
     app.set_language("en")
     app.toggle_accessible()
@@ -109,26 +126,13 @@ def _leave_traces(app: Any, ctx: Context) -> Iterator[Step]:
     app.open_guide()
     app.current.ids.status_view.scroll_y = 0.5
     app.go("help")
-    help_screen = app.current
-    for char in "Anna":
-        help_screen.key(char)
-    help_screen.choose("phone")
-    for char in "0170":
-        help_screen.key(char)
-    help_screen.error_text = app.t("help.error", app.lang)
+    _fill(app.current, {"name": "Anna", "phone": "0170"})
+    app.current.error_text = app.t("help.error", app.lang)
     app.screen("help_done").show([], "Anna", "0170")
-    flow = session()
-    flow.start()
-    flow.choose_practice("hausarzt")
-    flow.choose_slot("slot-1")
-    flow.calendar_page = 1
+    _slot_chosen(app).calendar_page = 1
     app.go("booking_person")
     person = app.current
-    for char in "Bert":
-        person.key(char)
-    person.choose("birth_date")
-    for char in "0102":
-        person.key(char)
+    _fill(person, {"name": "Bert", "birth_date": "0102"})
     person.error_text = app.t("booking.error.birth_date", app.lang)
     person.error_field = "birth_date"
     yield settled(app)
@@ -276,15 +280,10 @@ def stillness(app: Any, ctx: Context) -> Iterator[Step]:
 
 
 def _open(app: Any, screen: str) -> Iterator[Step]:
-    from kiosk.screens.booking import session
-
     app.home()
     yield settled(app)
     if screen == "booking_person":
-        app.open_booking(on_behalf=True)  # the guide's field too
-        flow = session()
-        flow.choose_practice("hausarzt")
-        flow.choose_slot("slot-1")
+        _slot_chosen(app, on_behalf=True)  # the guide's field too
     app.go(screen)
     yield settled(app, 3)
     yield still(app.root.ids.bar.ids.bar_help)

@@ -5,12 +5,13 @@ The scenarios are in person_scenarios.py; the idle times pass on the app's fake 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.kiosk.hubhome import HubHome
 from tests.kiosk.person_scenarios import SCREEN_NAMES
-from tests.kiosk.run import finish_scenario, run_scenario, start_scenario
+from tests.kiosk.run import finish_scenario, start_scenario
 
 pytestmark = pytest.mark.usefixtures("display")
 SCENARIOS = "person_scenarios:"
@@ -27,13 +28,17 @@ LEFT_EVERYWHERE = {
 }
 
 
+def _run(scenario: str, home: HubHome, tmp: Path, params: dict[str, Any]) -> Any:
+    process, result = start_scenario(SCENARIOS + scenario, home.path, tmp, params)
+    # Seventeen visits, or hundreds of taps in three themes: more than the usual scenario's
+    # time on a busy machine.
+    return finish_scenario(process, result, timeout=300)["results"]
+
+
 def test_a_person_leaving_any_screen_leaves_nothing_for_the_next(
     hub_home: HubHome, tmp_path: Path
 ) -> None:
-    params = {"notice_id": hub_home.event_id}
-    process, result = start_scenario(f"{SCENARIOS}full_reset", hub_home.path, tmp_path, params)
-    # Seventeen visits and resets: more than the usual scenario's time on a busy machine.
-    out = finish_scenario(process, result, timeout=300)["results"]
+    out = _run("full_reset", hub_home, tmp_path, {"notice_id": hub_home.event_id})
     # Verwaltung has no notices; after Start, the Aushänge tile shows every notice again, and
     # the topics screen marks "Alle".
     category, count, text = out["verwaltung"]
@@ -62,8 +67,7 @@ THEMES = [
 
 
 def test_no_key_press_and_no_error_moves_a_button(hub_home: HubHome, tmp_path: Path) -> None:
-    params = {"themes": THEMES}
-    out = run_scenario(f"{SCENARIOS}stillness", hub_home.path, tmp_path, params)["results"]
+    out = _run("stillness", hub_home, tmp_path, {"themes": THEMES})
     assert len(out) == len(THEMES)
     for theme, screens in out.items():
         assert set(screens) == {"pin", "help", "booking_person"}, theme
@@ -77,8 +81,7 @@ def test_no_key_press_and_no_error_moves_a_button(hub_home: HubHome, tmp_path: P
 def test_an_emergency_takes_over_once_then_stays_as_a_banner(
     hub_home: HubHome, tmp_path: Path
 ) -> None:
-    params = {"admin_key": str(hub_home.admin_key)}
-    out = run_scenario(f"{SCENARIOS}emergency_banner", hub_home.path, tmp_path, params)["results"]
+    out = _run("emergency_banner", hub_home, tmp_path, {"admin_key": str(hub_home.admin_key)})
     takeover = out["takeover"]
     assert takeover["screen"] == "board"
     assert takeover["covers"] is True  # everything but the bar
