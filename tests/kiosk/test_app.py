@@ -112,6 +112,7 @@ def test_every_screen_keeps_the_size_gap_and_contrast_rules(
         "idle_warning",
         "signage",
         "emergency",
+        "emergency_banner",
     }
     assert set(out) == states
     problems = {state: found["problems"] for state, found in out.items() if found["problems"]}
