@@ -37,9 +37,9 @@ from content.clock import wall_clock_ms
 from content.identity import Identity
 from content.log import Log
 from content.sealing import seal
-from node.cli_booking import RecordFields, create_practice
 from node.home import Home
 from node.listen import wait_for_ready_file
+from node.practices import RecordFields, create_practice
 from node.setup import init_network, init_node
 
 HUBS = 20

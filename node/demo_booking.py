@@ -17,8 +17,8 @@ from content import booking
 from content.clock import wall_clock_ms
 from content.identity import Identity
 from content.log import Log
-from node.cli_booking import RecordFields, add_practice, publish_record
 from node.home import Home
+from node.practices import RecordFields, add_practice, publish_record
 from node.setup import init_node
 from sync.client import PeerClient, sync_round
 

@@ -14,7 +14,7 @@ import pytest
 
 from content.identity import load_identity
 from content.store import Store
-from node.cli_booking import partial_key_path
+from node.practices import partial_key_path
 from tests.node.cli import REPO, run_dorfhub
 
 PRACTICE = "Praxis Dr. Aydin, Grafenau"
