@@ -78,7 +78,7 @@ from typing import Any
 
 from oplog import Row, table, verdict
 
-from tests.kiosk.pulse import null_sink_server
+from kiosk.null_sink import null_sink_server
 
 GROUP = "Ilzer Land"
 VILLAGE = "Ringelai"

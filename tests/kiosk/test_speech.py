@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.null_sink import null_sink_server
 from kiosk.speech import (
     REFUSED_PERSONAL,
     Speaker,
@@ -24,7 +25,6 @@ from kiosk.speech import (
     choose_voice,
     render_to_wav,
 )
-from tests.kiosk.pulse import null_sink_server
 
 NOTICE = (
     "Die Digitallotsin Frau Kern ist am Donnerstag von vierzehn bis sechzehn Uhr im "

@@ -1,6 +1,7 @@
 """A private PulseAudio server with a null sink: a sound card that plays in real time and that
 nobody hears. The speech tests and bench/kiosk.py play into it, because ALSA's null device
-"plays" a minute of audio in milliseconds and so cannot show when speech starts or stops."""
+"plays" a minute of audio in milliseconds and so cannot show when speech starts or stops. Needs
+the pulseaudio program; the kiosk itself never starts one."""
 
 from __future__ import annotations
 
