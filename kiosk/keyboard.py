@@ -3,6 +3,11 @@
 The system keyboard never opens on the kiosk (it would cover the screen in a layout nobody
 chose), so fields are filled only from these keys.
 
+Capitals: "Groß" (SHIFT) makes the next letter a capital; a second tap locks capitals until a
+third. At the start of a name and of each word in it the next letter is a capital anyway (AUTO),
+and a tap of "Groß" there never makes it small: people tap "Groß" to get a capital. The rules are
+pure functions over `Shift` (`tap_shift`, `after_letter`, `at_word`), tested without Kivy.
+
 The kiosk has one keyboard, with both layouts built once. A screen that needs keys takes it into
 its `KeyboardSlot` when it is entered. Three keyboards (help, booking, PIN) whose keys were built
 again at every switch between a name and a number field took 46 ms per switch and 10 MB more
@@ -12,6 +17,7 @@ memory after twenty switches.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -26,6 +32,47 @@ SPACE = "space"
 DELETE = "delete"
 
 KeyHandler = Callable[[str], None]
+WORD_BREAKS = " -"  # a name's next word (or its second part, "Müller-Lüdenscheidt") starts here
+
+
+class Shift(StrEnum):
+    """Whether the next letter is a capital, and why."""
+
+    OFF = "off"
+    AUTO = "auto"  # a word starts: one capital, without a tap
+    ONCE = "once"  # "Groß" tapped: one capital
+    LOCK = "lock"  # "Groß" tapped twice: capitals until it is tapped again
+
+
+def tap_shift(state: Shift) -> Shift:
+    """A tap of "Groß": one capital, then (second tap) all capitals, then (third) none."""
+    if state in (Shift.OFF, Shift.AUTO):
+        return Shift.ONCE
+    if state is Shift.ONCE:
+        return Shift.LOCK
+    return Shift.OFF
+
+
+def after_letter(state: Shift) -> Shift:
+    """A letter was typed: a single capital is used up, a lock stays."""
+    return Shift.LOCK if state is Shift.LOCK else Shift.OFF
+
+
+def at_word(state: Shift, text: str) -> Shift:
+    """The state for typing after `text`: a capital where a word starts, unless "Groß" was
+    tapped (a tap is kept until a letter uses it up)."""
+    if state in (Shift.ONCE, Shift.LOCK):
+        return state
+    return Shift.AUTO if word_start(text) else Shift.OFF
+
+
+def word_start(text: str) -> bool:
+    """True where the next letter starts a name or one of its words."""
+    return not text or text[-1] in WORD_BREAKS
+
+
+def capital(state: Shift) -> bool:
+    return state is not Shift.OFF
 
 
 class Key(KButton):
@@ -41,9 +88,12 @@ class KeyLayout(BoxLayout):
 
 
 class Keyboard(BoxLayout):
-    """Calls `on_key(value)` with a character, or SPACE / DELETE. `digits` shows the pad."""
+    """Calls `on_key(value)` with a character, or SPACE / DELETE. `digits` shows the pad.
+
+    `mode` is a `Shift`; `shift` (read only) is True while the letter keys show capitals."""
 
     digits = BooleanProperty(False)
+    mode = StringProperty(Shift.AUTO.value)
     shift = BooleanProperty(True)
 
     def __init__(self, **kwargs: object) -> None:
@@ -69,23 +119,34 @@ class Keyboard(BoxLayout):
         """As the next person finds it: the letters, a capital first, typing nowhere."""
         self.on_key = lambda value: None
         self.digits = False
-        self.shift = True
+        self.mode = Shift.AUTO.value
 
     def on_digits(self, *args: object) -> None:
         self.clear_widgets()
         self.add_widget(self.pad if self.digits else self.letters)
 
-    def on_shift(self, *args: object) -> None:
+    def on_mode(self, *args: object) -> None:
+        from kivy.app import App
+
+        mode = Shift(self.mode)
+        self.shift = capital(mode)
         for value, key in self.letters.keys.items():
             if len(value) == 1:
                 key.text = _upper(value) if self.shift else value
+        shift_key = self.letters.keys.get(SHIFT)
+        if shift_key is not None:
+            # Lit while a tap holds: the resident sees that "Groß" took.
+            shift_key.selected = mode in (Shift.ONCE, Shift.LOCK)
+            app = App.get_running_app()
+            face = "key.caps_lock" if mode is Shift.LOCK else "key.shift"
+            shift_key.text = app.t(face, app.lang)
 
     def build(self) -> None:
         """Both layouts again, sized for the theme and named in the language now chosen."""
         self._fill(self.letters, LETTER_ROWS, digits=False)
         self._fill(self.pad, DIGIT_ROWS, digits=True)
         self.on_digits()
-        self.on_shift()
+        self.on_mode()
 
     def _fill(self, layout: KeyLayout, rows: tuple[str, ...], digits: bool) -> None:
         from kivy.app import App
@@ -104,11 +165,13 @@ class Keyboard(BoxLayout):
             for value in row:
                 line.add_widget(self._key(layout, value, value, width, height))
             if row_index == len(rows) - 1:
-                if not digits:
-                    face = app.t("key.space", app.lang)
-                    line.add_widget(self._key(layout, SPACE, face, width * 3, height))
+                # The pad's space is for phone numbers as people write them ("0170 123").
+                face = app.t("key.space", app.lang)
+                space_width = width * (1.4 if digits else 3)
+                line.add_widget(self._key(layout, SPACE, face, space_width, height))
                 face = app.t("key.delete", app.lang)
-                line.add_widget(self._key(layout, DELETE, face, width * 2.2, height))
+                delete_width = width * (1.4 if digits else 2.2)
+                line.add_widget(self._key(layout, DELETE, face, delete_width, height))
 
     def _row(self, layout: KeyLayout, height: float) -> BoxLayout:
         from kivy.app import App
@@ -130,11 +193,14 @@ class Keyboard(BoxLayout):
         return key
 
     def _pressed(self, value: str) -> None:
+        mode = Shift(self.mode)
         if value == SHIFT:
-            self.shift = not self.shift
+            self.mode = tap_shift(mode).value
             return
-        if len(value) == 1 and self.shift:
-            value = _upper(value)
+        if len(value) == 1 and not self.digits and value.isalpha():
+            if capital(mode):
+                value = _upper(value)
+            self.mode = after_letter(mode).value
         self.on_key(value)
 
 
@@ -157,13 +223,14 @@ class KeyboardSlot(BoxLayout):
             self.add_widget(keyboard)
         keyboard.on_key = on_key
 
-    def show(self, digits: bool, shift: bool) -> None:
-        """The layout and shift the screen's field needs, if this slot holds the keyboard: a
-        screen wiped in the background must not change the keys another screen shows."""
+    def show(self, digits: bool, text: str = "") -> None:
+        """The layout the screen's field needs, and capitals where a word starts in its `text`,
+        if this slot holds the keyboard: a screen wiped in the background must not change the
+        keys another screen shows."""
         keyboard = self.keyboard
         if keyboard is not None:
             keyboard.digits = digits
-            keyboard.shift = shift
+            keyboard.mode = at_word(Shift(keyboard.mode), text).value
 
 
 def _upper(value: str) -> str:

@@ -82,7 +82,7 @@ class PersonScreen(BookingScreen):
         if value == DELETE:
             current = current[:-1]
         elif value == SPACE:
-            if current and not current.endswith(" ") and self.focus in ("name", "guide"):
+            if current and not current.endswith(" ") and self.focus != "birth_date":
                 current += " "
         elif len(current) < LIMITS[self.focus] and (self.focus != "birth_date" or value.isdigit()):
             current += value
@@ -103,10 +103,9 @@ class PersonScreen(BookingScreen):
         self.ids.guide_field.value = flow.guide
 
     def _show_keys(self) -> None:
-        # Names start with capitals: shift is on at the start of each word.
+        # Names start with capitals: the keyboard gives one at the start of each word.
         value = getattr(self.flow, ATTRIBUTES[self.focus])
-        shift = not value or value[-1] in " -"
-        self.ids.keyboard_slot.show(digits=self.focus in DIGIT_FIELDS, shift=shift)
+        self.ids.keyboard_slot.show(digits=self.focus in DIGIT_FIELDS, text=value)
 
     def on_pre_enter(self, *args: object) -> None:
         super().on_pre_enter(*args)

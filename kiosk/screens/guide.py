@@ -21,7 +21,7 @@ class PinScreen(KioskScreen):
 
     def on_pre_enter(self, *args: object) -> None:
         self.ids.keyboard_slot.take(self.key)
-        self.ids.keyboard_slot.show(digits=True, shift=False)
+        self.ids.keyboard_slot.show(digits=True)
 
     def key(self, value: str) -> None:
         if value == DELETE:

@@ -39,10 +39,8 @@ class HelpScreen(KioskScreen):
         self._show_keys()
 
     def _show_keys(self) -> None:
-        # Names start with capitals: shift is on at the start of each word.
-        value = self.ids.name_field.value
-        shift = not value or value[-1] in " -"
-        self.ids.keyboard_slot.show(digits=self.focus == "phone", shift=shift)
+        # Names start with capitals: the keyboard gives one at the start of each word.
+        self.ids.keyboard_slot.show(digits=self.focus == "phone", text=self.field(self.focus).value)
 
     def send(self) -> None:
         app = running_app()

@@ -385,6 +385,34 @@ def one_keyboard(app: Any, ctx: Context) -> Iterator[Step]:
     out["fields"] = [on_phone, keyboard.digits, keyboard.keys["a"] is letter_a]
     yield from _type(app, "Anna")
     out["typed"] = help_screen.ids.name_field.value
+    # Capitals (issue 17): "Groß" then a gives A, not a; a second tap locks, a third ends it.
+    for _ in "Anna":
+        tap(keyboard.keys["delete"])
+        yield settled(app, 1)
+    shift = keyboard.keys["shift"]
+    lit = []
+    for tap_then in ("a", "nna", " "):
+        if tap_then == "a":
+            tap(shift)
+            yield settled(app, 1)
+            lit.append(shift.selected)
+        yield from _type(app, tap_then)
+    for _ in range(2):
+        tap(shift)
+        yield settled(app, 1)
+    lit.append([shift.selected, shift.text])
+    yield from _type(app, "ab")
+    tap(shift)
+    yield settled(app, 1)
+    lit.append([shift.selected, shift.text])
+    yield from _type(app, "c")
+    out["capitals"] = [help_screen.ids.name_field.value, lit]
+    tap(help_screen.ids.phone_field)
+    yield settled(app)
+    yield from _type(app, "0170 12")  # the pad has a space key
+    out["phone_typed"] = help_screen.ids.phone_field.value
+    tap(help_screen.ids.name_field)
+    yield settled(app)
     app.home()
     yield settled(app)
     yield from _tap(app, "guide_login")

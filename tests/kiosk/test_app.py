@@ -188,6 +188,12 @@ def test_one_keyboard_moves_between_screens_and_keeps_its_keys(
     # The phone field shows the digit pad, the name field the same letter keys as before.
     assert out["fields"] == [True, False, True]
     assert out["typed"] == "Anna"
+    # Groß, then a: "Anna" (Groß lit until its letter); Groß twice: capitals until a third tap.
+    assert out["capitals"] == [
+        "Anna ABc",
+        [True, [True, "GROSS"], [False, "Groß"]],
+    ]
+    assert out["phone_typed"] == "0170 12"
     # On the PIN screen: the same keyboard and digit keys; the help screen's slot is empty.
     assert out["on_pin"] == [True, True, True, True, 0]
     # Wiping the help screen in the background resets its field, not the PIN screen's keys.
