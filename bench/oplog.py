@@ -27,7 +27,7 @@ import repo_first  # noqa: F401  (before any package: puts them ahead of this di
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from content import grants, notices, verifier
-from content.bodies import Event, NoticeBody
+from content.bodies import LANGUAGES, Event, NoticeBody
 from content.clock import wall_clock_ms
 from content.identity import Identity, network_id_for
 from content.log import Log
@@ -564,7 +564,7 @@ def _texts(topic: Topic, rng: random.Random) -> dict[str, tuple[str, str]]:
             topic.title[i].format(**slots),
             " ".join(sentence[i] for sentence in picked).format(**slots),
         )
-        for i, lang in enumerate(("de", "en", "de-LS"))
+        for i, lang in enumerate(LANGUAGES)
     }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from content.bodies import Attachment
+from content.errors import ContentError
 from content.limits import MAX_ATTACHMENT_BYTES, MAX_NAME_CHARS
 from content.names import name_problem
 from content.ops import body_hash
@@ -69,7 +70,7 @@ FILE_PROBLEMS = {
 }
 
 
-class FileProblem(ValueError):
+class FileProblem(ContentError, ValueError):
     """A file refused as an attachment: `reason` names why, `values` what the message says."""
 
     def __init__(self, reason: str, **values: object) -> None:

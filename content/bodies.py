@@ -21,6 +21,8 @@ from content.booking_bodies import (
     check_booking_op,
     check_request_header,
 )
+from content.languages import LANGUAGES as LANGUAGES
+from content.languages import Language as Language
 from content.limits import MAX_ATTACHMENT_BYTES as MAX_ATTACHMENT_BYTES
 from content.limits import MAX_JSON_BODY_BYTES as MAX_JSON_BODY_BYTES
 from content.limits import MAX_NAME_CHARS, MAX_REPORTED_FORKS
@@ -31,8 +33,6 @@ from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_reque
 from content.sealing import SealError, recipients_of
 from content.sensors import SensorAlertBody, SensorRollupBody, check_sensor_op
 
-LANGUAGES = ("de", "en", "de-LS")
-Language = Literal["de", "en", "de-LS"]
 PRIORITIES = ("normal", "important", "emergency")
 Priority = Literal["normal", "important", "emergency"]
 CATEGORIES = (

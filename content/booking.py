@@ -54,6 +54,7 @@ from content.booking_ids import (
 )
 from content.booking_views import counting_cancel, states_sql
 from content.clock import trusted_now
+from content.errors import ContentError
 from content.identity import Identity, PublicIdentity
 from content.log import Log, append_in
 from content.sealing import SealError, open_sealed, seal
@@ -140,7 +141,7 @@ HOW_TO_CANCEL = {
 }
 
 
-class BookingError(ValueError):
+class BookingError(ContentError, ValueError):
     """A booking input that cannot be used; nothing was stored."""
 
     def __init__(self, message: str, field: str = "") -> None:

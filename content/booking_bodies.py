@@ -19,9 +19,9 @@ from content.booking_ids import (
     request_names_author,
     slot_of_request,
 )
+from content.languages import Language
 from content.ops import Header, Hex32, OpError
 
-BookingLanguage = Literal["de", "en", "de-LS"]
 ServiceId = Annotated[str, msgspec.Meta(pattern="^[a-z0-9-]{1,20}$")]
 SlotId = Annotated[str, msgspec.Meta(pattern=f"^{SLOT_PATTERN}$")]
 RequestId = Annotated[str, msgspec.Meta(pattern=f"^{REQUEST_PATTERN}$")]
@@ -54,13 +54,13 @@ class ServiceBody(_Strict):
     """What a practice offers, and the rules a slot of it is booked under."""
 
     id: ServiceId
-    name: dict[BookingLanguage, Label]
+    name: dict[Language, Label]
     duration_min: Duration
     buffer_before_min: Buffer = 0
     buffer_after_min: Buffer = 0
     min_notice_min: Minutes = 0
     horizon_days: Days = 28
-    bring: dict[BookingLanguage, Line] = {}
+    bring: dict[Language, Line] = {}
 
 
 class PracticeMetaBody(_Strict):

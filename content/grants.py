@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from content.authority import grant_valid_at
 from content.bodies import GrantBody, RevokeBody, encode_body
+from content.errors import ContentError
 from content.identity import Identity, PublicIdentity, network_id_for
 from content.log import Log
 from content.roles import ROOT
 
 
-class GrantError(Exception):
+class GrantError(ContentError):
     """A grant or revoke request that makes no sense (unknown key, …)."""
 
 

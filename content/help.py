@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from content.bodies import HelpUpdateBody, Millis, encode_body
 from content.clock import trusted_now
+from content.errors import ContentError
 from content.help_hub_keys import hub_may_read, keep_key, new_request_key, public_hex, request_keys
 from content.identity import Identity
 from content.local_time import local
@@ -42,7 +43,7 @@ DEFAULT_EVENT_MS = 2 * 3600 * 1000
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
-class HelpError(Exception):
+class HelpError(ContentError):
     """A help request or update that cannot be made; nothing was stored."""
 
     def __init__(self, message: str, field: str = "") -> None:

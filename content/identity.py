@@ -18,11 +18,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from content.errors import ContentError
+
 FILE_FORMAT = "dorfhub-identity-1"
 TOKEN_PREFIX = "dh1."  # noqa: S105 (a format tag, not a secret)
 
 
-class IdentityError(Exception):
+class IdentityError(ContentError):
     """A key file that is missing, malformed, locked or not private enough."""
 
 

@@ -26,6 +26,7 @@ from content.authority import KeyRecord, Verdict, authorize
 from content.bodies import DETACHED_KINDS, check_kind_body, decode_body
 from content.clock import trusted_now
 from content.dropped import count_dropped
+from content.errors import ContentError
 from content.guides import with_grant_groups
 from content.identity import Identity, network_id_for
 from content.limits import MAX_HELD_BYTES, MAX_HELD_OPS, MAX_LAMPORT_JUMP
@@ -43,12 +44,12 @@ from content.ops import (
 )
 from content.retention import ERASABLE_KINDS, SETTINGS_KIND
 from content.roles import KEY_KINDS, SEALED_KINDS
-from content.store import Store, StoreError
 from content.verifier import Checked, check_one, checked
+from content.store import Store, StoreError
 from content.views import VIEWS_BY_KIND, View
 
 
-class AppendRefused(Exception):
+class AppendRefused(ContentError):
     """A local op that the log would not accept; nothing was stored."""
 
 

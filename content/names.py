@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from content.errors import ContentError
 from content.limits import MAX_NAME_CHARS
 
 # Unicode general categories that are not seen but acted on (controls, bidi overrides and
@@ -17,7 +18,7 @@ from content.limits import MAX_NAME_CHARS
 UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 
 
-class DisplayNameError(ValueError):
+class DisplayNameError(ContentError, ValueError):
     """A name that breaks the rule; the message says why, in one line."""
 
 

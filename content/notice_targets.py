@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from content.errors import ContentError
 from content.grants import list_keys
 from content.notices import Notice
 
@@ -18,7 +19,7 @@ MIN_KEY_PREFIX = 8
 _HEX = re.compile("^[0-9a-f]+$")
 
 
-class UnknownTarget(ValueError):
+class UnknownTarget(ContentError, ValueError):
     """A hub or group the network does not know; the message lists the known ones."""
 
 

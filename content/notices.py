@@ -25,13 +25,14 @@ from content.bodies import (
     encode_body,
 )
 from content.clock import to_iso, trusted_now
+from content.errors import ContentError
 from content.identity import Identity
 from content.log import Log, append_in
 from content.ops import body_hash
 from content.search import fts_query
 
 
-class NoticeError(Exception):
+class NoticeError(ContentError):
     """A notice request that cannot be carried out (unknown id, retracted, bad attachment)."""
 
 

@@ -18,6 +18,7 @@ import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from content.errors import ContentError
 from content.limits import MAX_BODY_BYTES as MAX_BODY_BYTES
 from content.limits import MAX_HEADER_BYTES as MAX_HEADER_BYTES
 
@@ -36,7 +37,7 @@ PositiveInt = Annotated[int, msgspec.Meta(ge=1, le=MAX_HEADER_INT)]
 NonNegativeInt = Annotated[int, msgspec.Meta(ge=0, le=MAX_HEADER_INT)]
 
 
-class OpError(ValueError):
+class OpError(ContentError, ValueError):
     """An op that cannot be accepted, whatever the state of the log."""
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from content.errors import ContentError
 from content.limits import MAX_SCREENSHOT_BYTES, MAX_SCREENSHOT_SIDE_PX
 from content.private_files import FILE_MODE, make_private_dir
 
@@ -43,7 +44,7 @@ _DEPTHS = {0: {1, 2, 4, 8, 16}, 2: {8, 16}, 3: {1, 2, 4, 8}, 4: {8, 16}, 6: {8, 
 _HUB_KEY = re.compile("^[0-9a-f]{64}$")
 
 
-class ScreenshotError(ValueError):
+class ScreenshotError(ContentError, ValueError):
     """Bytes that are not a kiosk screenshot; the message says why, in one line."""
 
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from content.errors import ContentError
 from content.identity import Identity
 
 MAGIC = b"DHS1"
@@ -30,7 +31,7 @@ _ENTRY = 32 + _WRAPPED
 MAX_RECIPIENTS = 32
 
 
-class SealError(Exception):
+class SealError(ContentError):
     """A sealed box that is malformed, not addressed to us, or tampered with."""
 
 

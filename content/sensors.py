@@ -10,7 +10,8 @@ withdraws it (see `alert_notice_values`).
 The raw readings (`sensor_readings`) are local to the hub and never travel; this module reads
 them for the kiosk with the staleness rule of SENSORS.md (reading rule 5).
 
-This module imports nothing else from `content` but `ops`, so `bodies` and `views` can use it.
+This module imports nothing else from `content` but `ops` and `languages`, so `bodies` and
+`views` can use it.
 """
 
 from __future__ import annotations
@@ -23,12 +24,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from content.languages import LANGUAGES, Language
 from content.ops import Header, OpError
 
-# The same languages as content.bodies.LANGUAGES; repeated here because bodies imports this
-# module. Alerts carry every one of them: the board must never fall back silently.
-ALERT_LANGUAGES = ("de", "en", "de-LS")
-AlertLanguage = Literal["de", "en", "de-LS"]
 QUANTITIES = ("pm1", "pm2_5", "pm10", "co2", "temperature", "humidity")
 Quantity = Literal["pm1", "pm2_5", "pm10", "co2", "temperature", "humidity"]
 PARTICULATES = frozenset({"pm1", "pm2_5", "pm10"})
@@ -94,8 +92,8 @@ class SensorAlertBody(_Strict):
     value: Measured
     unit: Unit
     raised_at: Millis
-    title: dict[AlertLanguage, AlertTitle]
-    text: dict[AlertLanguage, AlertText]
+    title: dict[Language, AlertTitle]
+    text: dict[Language, AlertText]
     table_version: Short
     source: Short
 
@@ -141,7 +139,7 @@ def _check_alert(header: Header, body: SensorAlertBody) -> None:
     if header.entity != expected:
         raise OpError("a sensor.alert's entity must be <author>:<sensor>:<rule>:<raised_at>")
     for field in (body.title, body.text):
-        if set(field) != set(ALERT_LANGUAGES):
+        if set(field) != set(LANGUAGES):
             raise OpError("an alert needs its title and text in de, en and de-LS")
 
 

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from content.errors import ContentError
 from content.private_files import ensure_private_file, make_private_dir, tighten
 from content.schema import MIGRATIONS
 from content.search import search_text
@@ -30,7 +31,7 @@ TRUNCATE_WAIT_MS = 2_000
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-class StoreError(Exception):
+class StoreError(ContentError):
     """The database cannot be used as it is (newer schema, wrong network, …)."""
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from content.languages import LANGUAGES
 from content.thresholds import Level, Rule
 from hardware.readings import OK
 
@@ -152,7 +153,7 @@ def _number(value: float, language: str, decimals: int) -> str:
 
 def _values(rule: Rule, value: float) -> dict[str, str]:
     decimals = {"heat": 0, "co2": 0}.get(rule.name, 1)
-    return {lang: _number(value, lang, decimals) for lang in ("de", "en", "de-LS")}
+    return {lang: _number(value, lang, decimals) for lang in LANGUAGES}
 
 
 _PM_NAMES = {"pm2_5": "PM2,5", "pm10": "PM10"}

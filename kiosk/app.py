@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import msgspec
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
@@ -24,9 +22,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
 from content import help as helpdesk
-from content.log import AppendRefused
-from content.sealing import SealError
-from content.store import StoreError
+from content.errors import WRITE_ERRORS
 from kiosk import idle as idle_rules
 from kiosk.climate_data import format_number
 from kiosk.data import Change, KioskData
@@ -64,17 +60,6 @@ DATA_SCREENS = ("board", "events", "detail", "guide", "climate", *BOOKING_SCREEN
 # Of those, the ones that also show the hub's own tables (sensor readings, sync state): only
 # they are read again when a commit brought no op, as the sensors' every five seconds.
 LOCAL_SCREENS = ("guide", "climate")
-# Help requests failing to be stored: the resident is told, the reason goes to the log.
-HELP_ERRORS = (
-    helpdesk.HelpError,
-    AppendRefused,
-    StoreError,
-    SealError,
-    sqlite3.Error,
-    ValueError,
-    msgspec.MsgspecError,
-)
-
 log = logging.getLogger("dorfhub.kiosk")
 
 SCREENS: dict[str, Callable[[], KioskScreen]] = {
@@ -619,7 +604,7 @@ class KioskApp(App):
         except helpdesk.HelpError as exc:
             log.error("help request refused: %s", exc)
             return f"help.error_{exc.field}" if exc.field else "help.error"
-        except HELP_ERRORS as exc:
+        except WRITE_ERRORS as exc:
             log.error("help request not stored: %s", exc)
             return "help.error"
         done = self.screen("help_done")
@@ -653,7 +638,7 @@ class KioskApp(App):
     def mark_help_done(self, request_id: str) -> None:
         try:
             self.data.mark_help_done(request_id)
-        except HELP_ERRORS as exc:
+        except WRITE_ERRORS as exc:
             log.error("help request %s not marked done: %s", request_id, exc)
             self.say(self.t("guide.mark_failed", self.lang))
             return

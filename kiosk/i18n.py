@@ -15,9 +15,9 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from content.catalogs import babel_locale, read_catalog
+from content.languages import LANGUAGES
 from content.local_time import local
 
-LANGUAGES = ("de", "en", "de-LS")
 DEFAULT_LANGUAGE = "de"
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "kiosk"

@@ -32,7 +32,6 @@ from typing import Literal
 
 RATES = ("normal", "slow")
 OUTPUTS = ("speakers", "headphones")
-LANGUAGES = ("de", "en", "de-LS")
 # Older listeners: a little slower than espeak's default 175 words per minute.
 WORDS_PER_MINUTE = {"normal": 150, "slow": 110}
 # Leichte Sprache is read slower still.
@@ -40,9 +39,12 @@ EASY_LANGUAGE_FACTOR = 0.8
 # The language tag each kiosk language is spoken in, then tags to prefer among its variants.
 VOICE_TAGS: dict[str, tuple[str, ...]] = {
     "de": ("de", "de-de"),
-    "de-LS": ("de", "de-de"),
     "en": ("en", "en-gb", "en-us"),
+    "de-LS": ("de", "de-de"),
 }
+# The languages it speaks: the kiosk's (content.languages; this module also runs as a worker
+# process that imports nothing of the project, tests/kiosk/test_speech.py keeps them equal).
+LANGUAGES = tuple(VOICE_TAGS)
 DEFAULT_PLAYER: tuple[str, ...] = ("aplay", "-q")
 SYNTH_TIMEOUT_S = 60.0
 WORKER = Path(__file__).resolve()

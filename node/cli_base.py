@@ -11,29 +11,13 @@ from typing import NoReturn
 
 import msgspec
 
-from content.grants import GrantError
-from content.identity import IdentityError
+from content.errors import ContentError
 from content.local_time import EXAMPLES, moment_ms
-from content.log import AppendRefused
-from content.notices import NoticeError
-from content.store import StoreError
-from node.home import Home, HomeError, default_home
-from sync.errors import EnrollmentError, PeerError
+from node.home import Home, default_home
 
-# The errors a command reports as one line (`dorfhub: error: …`), never as a traceback.
-USER_ERRORS = (
-    HomeError,
-    IdentityError,
-    AppendRefused,
-    NoticeError,
-    GrantError,
-    StoreError,
-    ValueError,
-    OSError,
-    msgspec.ValidationError,
-    PeerError,
-    EnrollmentError,
-)
+# The errors a command reports as one line (`dorfhub: error: …`), never as a traceback: the
+# library's, the node directory's and the peers' (content.errors), bad input, and files.
+USER_ERRORS = (ContentError, ValueError, OSError, msgspec.ValidationError)
 Handler = Callable[[argparse.Namespace], int]
 # The address the daemons and the demo listen on unless told.
 DEFAULT_HOST = "127.0.0.1"

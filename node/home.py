@@ -23,6 +23,7 @@ from typing import Any
 import platformdirs
 import tomli_w
 
+from content.errors import ContentError
 from content.identity import Identity, check_key_file_mode, load_identity, save_identity
 from content.private_files import write_private
 from content.store import Store
@@ -32,7 +33,7 @@ NODE_ROLES = ("server", "hub", "admin", "guide", "practice")
 DAEMON_LOCK = "daemon.lock"
 
 
-class HomeError(Exception):
+class HomeError(ContentError):
     """The home directory is missing, half made, or unsafe."""
 
 

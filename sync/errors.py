@@ -4,10 +4,12 @@ re-export them where they were defined first)."""
 
 from __future__ import annotations
 
+from content.errors import ContentError
 
-class PeerError(Exception):
+
+class PeerError(ContentError):
     """The peer cannot be synced with: unreachable, refusing, or of another network."""
 
 
-class EnrollmentError(Exception):
+class EnrollmentError(ContentError):
     """An approval that cannot be carried out (unknown code, already approved)."""

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Depends, Query, Request
@@ -40,6 +40,7 @@ from content.bodies import (
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
     PRIORITIES,
+    Language,
     NoticeBody,
 )
 from content.grants import key_info, list_keys
@@ -51,7 +52,6 @@ from content.signage import SignagePage
 
 router = APIRouter()
 AdminUser = Annotated[DeskUser, Depends(allow("admin"))]
-Language = Literal["de", "en", "de-LS"]
 
 PREVIEW_ID = "preview"
 # The editor's fields the preview reads (README.md): title_de, body_de, title_en, body_en,

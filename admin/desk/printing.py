@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -24,13 +24,13 @@ from admin.desk.policy import DeskUser, allow
 from admin.desk.web import desk_of
 from content.clock import trusted_now
 from content.grants import GrantError
+from content.languages import Language
 from content.notices import NoticeError
 from content.posters import poster_from_store
 from content.week_sheet import Week, sheet_from_store
 
 router = APIRouter()
 AdminUser = Annotated[DeskUser, Depends(allow("admin"))]
-Language = Literal["de", "en", "de-LS"]
 MAX_NAME_CHARS = 60
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 

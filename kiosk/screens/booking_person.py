@@ -8,22 +8,19 @@ until "Termin anfragen", and then only sealed (content.booking.request_booking).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 from typing import Any
 
-import msgspec
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, StringProperty
 
 from content import booking
 from content.booking import LOCAL_TIME, BookingError
-from content.log import AppendRefused
-from content.sealing import SealError
-from content.store import StoreError
+from content.errors import WRITE_ERRORS
 from kiosk.booking_flow import (
     BIRTH_DIGITS,
     GUIDE_LIMIT,
     NAME_LIMIT,
+    EntryErrors,
     PHONE_LIMIT,
     Step,
     birth_display,
@@ -32,8 +29,6 @@ from kiosk.keyboard import DELETE, SPACE
 from kiosk.screens.base import running_app, tr
 from kiosk.screens.booking import BookingScreen, error_key, sentences, session, slot_when
 
-# A request that could not be stored: the resident is told, the reason goes to the log.
-REQUEST_ERRORS = (AppendRefused, StoreError, SealError, sqlite3.Error, msgspec.MsgspecError)
 LIMITS = {
     "name": NAME_LIMIT,
     "birth_date": BIRTH_DIGITS,
@@ -61,8 +56,9 @@ class PersonScreen(BookingScreen):
     also the helping guide's name."""
 
     focus = StringProperty("name")
-    error_field = StringProperty("")
-    error_text = StringProperty("")
+    error_field = StringProperty("")  # the first field with an error
+    error_text = StringProperty("")  # every error, in the fields' order (spoken)
+    error_lines = DictProperty({})  # field -> its error, shown beside it
     appointment_text = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
@@ -88,8 +84,9 @@ class PersonScreen(BookingScreen):
             current += value
         setattr(flow, attribute, current)
         self._show_entries()
-        if self.error_field == self.focus:
-            self.error_field = self.error_text = ""
+        if self.focus in self.error_lines:
+            lines = {field: line for field, line in self.error_lines.items() if field != self.focus}
+            self._set_errors(lines)
         if self.focus == "birth_date" and len(current) == BIRTH_DIGITS:
             # The date is complete: the phone comes next, without a tap on its field.
             self.choose("phone")
@@ -122,24 +119,37 @@ class PersonScreen(BookingScreen):
         today = datetime.fromtimestamp(app.data.now_ms() / 1000, LOCAL_TIME).date()
         try:
             step = self.flow.entries_done(today)
+        except EntryErrors as exc:
+            self.show_errors(exc.errors)
+            return
         except BookingError as exc:
             self.show_error(exc)
             return
-        self.error_field = self.error_text = ""
+        self._set_errors({})
         app.go(step.value)
 
     def show_error(self, exc: BookingError) -> None:
         """Beside the field, and spoken; the keyboard then types into that field."""
-        self.error_field = exc.field if exc.field in ATTRIBUTES else "name"
-        self.error_text = tr(error_key(exc))
+        self.show_errors([(exc.field if exc.field in ATTRIBUTES else "name", error_key(exc))])
+
+    def show_errors(self, errors: list[tuple[str, str]]) -> None:
+        """Every error (field and catalog key, in the fields' order) at once, each beside its
+        field, spoken in that order; the keyboard then types into the first field."""
+        self._set_errors({field: tr(key) for field, key in errors})
         self.choose(self.error_field)
         running_app().say(self.error_text)
+
+    def _set_errors(self, lines: dict[str, str]) -> None:
+        ordered = {field: lines[field] for field in ATTRIBUTES if field in lines}
+        self.error_lines = ordered
+        self.error_field = next(iter(ordered), "")
+        self.error_text = " ".join(ordered.values())
 
     def wipe(self) -> None:
         session().forget_person()
         for name in ATTRIBUTES:
             self.field(name).value = ""
-        self.error_field = self.error_text = ""
+        self._set_errors({})
         self.appointment_text = ""
         self.choose("name")
 
@@ -247,7 +257,7 @@ class ConfirmScreen(BookingScreen):
         except BookingError as exc:
             self._failed(exc)
             return False
-        except REQUEST_ERRORS as exc:
+        except WRITE_ERRORS as exc:  # the resident is told, the reason goes to the log
             log.error("booking request not stored: %s", exc)
             self._failed(BookingError("", "store"))
             return False

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from content.languages import LANGUAGES
 from kiosk.null_sink import null_sink_server
 from kiosk.speech import (
     REFUSED_PERSONAL,
+    VOICE_TAGS,
     Speaker,
     SpeechError,
     SpeechEvent,
@@ -35,6 +37,11 @@ LONG_TEXT = " ".join([NOTICE] * 30)
 PAPLAY = ("paplay",)
 SILENCE_RMS = 200  # 16-bit samples; espeak speech measured here is well above 1000
 DEADLINE_S = 20.0
+
+
+def test_it_speaks_every_language_of_the_kiosk() -> None:
+    # The worker imports nothing of the project, so its languages are its voice tags' keys.
+    assert tuple(VOICE_TAGS) == LANGUAGES
 
 
 def _audio(path: Path) -> tuple[wave._wave_params, float, float]:
