@@ -26,7 +26,7 @@ import cryptography
 import repo_first  # noqa: F401  (before any package: puts them ahead of this directory)
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from content import grants, notices, verifier
+from content import grants, notices, signature_checks
 from content.bodies import LANGUAGES, Event, NoticeBody
 from content.clock import wall_clock_ms
 from content.identity import Identity, network_id_for
@@ -677,7 +677,7 @@ def ingest_bundle(log: Log, batches: list[list[RawOp]]) -> None:
 
 def ingest_each(log: Log, batches: list[list[RawOp]]) -> None:
     """How a bundle was imported before `Log.ingest_batches`: one `Log.ingest` per batch, each
-    checked on its own (inline: a 64 KiB batch is below `verifier.PARALLEL_MIN_OPS`)."""
+    checked on its own (inline: a 64 KiB batch is below `signature_checks.PARALLEL_MIN_OPS`)."""
     for batch in batches:
         report = log.ingest(batch)
         if len(report.applied) != len(batch):
@@ -748,7 +748,7 @@ class Results:
     hits: list[int] = field(default_factory=list)
 
 
-WARM_UP_NOTICES = verifier.PARALLEL_MIN_OPS + 44
+WARM_UP_NOTICES = signature_checks.PARALLEL_MIN_OPS + 44
 
 
 def warm_up(directory: Path, hubs: list[str]) -> None:

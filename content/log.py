@@ -44,7 +44,7 @@ from content.ops import (
 )
 from content.retention import ERASABLE_KINDS, SETTINGS_KIND
 from content.roles import KEY_KINDS, SEALED_KINDS
-from content.verifier import Checked, check_one, checked
+from content.signature_checks import Checked, check_one, checked
 from content.store import Store, StoreError
 from content.views import VIEWS_BY_KIND, View
 

@@ -162,7 +162,7 @@ def cmd_key_list(args: argparse.Namespace) -> int:
 
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
-    from content.verify import verify_store
+    from content.log_audit import verify_store
 
     with open_home(args).store() as store:
         report = verify_store(store)

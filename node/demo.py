@@ -32,7 +32,7 @@ from content.clock import wall_clock_ms
 from content.grants import grant
 from content.identity import Identity
 from content.log import Log
-from content.verify import verify_store
+from content.log_audit import verify_store
 from kiosk.pin import set_pin
 from node.board import LOCAL_TIME, render_board
 from node.demo_booking import publish_demo_practices

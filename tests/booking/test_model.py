@@ -16,8 +16,8 @@ from content.booking_bodies import DecisionBody, SlotBody
 from content.booking_ids import new_request_id, new_slot_id
 from content.clock import wall_clock_ms
 from content.log import AppendRefused, Log
+from content.log_audit import verify_store
 from content.sealing import SealError, seal
-from content.verify import verify_store
 from tests.booking.helpers import DAY, HOUR, RESIDENTS, BookingNet, publish_days
 from tests.content.helpers import all_ops, next_position, sign_op, sync, table_rows
 

@@ -11,9 +11,9 @@ from content import grants
 from content.bodies import GrantBody, RevokeBody, encode_body
 from content.identity import Identity, network_id_for
 from content.log import AppendRefused, Log
+from content.log_audit import verify_store
 from content.ops import RawOp
 from content.store import StoreError
-from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import (
     DAY,

@@ -21,9 +21,9 @@ from content import grants
 from content.bodies import RetractBody, encode_body
 from content.identity import Identity, network_id_for
 from content.log import AppendRefused, Log
+from content.log_audit import verify_store
 from content.ops import RawOp
 from content.store import Store
-from content.verify import verify_store
 from tests.content.helpers import GROUP, notice_bytes, snapshot, status_bytes, sync
 
 NOTICE_IDS = ("n-bus", "n-fest", "n-wasser")

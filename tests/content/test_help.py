@@ -23,10 +23,10 @@ from content.help import (
 from content.help_hub_keys import public_hex, request_keys
 from content.identity import Identity
 from content.log import AppendRefused, Log
+from content.log_audit import verify_store
 from content.notices import publish
 from content.ops import RawOp, decode_header
 from content.sealing import SealError, open_sealed, open_with_key, seal
-from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import all_ops, next_position, notice, sign_op, sync
 

@@ -17,9 +17,9 @@ from content import grants, notices
 from content import log as log_module
 from content.identity import Identity
 from content.log import AppendRefused, Log
+from content.log_audit import verify_store
 from content.ops import MAX_HEADER_INT, RawOp
 from content.store import Store
-from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import (
     all_ops,

@@ -20,11 +20,11 @@ from content.bodies import MAX_ATTACHMENT_BYTES, Attachment, Event, encode_body
 from content.clock import wall_clock_ms
 from content.identity import Identity, network_id_for
 from content.log import AppendRefused, Log
+from content.log_audit import verify_store
 from content.notices import NoticeError, active_notices, get_notice
 from content.ops import body_hash
 from content.schema import MIGRATIONS
 from content.store import Store
-from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import (
     DAY,

@@ -4,9 +4,9 @@ change nothing; V is written with the ops it covers (ARCHITECTURE.md section 2, 
 from __future__ import annotations
 
 from content import notices
+from content.log_audit import verify_store
 from content.notices import active_notices
 from content.ops import RawOp
-from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import (
     all_ops,

@@ -9,9 +9,9 @@ from content.bodies import GrantBody, encode_body
 from content.clock import wall_clock_ms
 from content.identity import Identity, network_id_for
 from content.log import Log
+from content.log_audit import verify_store
 from content.notices import get_notice, notice_body, publish, update
 from content.store import Store
-from content.verify import verify_store
 
 
 def test_pruned_bodies_keep_the_log_verifiable(tmp_path: Path) -> None:

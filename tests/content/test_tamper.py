@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 from content import notices
+from content.log_audit import verify_store
 from content.ops import RawOp
-from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import all_ops, flip, next_position, notice, sign_op, status_bytes
 

@@ -23,8 +23,8 @@ from content.fleet import (
 )
 from content.identity import Identity
 from content.log import AppendRefused
+from content.log_audit import verify_store
 from content.sensors import QUANTITIES, WINDOW_MS
-from content.verify import verify_store
 from sync.server import _remember_peer
 from tests.fleet.builder import Town, alert, make_town, pulled, report, rollup
 

@@ -12,8 +12,8 @@ import pytest
 
 from content import notices, sensors
 from content.log import Log
+from content.log_audit import verify_store
 from content.ops import decode_header
-from content.verify import verify_store
 from hardware.readings import DISCONNECTED, OK, STALE, WARMING, Reading
 from hardware.recorder import Recorder
 from node.board import render_board

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from content.log import Log
+from content.log_audit import verify_store
 from content.store import Store
-from content.verify import verify_store
 from tests.node.cli import REPO
 
 

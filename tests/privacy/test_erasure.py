@@ -22,13 +22,13 @@ from content.clock import wall_clock_ms
 from content.help import HelpRequestBody
 from content.identity import Identity
 from content.log import Log
+from content.log_audit import verify_store
 from content.ops import RawOp, decode_header
 from content.pruning import erase_due, truncate_wal
 from content.retention import DAY_MS, ERASABLE_KINDS
 from content.roles import help_request_prefix
 from content.sealing import seal
 from content.store import Store
-from content.verify import verify_store
 from tests.booking.helpers import RESIDENTS, BookingNet, build_net, publish_days
 from tests.booking.privacy import box_slices, boxes_found
 from tests.content.conftest import Stores

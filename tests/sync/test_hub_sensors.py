@@ -11,7 +11,7 @@ from pathlib import Path
 
 from content import grants
 from content.log import Log
-from content.verify import verify_store
+from content.log_audit import verify_store
 from hardware.emulators import Knobs
 from node.home import Home
 from node.setup import init_node

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from content import log as log_module
-from content import notices, verifier
+from content import notices, signature_checks
 from content.identity import Identity
+from content.log_audit import verify_store
 from content.ops import Header, OpError, RawOp
-from content.verify import verify_store
 from tests.content.conftest import Network
 from tests.content.helpers import next_position, notice, sign_op, snapshot
 
-BIG = verifier.PARALLEL_MIN_OPS + 40
+BIG = signature_checks.PARALLEL_MIN_OPS + 40
 
 
 def _ops(network: Network, count: int) -> list[RawOp]:
@@ -28,7 +28,7 @@ def _ops(network: Network, count: int) -> list[RawOp]:
 
 
 def _verdicts(ops: list[RawOp]) -> list[str]:
-    return ["ok" if isinstance(h, Header) else str(h) for _, h in verifier.checked(ops)]
+    return ["ok" if isinstance(h, Header) else str(h) for _, h in signature_checks.checked(ops)]
 
 
 def _tampered(op: RawOp) -> RawOp:
@@ -40,7 +40,9 @@ def _tampered(op: RawOp) -> RawOp:
 def test_a_big_batch_gets_the_verdicts_inline_checking_gives(network: Network) -> None:
     ops = _ops(network, BIG)
     ops[100] = _tampered(ops[100])
-    inline = ["ok" if isinstance(h, Header) else str(h) for h in map(verifier.check_one, ops)]
+    inline = [
+        "ok" if isinstance(h, Header) else str(h) for h in map(signature_checks.check_one, ops)
+    ]
     assert _verdicts(ops) == inline
     assert inline[100] != "ok"
     assert inline.count("ok") == len(ops) - 1
@@ -62,8 +64,8 @@ def test_headers_from_the_worker_path_equal_the_checked_ones(network: Network) -
             sealed_to=sorted([hub.key_id, network.admin.key_id]),
         )
     )
-    from_worker = [header for _, header in verifier.checked(ops)]
-    assert from_worker == [verifier.check_one(op) for op in ops]
+    from_worker = [header for _, header in signature_checks.checked(ops)]
+    assert from_worker == [signature_checks.check_one(op) for op in ops]
     sealed = from_worker[-1]
     assert isinstance(sealed, Header)
     assert sealed.sealed_to == sorted([hub.key_id, network.admin.key_id])
@@ -72,9 +74,9 @@ def test_headers_from_the_worker_path_equal_the_checked_ones(network: Network) -
 def test_a_worker_killed_mid_batch_leaves_the_rest_checked_here(network: Network) -> None:
     ops = _ops(network, BIG)
     ops[-1] = _tampered(ops[-1])
-    stream = verifier.checked(ops)
+    stream = signature_checks.checked(ops)
     first = [next(stream)]
-    worker = verifier._worker
+    worker = signature_checks._worker
     assert worker is not None
     worker.process.kill()
     worker.process.join(5)
@@ -88,7 +90,7 @@ def test_a_worker_killed_mid_batch_leaves_the_rest_checked_here(network: Network
 
 def test_a_batch_left_half_read_does_not_leak_into_the_next(network: Network) -> None:
     ops = _ops(network, BIG)
-    stream = verifier.checked(ops)
+    stream = signature_checks.checked(ops)
     next(stream)
     stream.close()  # the applier gave up (an exception) after the first op
     tampered = [_tampered(op) for op in ops]
@@ -108,8 +110,8 @@ def test_batches_verified_ahead_give_what_one_batch_gives(
 ) -> None:
     """Small batches taken together (two runs, the first through the worker) apply the same ops
     to the same views as one batch."""
-    monkeypatch.setattr(log_module, "VERIFY_AHEAD_OPS", verifier.PARALLEL_MIN_OPS)
-    ops = _ops(network, 2 * verifier.PARALLEL_MIN_OPS + 30)
+    monkeypatch.setattr(log_module, "VERIFY_AHEAD_OPS", signature_checks.PARALLEL_MIN_OPS)
+    ops = _ops(network, 2 * signature_checks.PARALLEL_MIN_OPS + 30)
     whole, in_batches = network.fresh_log("whole"), network.fresh_log("batches")
     whole.ingest(ops)
     report = in_batches.ingest_batches(_in_batches(ops, 50))
