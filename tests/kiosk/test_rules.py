@@ -355,17 +355,3 @@ def _words(node: ast.AST) -> list[tuple[int, str]]:
         found = re.search(r"[A-Za-zÄÖÜäöüß]{2,}", node.value) and not colour
         return [(node.lineno, node.value)] if found else []
     return [hit for child in ast.iter_child_nodes(node) for hit in _words(child)]
-
-
-def test_kiosk_never_imports_sync_node_or_network_code() -> None:
-    forbidden = {"sync", "node", "socket", "requests", "urllib", "http", "zeroconf", "uvicorn"}
-    offending = []
-    for path in sorted(KIOSK.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            offending += [f"{path.name}: {n}" for n in names if n.split(".")[0] in forbidden]
-    assert offending == []
