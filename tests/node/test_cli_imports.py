@@ -66,13 +66,6 @@ def test_the_probe_sees_a_heavy_import() -> None:
     assert {"requests", "sync.client", "serial", "hardware.transport"} <= set(found)
 
 
-def test_sync_errors_are_the_ones_the_sync_layer_raises() -> None:
-    from sync import client, enrollment, errors
-
-    assert client.PeerError is errors.PeerError
-    assert enrollment.EnrollmentError is errors.EnrollmentError
-
-
 def test_the_port_help_names_the_default_port() -> None:
     from node.cli import build_parser
     from sync.discovery import DEFAULT_PORT
