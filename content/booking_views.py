@@ -19,11 +19,9 @@ from content.booking_bodies import (
     SlotBody,
 )
 from content.booking_ids import practice_of_slot, request_on_behalf, slot_of_request
+from content.ops import later_sql
 
-_WINS = (
-    "(excluded.lamport > {t}.lamport OR (excluded.lamport = {t}.lamport"
-    " AND excluded.author > {t}.author))"
-)
+_WINS = later_sql("excluded", "{t}")
 _PRACTICE = (
     "INSERT INTO practices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
     + ", ".join(

@@ -237,4 +237,16 @@ class StoredOp:
         return (self.lamport, self.author)
 
 
+def later_sql(new: str, old: str, *, author: str = "author", old_author: str | None = None) -> str:
+    """SQL: `new` comes after `old` in last-writer-wins order (StoredOp.order: the Lamport clock,
+    then the author). `new` and `old` are table names or aliases with a `lamport` column and the
+    author in `author` (`old_author` when the old row names it otherwise). Every view that keeps
+    the last writer says it with this, so every node breaks a tie the same way."""
+    before = f"{old}.{old_author or author}"
+    return (
+        f"({new}.lamport > {old}.lamport"
+        f" OR ({new}.lamport = {old}.lamport AND {new}.{author} > {before}))"
+    )
+
+
 STORED_OP_COLUMNS = "id, author, seq, lamport, time, kind, entity, body"

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from content.languages import LANGUAGES, Language
-from content.ops import Header, OpError
+from content.ops import Header, OpError, later_sql
 
 QUANTITIES = ("pm1", "pm2_5", "pm10", "co2", "temperature", "humidity")
 Quantity = Literal["pm1", "pm2_5", "pm10", "co2", "temperature", "humidity"]
@@ -193,10 +193,7 @@ def clear_rollup(conn: sqlite3.Connection, entity: str) -> None:
     conn.execute("DELETE FROM sensor_rollups WHERE entity = ?", (entity,))
 
 
-_ALERT_WINS = (
-    "(excluded.lamport > sensor_alerts.lamport OR (excluded.lamport = sensor_alerts.lamport"
-    " AND excluded.hub > sensor_alerts.hub))"
-)
+_ALERT_WINS = later_sql("excluded", "sensor_alerts", author="hub")
 _ALERT_COLUMNS = (
     "hub",
     "sensor",

@@ -23,7 +23,7 @@ from content.booking_views import (
     fold_slot,
 )
 from content.identity import network_id_for
-from content.ops import STORED_OP_COLUMNS, StoredOp
+from content.ops import STORED_OP_COLUMNS, StoredOp, later_sql
 from content.sensors import (
     SensorAlertBody,
     SensorRollupBody,
@@ -163,10 +163,7 @@ _NOTICE_CONTENT = [
     "attachments",
     "updated_at",
 ]
-_PUT_WINS = (
-    "(notices.lamport IS NULL OR excluded.lamport > notices.lamport"
-    " OR (excluded.lamport = notices.lamport AND excluded.author > notices.author))"
-)
+_PUT_WINS = f"(notices.lamport IS NULL OR {later_sql('excluded', 'notices')})"
 _EARLIEST = (
     "published_at = min(coalesce(notices.published_at, excluded.published_at), "
     "excluded.published_at)"
@@ -297,8 +294,7 @@ class NoticesView(View):
         rows = conn.execute(
             "SELECT o.author, o.seq FROM ops o LEFT JOIN notices n ON n.id = o.entity "
             "WHERE o.entity = ? AND o.kind = 'notice.put' AND o.body IS NULL "
-            "AND (n.lamport IS NULL OR o.lamport > n.lamport "
-            "     OR (o.lamport = n.lamport AND o.author > n.author))",
+            f"AND (n.lamport IS NULL OR {later_sql('o', 'n')})",
             (entity,),
         )
         return [(author, seq) for author, seq in rows]
@@ -330,9 +326,10 @@ class NodeStatusView(View):
 
     def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
         row = conn.execute(
-            "SELECT lamport, op_id FROM node_status WHERE node = ?", (op.entity,)
+            "SELECT lamport FROM node_status WHERE node = ?", (op.entity,)
         ).fetchone()
-        if op.body is None or (row is not None and (op.lamport, op.id) <= (row[0], row[1])):
+        # A node's status is its own: the row's author is the node (SELF_REPORT_KINDS).
+        if op.body is None or (row is not None and op.order <= (row[0], op.entity)):
             return
         body = op.body.decode()
         conn.execute(
@@ -347,8 +344,9 @@ class NodeStatusView(View):
         rows = conn.execute(
             "SELECT o.author, o.seq FROM ops o LEFT JOIN node_status s ON s.node = o.entity "
             "WHERE o.entity = ? AND o.kind IN ('hub.status', 'server.status') "
-            "AND o.body IS NULL AND (s.lamport IS NULL OR o.lamport > s.lamport "
-            "     OR (o.lamport = s.lamport AND o.id > s.op_id))",
+            # A node's status is its own (entity = author, content.bodies.SELF_REPORT_KINDS).
+            "AND o.body IS NULL AND (s.lamport IS NULL OR "
+            f"{later_sql('o', 's', old_author='node')})",
             (entity,),
         )
         return [(author, seq) for author, seq in rows]
@@ -417,8 +415,7 @@ _HELP_STATE = (
     "INSERT INTO help_states VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET "
     "state = excluded.state, op_id = excluded.op_id, author = excluded.author, "
     "lamport = excluded.lamport, time = excluded.time "
-    "WHERE excluded.lamport > help_states.lamport "
-    "OR (excluded.lamport = help_states.lamport AND excluded.author > help_states.author)"
+    "WHERE " + later_sql("excluded", "help_states")
 )
 
 
