@@ -5,7 +5,9 @@ they pick (or from `--port-base` on); each hub reads three emulated room sensors
 (node/demo_sensors.py). The hubs enrol with a pairing code that the administrator approves; the
 administrator publishes a realistic noticeboard, and the hubs receive it over the peer API
 within about a second (the long-poll). Each node prints its board, re-verifies its log and shows
-the same digest. With `--serve` the network keeps running and the demo says what happens in it
+the same digest. The town server's desk gets three logins, printed with its address: the
+administrator, a practice and a digital guide, each with something to see (node/demo_desk.py).
+With `--serve` the network keeps running and the demo says what happens in it
 (node/demo_events.py).
 """
 
@@ -19,23 +21,33 @@ import subprocess
 import sys
 import time as clock
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
 
-from admin.desk.accounts import USERS_DIR, add_user
 from content import notices
 from content.bodies import Attachment, Event
 from content.clock import wall_clock_ms
-from content.grants import grant
 from content.identity import Identity
 from content.log import Log
 from content.log_audit import verify_store
 from kiosk.pin import set_pin
 from node.board import LOCAL_TIME, render_board
-from node.demo_booking import publish_demo_practices
+from node.demo_booking import PRACTICES, publish_demo_practices
+from node.demo_desk import (
+    ADMIN_LOGIN,
+    GUIDE_LOGIN,
+    PRACTICE_LOGIN,
+    DeskLogin,
+    ask_at_hub,
+    grant_login,
+    network_groups,
+    practice_key,
+    seal,
+)
 from node.demo_events import DemoWatch
 from node.demo_sensors import emulated_sensors, show_room_climate
 from node.home import Home
@@ -55,9 +67,6 @@ SYNC_DEADLINE_S = 20.0
 START_DEADLINE_S = 20.0
 WATCH_S = 1.0  # how often `--serve` looks for news
 LOOPBACK = "127.0.0.1"
-# The demo's desk login, printed with the desk's address.
-DESK_USER = "Maria Hofbauer"
-DESK_PASSPHRASE = "Ilzer-Land-Demo"  # noqa: S105 (a demo's, printed for everyone)
 
 
 class DemoError(ValueError):
@@ -91,27 +100,45 @@ def run_demo(
     ports = listen_ports(host, port_base)  # before anything is deleted or made
     _reset(directory)
     town = _town(directory, host, ports[0])
-    _desk_user(town)
-    with _running(town, "serve"):
-        _show_desk(town)
-        hubs = [
-            _hub(directory, town, name, host, port)
-            for name, port in zip(HUBS, ports[1:], strict=True)
-        ]
-        with emulated_sensors(hubs), _all_running(hubs):
-            for line in publish_demo_practices(directory, town.home, town.url):
-                print(line)
-            _publish_and_watch(town, hubs)
-            _wait_until_equal([town, *hubs])
-            _show(town, hubs)
-            particulates_shown = show_room_climate(hubs)
-            if kiosk and not display:
-                _no_display(hubs[0])
-            with _kiosk(hubs[0]) if kiosk and display else nullcontext() as window:
-                if keep_running:
-                    _serve_until_interrupted(town, hubs, particulates_shown)
-                elif window is not None:
-                    window.wait()
+    # Each desk login's key is sealed in a thread while the nodes start (node/demo_desk.py).
+    with ThreadPoolExecutor(2, "demo-desk") as sealing:
+        admin = seal(sealing, town.home, ADMIN_LOGIN)
+        with _running(town, "serve"):
+            grant_login(town.home, town.identity, admin.result(), ADMIN_LOGIN)
+            _show_desk(town, [ADMIN_LOGIN])
+            hubs = [
+                _hub(directory, town, name, host, port)
+                for name, port in zip(HUBS, ports[1:], strict=True)
+            ]
+            groups = network_groups(town.home, [GROUP])
+            guide_key = seal(sealing, town.home, GUIDE_LOGIN)
+            with emulated_sensors(hubs), _all_running(hubs):
+                guide = guide_key.result()
+                grant_login(town.home, town.identity, guide, GUIDE_LOGIN, groups)
+                for line in publish_demo_practices(directory, town.home, town.url):
+                    print(line)
+                practice = practice_key(town.home, Home(directory / PRACTICES[0].home))
+                practice_login = seal(sealing, town.home, PRACTICE_LOGIN, practice)
+                _publish_and_watch(town, hubs)
+                ringelai = hubs[0]
+                for line in ask_at_hub(
+                    ringelai.name, ringelai.home, ringelai.identity, practice.key_id, guide.key_id
+                ):
+                    print(line)
+                _wait_until_equal([town, *hubs])
+                _show(town, hubs)
+                particulates_shown = show_room_climate(hubs)
+                practice_login.result()
+                logins = [ADMIN_LOGIN, PRACTICE_LOGIN, GUIDE_LOGIN]
+                if kiosk and not display:
+                    _no_display(hubs[0])
+                with _kiosk(hubs[0]) if kiosk and display else nullcontext() as window:
+                    if keep_running:
+                        _serve_until_interrupted(town, hubs, particulates_shown, logins)
+                    elif window is not None:
+                        print()
+                        _show_desk(town, logins)
+                        window.wait()
     return 0
 
 
@@ -248,16 +275,14 @@ def _town(directory: Path, host: str, port: int) -> DemoNode:
     return DemoNode("Stadtserver Freyung", home, home.identity("admin.key"), host, port)
 
 
-def _desk_user(town: DemoNode) -> None:
-    """The demo's desk login: a key of its own, granted by the administrator, encrypted under
-    a passphrase everybody can read here (docs/desk.md)."""
-    identity, _path = add_user(town.home.path / USERS_DIR, DESK_USER, "admin", DESK_PASSPHRASE)
-    with town.home.store() as store:
-        grant(Log(store), town.identity, identity.public, "admin", DESK_USER)
-
-
-def _show_desk(town: DemoNode) -> None:
-    print(f"Schreibtisch: {town.url}/desk/  (Anmeldung: {DESK_USER} / {DESK_PASSPHRASE})")
+def _show_desk(town: DemoNode, logins: list[DeskLogin]) -> None:
+    """The desk's address with the administrator's login, and under it the others made yet."""
+    admin, *others = logins
+    print(f"Schreibtisch: {town.url}/desk/  (Anmeldung: {admin.name} / {admin.passphrase})")
+    width = max((len(login.label) for login in others), default=0) + 1
+    for login in others:
+        label = f"{login.label}:"
+        print(f"  {label:<{width}} {login.name} / {login.passphrase}  ({login.shows})")
 
 
 def _hub(directory: Path, town: DemoNode, name: str, host: str, port: int) -> DemoNode:
@@ -308,7 +333,10 @@ def _publish_and_watch(town: DemoNode, hubs: list[DemoNode]) -> None:
 
 
 def _serve_until_interrupted(
-    town: DemoNode, hubs: list[DemoNode], particulates_shown: set[str]
+    town: DemoNode,
+    hubs: list[DemoNode],
+    particulates_shown: set[str],
+    logins: list[DeskLogin],
 ) -> None:
     """Keep the network running and say what happens in it, until Ctrl+C or SIGTERM."""
     keys = [(hub, hub.identity.key_id) for hub in hubs]
@@ -317,7 +345,7 @@ def _serve_until_interrupted(
         f"\nDas Netz läuft: Stadtserver {town.url}, "
         + ", ".join(f"{hub.name} {hub.url}" for hub in hubs)
     )
-    _show_desk(town)
+    _show_desk(town, logins)
     home = shlex.quote(str(town.home.path))
     print(
         f"Probieren Sie: {dorfhub_command()} notice publish --home {home} --title … --body …"

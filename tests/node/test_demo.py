@@ -24,6 +24,8 @@ from content.log import Log
 from content.sensors import SensorAlertBody, alert_entity
 from content.thresholds import CO2
 from hardware.alerts import AlertChange, alert_texts
+from node.demo_booking import PRACTICES
+from node.demo_desk import ASKING, PATIENT
 from node.home import Home
 from tests.node.cli import DORFHUB, REPO, run_dorfhub
 from tests.sync.procs import HOST, wait_for
@@ -68,23 +70,57 @@ def log_in_to_desk(out: str) -> str:
     )
     assert found, out
     url, name, passphrase = found.groups()
+    today = log_in(url, name, passphrase, "/desk/")
+    assert today.url == url
+    return today.text
+
+
+def log_in(url: str, name: str, passphrase: str, next_page: str = "") -> requests.Response:
+    """Log in as a browser does: the form (its CSRF token and cookie), then the form posted;
+    the page it lands on (without `next_page`, the role's own start page)."""
     with requests.Session() as browser:
         form = browser.get(f"{url}login", timeout=30)
         assert form.status_code == 200
         token = form.text.split('name="csrf" value="')[1].split('"')[0]
-        data = {"csrf": token, "name": name, "passphrase": passphrase, "next": "/desk/"}
-        today = browser.post(f"{url}login", data=data, timeout=60)
-    assert today.status_code == 200
-    assert today.url == url
-    return today.text
+        data = {"csrf": token, "name": name, "passphrase": passphrase}
+        if next_page:
+            data["next"] = next_page
+        page = browser.post(f"{url}login", data=data, timeout=60)
+    assert page.status_code == 200, page.text
+    return page
+
+
+def printed_login(out: str, label: str) -> tuple[str, str, str]:
+    """The desk's address and the login printed under the administrator's with `label`."""
+    found = re.search(
+        rf"Schreibtisch: (http://127\.0\.0\.1:\d+/desk/)  \(Anmeldung: .+\)\n"
+        rf"(?:  .+\n)*?  {label}: +(.+) / (\S+)  \(",
+        out,
+    )
+    assert found, out
+    url, name, passphrase = found.groups()
+    return url, name, passphrase
 
 
 def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
     with demo_serving(tmp_path / "demo") as lines:
         today = log_in_to_desk("".join(lines))
+        practice = log_in(*printed_login("".join(lines), "als Praxis"))
+        guide = log_in(*printed_login("".join(lines), "als Digitallotsin"))
     assert "Guten Tag, Maria Hofbauer." in today
     assert '<th scope="row">Ringelai</th>' in today  # the hubs the demo enrolled
     assert '<th scope="row">Perlesreut</th>' in today
+    # The practice lands on its bookings, the resident's booking opened with its own key ...
+    assert practice.url.endswith("/desk/practice")
+    assert PRACTICES[0].name in practice.text
+    assert PATIENT.name in practice.text
+    assert "12.03.1944" in practice.text  # the date of birth, sealed at the hub
+    # ... and the guide on its queue, where the request from Ringelai waits, open.
+    assert guide.url.endswith("/desk/guide")
+    waiting = guide.text.split('id="requests-open"')[1].split('id="requests-done"')[0]
+    assert ASKING[0] in waiting
+    assert ASKING[1] in waiting
+    assert "Ringelai" in waiting
     out = "".join(lines)
     assert "Aushänge – Ringelai" in out
     assert "Aus·hänge – Perlesreut" in out  # Leichte Sprache board
@@ -105,6 +141,9 @@ def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
     climate = out.split("Raumklima (emulierte Sensoren):")[1]
     assert re.search(r"Ringelai\s+2\d,\d °C, \d\d % rel\. Feuchte, CO₂ \d{3} ppm", climate)
     assert re.search(r"Perlesreut\s+2\d,\d °C, .*CO₂ 1\d{3} ppm", climate)  # stuffy
+    # The residents' data is never printed: only the practice and the guide read it.
+    for personal in (PATIENT.name, PATIENT.phone, *ASKING):
+        assert personal not in out
 
 
 def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:
