@@ -1,7 +1,7 @@
 """The town server's booking authority: decide requests in the order they reached it.
 
 A server decides only the requests whose id names it: the authority the practice named in its
-signed record when the request was made (content/booking.py, custody). Requests for another
+signed record when the request was made (content.booking.custody). Requests for another
 authority are left alone here, and a decision on them would be refused at ingest anyway.
 
 Capacity is enforced by the database, not by a re-check: a confirmation takes a row in the local
@@ -28,12 +28,12 @@ import msgspec
 
 from content.booking import (
     MINUTE,
-    _role_seal_keys,
-    _timing_problem,
     booking_status,
     get_slot,
     open_request,
 )
+from content.booking.hub_requests import _role_seal_keys
+from content.booking.slots import _timing_problem
 from content.booking_bodies import (
     CODE_ALPHABET,
     MAX_ALTERNATIVES,

@@ -17,7 +17,7 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "article.put",
             "article.retract",
             # Not practice.meta: a practice's record names who receives its bookings, so only
-            # the practice itself signs it (content/booking.py, custody). Not slot.publish or
+            # the practice itself signs it (content.booking.custody). Not slot.publish or
             # slot.withdraw: changing a booked slot cancels or rejects its bookings, and a
             # rejection raises a call-back to the guides, a role an admin can grant itself;
             # which slots are booked differs by arrival order, so only the practice touches
@@ -41,7 +41,7 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "sensor.rollup",
             "sensor.alert",
             "booking.request",
-            # Honoured for its own requests, or with the booking code (content/booking.py).
+            # Honoured for its own requests, or with the booking code (content/booking/states.py).
             "booking.cancel",
             "help.request",
             # Only for help requests it made itself: see OWN_REQUESTS_ONLY.
