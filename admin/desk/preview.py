@@ -28,6 +28,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from admin.desk.notices_words import FIELD_OF_LANGUAGE
 from admin.desk.policy import DeskUser, allow
 from admin.desk.preview_css import weight_class
 from admin.desk.preview_layout import DetailGeometry, detail_geometry, signage
@@ -57,7 +58,6 @@ PREVIEW_ID = "preview"
 # The editor's fields the preview reads (README.md): title_de, body_de, title_en, body_en,
 # title_ls and body_ls, then category, priority, event_start_date/_time, event_end_date/_time,
 # place and hubs.
-FIELD_SUFFIX = {"de": "de", "en": "en", "de-LS": "ls"}
 HTML_LANG = {"de": "de", "en": "en", "de-LS": "de"}
 SCREEN = Screen()  # the reference panel: 1920 x 1080 at 21.5"
 
@@ -281,7 +281,7 @@ def notice_from_form(
 def _texts(form: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for language, suffix in FIELD_SUFFIX.items():
+    for language, suffix in FIELD_OF_LANGUAGE.items():
         # A longer text than the schema allows is previewed as far as that.
         title = form.get(f"title_{suffix}", "").strip()[:MAX_TITLE_CHARS]
         body = form.get(f"body_{suffix}", "")[:MAX_TEXT_CHARS].replace("\r\n", "\n").strip()

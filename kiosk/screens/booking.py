@@ -19,6 +19,7 @@ from kivy.uix.widget import Widget
 
 from content import booking
 from content.booking import LOCAL_TIME, BookingError, Practice, Slot
+from content.catalogs import babel_locale
 from kiosk.booking_flow import (
     PRACTICES_PER_PAGE,
     STEPS,
@@ -67,10 +68,6 @@ def sentences(parts: list[str]) -> str:
     """Parts of a screen's speech as sentences: a full stop where one is missing."""
     kept = [part.strip() for part in parts if part and part.strip()]
     return " ".join(part if part[-1] in ".:!?" else f"{part}." for part in kept)
-
-
-def babel_locale(language: str) -> str:
-    return "en_GB" if language == "en" else "de_DE"
 
 
 def town_of(address: str) -> str:
