@@ -11,6 +11,7 @@ flow what happened; the flow says which screen comes next and what may be done t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,11 +19,17 @@ from enum import StrEnum
 from typing import TypeVar
 
 from content.booking import BookingError, Person, check_person
+from content.booking_bodies import PHONE_PATTERN
 
 NAME_LIMIT = 80  # as content.booking.check_person allows
 PHONE_LIMIT = 24
 GUIDE_LIMIT = 60
 BIRTH_DIGITS = 8  # TTMMJJJJ
+# A date of birth is plausible in the years from 120 years back (the oldest people living are
+# 115 to 120; content.booking.check_person allows 125) up to today (a newborn's appointment,
+# booked by a guide). Anything else
+# is a typo in the year ("1850" for "1950", "2031" for "1931"): "Bitte prüfen Sie das Jahr".
+OLDEST_AGE = 120
 CALENDAR_WEEKS = 5  # a page of the calendar: five rows of Monday to Sunday
 PRACTICES_PER_PAGE = 6
 TIMES_PER_PAGE = 6  # three rows of two: room for large text
@@ -64,6 +71,51 @@ def birth_iso(digits: str) -> str:
         return date(year, month, day).isoformat()
     except ValueError:
         raise BookingError("Das Geburtsdatum ist kein gültiges Datum.", "birth_date") from None
+
+
+def birth_problem(digits: str, today: date) -> str:
+    """The catalog key of what is wrong with a typed date of birth, or "" if nothing is:
+    not all of TT.MM.JJJJ typed (the format), a day that does not exist (31.02., 29.02.1931,
+    month 13), a year before today's year minus OLDEST_AGE or a date after today."""
+    if len(digits) != BIRTH_DIGITS or not digits.isdigit():
+        return "booking.error.birth_date"
+    day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return "booking.error.birth_day"
+    # The day is checked in a leap year when the year is implausible anyway: 29.02.1850 is a
+    # wrong year, not a wrong day.
+    plausible = today.year - OLDEST_AGE <= year <= today.year
+    try:
+        born = date(year if plausible else 2000, month, day)
+    except ValueError:
+        return "booking.error.birth_day"
+    if not plausible or born > today:
+        return "booking.error.birth_year"
+    return ""
+
+
+def entry_errors(name: str, birth_digits: str, phone: str, today: date) -> list[tuple[str, str]]:
+    """Every problem with the resident's entries at once, in the fields' order (name, date of
+    birth, phone): pairs of field and catalog key; empty when they can be booked with."""
+    errors = []
+    name = name.strip()
+    if not name or len(name) > NAME_LIMIT or not name.isprintable():
+        errors.append(("name", "booking.error.name"))
+    problem = birth_problem(birth_digits, today)
+    if problem:
+        errors.append(("birth_date", problem))
+    if len(phone.strip()) > PHONE_LIMIT or not re.match(PHONE_PATTERN, phone.strip()):
+        errors.append(("phone", "booking.error.phone"))
+    return errors
+
+
+class EntryErrors(BookingError):
+    """The entries' problems, all of them (`errors`: field and catalog key, in field order);
+    `field` is the first one's, where the keyboard goes."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__(", ".join(key for _, key in errors), errors[0][0])
+        self.errors = errors
 
 
 def calendar_page(today: date, page: int) -> list[list[date]]:
@@ -165,8 +217,11 @@ class BookingFlow:
         )
 
     def entries_done(self, today: date) -> Step:
-        """Check name, date of birth and phone (BookingError with the field); then consent."""
+        """Check name, date of birth and phone (EntryErrors with every problem); then consent."""
         self._need(self.slot_id, "a time")
+        errors = entry_errors(self.name, self.birth_digits, self.phone, today)
+        if errors:
+            raise EntryErrors(errors)
         entries = self.person()
         # Consent is the next step: the entries are checked as if it were given.
         check_person(Person(entries.name, entries.birth_date, entries.phone, consent=True), today)
@@ -216,12 +271,15 @@ class BookingFlow:
 
 __all__ = [
     "BookingFlow",
+    "EntryErrors",
     "FlowError",
     "Step",
     "birth_display",
     "birth_iso",
+    "birth_problem",
     "calendar_page",
     "calendar_pages",
+    "entry_errors",
     "page_of",
     "pages",
 ]

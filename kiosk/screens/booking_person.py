@@ -20,8 +20,8 @@ from kiosk.booking_flow import (
     BIRTH_DIGITS,
     GUIDE_LIMIT,
     NAME_LIMIT,
-    EntryErrors,
     PHONE_LIMIT,
+    EntryErrors,
     Step,
     birth_display,
 )
@@ -58,7 +58,9 @@ class PersonScreen(BookingScreen):
     focus = StringProperty("name")
     error_field = StringProperty("")  # the first field with an error
     error_text = StringProperty("")  # every error, in the fields' order (spoken)
-    error_lines = DictProperty({})  # field -> its error, shown beside it
+    error_lines = DictProperty({})  # field -> its error
+    name_error_text = StringProperty("")  # under the name
+    birth_phone_error_text = StringProperty("")  # under the date of birth and the phone
     appointment_text = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
@@ -144,6 +146,10 @@ class PersonScreen(BookingScreen):
         self.error_lines = ordered
         self.error_field = next(iter(ordered), "")
         self.error_text = " ".join(ordered.values())
+        self.name_error_text = ordered.get("name", "")
+        self.birth_phone_error_text = " ".join(
+            ordered[field] for field in ("birth_date", "phone") if field in ordered
+        )
 
     def wipe(self) -> None:
         session().forget_person()

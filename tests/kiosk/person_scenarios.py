@@ -317,11 +317,18 @@ def _person(app: Any, watch: Watch) -> Iterator[Step]:
 
     screen = app.current
     next_button = widget(app, "person_next")
-    yield from _press(app, watch, next_button, "next, nothing typed")  # the date's error
+    # Every error at once: the name's and the date's.
+    yield from _press(app, watch, next_button, "next, nothing typed")
+    yield from _press(app, watch, screen.ids.birth_date_field, "birth field, errors shown")
     yield from _keys(app, watch, "3102")
     yield from _press(app, watch, next_button, "next, half a date")
+    yield from _press(app, watch, screen.ids.birth_date_field, "birth field again")
     yield from _keys(app, watch, "2020")  # complete: the phone field comes next
     yield from _press(app, watch, next_button, "next, no such day")
+    errors = ("name", "name"), ("birth_date", "birth_year"), ("phone", "phone")
+    screen.show_errors([(field, f"booking.error.{key}") for field, key in errors])
+    yield settled(app, 3)
+    watch.check("every error")
     yield from _press(app, watch, screen.ids.birth_date_field, "birth field")
     for _ in range(8):
         yield from _press(app, watch, held_keyboard(app).keys["delete"], "delete")

@@ -32,13 +32,17 @@ from content.identity import Identity, load_identity, save_identity
 from content.log import Log
 from content.store import Store
 from kiosk.booking_flow import (
+    OLDEST_AGE,
     BookingFlow,
+    EntryErrors,
     FlowError,
     Step,
     birth_display,
     birth_iso,
+    birth_problem,
     calendar_page,
     calendar_pages,
+    entry_errors,
 )
 from tests.booking.helpers import practice_with_slots
 from tests.booking.privacy import needles
@@ -81,6 +85,59 @@ def test_birth_date_is_typed_as_digits_and_shown_with_dots() -> None:
         with pytest.raises(BookingError) as caught:
             birth_iso(bad)
         assert caught.value.field == "birth_date"
+
+
+FORMAT, DAY, YEAR = (
+    "booking.error.birth_date",
+    "booking.error.birth_day",
+    "booking.error.birth_year",
+)
+
+
+@pytest.mark.parametrize(
+    ("digits", "problem"),
+    [
+        ("17021938", ""),
+        ("", FORMAT),
+        ("3102193", FORMAT),  # not all typed
+        ("29021931", DAY),  # 1931 was no leap year
+        ("29021932", ""),  # 1932 was
+        ("29022000", ""),  # a century divisible by 400: a leap year
+        ("29022100", YEAR),  # not: but the year is what is wrong
+        ("31041950", DAY),
+        ("00011950", DAY),
+        ("01131950", DAY),  # month 13
+        ("12031850", YEAR),
+        ("29021850", YEAR),  # a day that exists in some year: the year is what is wrong
+        ("01011906", ""),  # 120 years back: plausible
+        ("31121905", YEAR),
+        ("25112026", ""),  # born today (a guide books for a newborn)
+        ("26112026", YEAR),  # tomorrow
+        ("01012031", YEAR),  # "2031" for "1931"
+    ],
+)
+def test_birth_date_problems(digits: str, problem: str) -> None:
+    assert OLDEST_AGE == 120
+    assert birth_problem(digits, date(2026, 11, 25)) == problem
+
+
+def test_every_entry_error_at_once_in_field_order() -> None:
+    today = date(2026, 11, 25)
+    assert entry_errors("Anna Huber", "17021938", "0170 123", today) == []
+    assert entry_errors(" ", "29021931", "abc", today) == [
+        ("name", "booking.error.name"),
+        ("birth_date", DAY),
+        ("phone", "booking.error.phone"),
+    ]
+    assert entry_errors("Anna", "12031850", "", today) == [("birth_date", YEAR)]
+    flow = BookingFlow()
+    flow.choose_practice("p")
+    flow.choose_slot("s-1")
+    flow.birth_digits = "12031850"
+    with pytest.raises(EntryErrors) as caught:
+        flow.entries_done(today)
+    assert caught.value.errors == [("name", "booking.error.name"), ("birth_date", YEAR)]
+    assert caught.value.field == "name"
 
 
 def test_flow_steps_and_what_is_forgotten() -> None:
@@ -429,10 +486,24 @@ def resident(app: Any, ctx: Context) -> Iterator[WaitStep]:
     yield from _choose_first_time(app, HUBER, out)
     out["person_screen"] = app.sm.current
     person = app.current
-    # A date that is none: the error stands beside the field and is spoken.
-    yield from _type(app, RESIDENT.name)
+    # No name and a day that is none (1931 was no leap year): both errors at once, each beside
+    # its field, spoken in the fields' order; the keys then type into the first.
     yield from _tap(app, person.ids.birth_date_field)
-    yield from _type(app, "31021938")
+    yield from _type(app, "29021931")
+    yield from _tap(app, "person_next")
+    out["all_errors"] = [
+        person.error_field,
+        person.focus,
+        person.ids.name_error.text,
+        person.ids.birth_phone_error.text,
+        ctx.speaker.said[-1][0],
+    ]
+    yield from _type(app, RESIDENT.name)
+    out["name_typed"] = [person.ids.name_error.text, person.ids.birth_phone_error.text]
+    # A year nobody living was born in.
+    yield from _tap(app, person.ids.birth_date_field)
+    yield from _clear(app, 8)
+    yield from _type(app, "12031850")
     yield from _tap(app, "person_next")
     out["birth_error"] = [
         app.sm.current,
@@ -725,9 +796,16 @@ def test_resident_books_sees_pending_then_confirmed_and_leaves_no_trace(
     assert "Grafenau" in aydin
     assert len(out["days"]) == 3  # the three days with slots, as large calendar buttons
     assert out["person_screen"] == "booking_person"
+    field, focus, name_error, birth_error, spoken = out["all_errors"]
+    assert (field, focus) == ("name", "name")
+    assert name_error == "Bitte geben Sie Ihren Namen ein (höchstens 80 Zeichen)."
+    assert birth_error == "Diesen Tag gibt es nicht. Bitte prüfen Sie Tag und Monat."
+    assert spoken == f"{name_error} {birth_error}"
+    # Typing the name takes its error away; the date's stays until the date is typed again.
+    assert out["name_typed"] == ["", birth_error]
     screen, field, shown, spoken = out["birth_error"]
     assert (screen, field) == ("booking_person", "birth_date")
-    assert "TT.MM.JJJJ" in shown
+    assert shown == "Bitte prüfen Sie das Jahr."
     assert spoken == shown
     assert out["focus_after_date"] == "phone"
     assert out["fields"] == [RESIDENT.name, "17.02.1938", RESIDENT.phone]
