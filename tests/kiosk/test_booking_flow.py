@@ -140,6 +140,17 @@ def test_every_entry_error_at_once_in_field_order() -> None:
     assert caught.value.field == "name"
 
 
+def test_the_consent_names_the_practice_once_without_a_word_before_it() -> None:
+    # The practice's name says what it is ("Hausarztpraxis Dr. Huber", "Praxis Aydin"):
+    # "an die Praxis Hausarztpraxis Dr. Huber" doubled it, and no article fits every name.
+    from kiosk.i18n import LANGUAGES, load_catalog
+
+    for language in LANGUAGES:
+        text = load_catalog(language)["booking.consent_text"]
+        before = text.split("{practice}")[0].rstrip().lower()
+        assert not before.endswith(("praxis", "practice", "die", "the")), language
+
+
 def test_flow_steps_and_what_is_forgotten() -> None:
     flow = BookingFlow()
     assert flow.start() is Step.PRACTICE
@@ -811,7 +822,7 @@ def test_resident_books_sees_pending_then_confirmed_and_leaves_no_trace(
     assert out["fields"] == [RESIDENT.name, "17.02.1938", RESIDENT.phone]
     screen, consent = out["consent"]
     assert screen == "booking_consent"
-    assert HUBER in consent
+    assert f"an zwei Stellen: {HUBER} und den Terminserver" in consent  # not "Praxis Hausarzt…"
     assert HUBER_PHONE in consent
     assert "verschlüsselt" in consent
     screen, summary = out["confirm"]
