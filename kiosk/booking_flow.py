@@ -48,6 +48,19 @@ class Step(StrEnum):
 
 
 STEPS = tuple(Step)
+# The steps a resident counts ("Schritt 2 von 5"); the status at the end is no step to take.
+NUMBERED_STEPS = (Step.PRACTICE, Step.WHEN, Step.PERSON, Step.CONSENT, Step.CONFIRM)
+
+
+def step_position(name: str) -> dict[str, int]:
+    """`number` and `total` of the step whose screen is `name`, for "Schritt {number} von
+    {total}"; empty for a screen that is no numbered step."""
+    numbers = {step.value: index + 1 for index, step in enumerate(NUMBERED_STEPS)}
+    if name not in numbers:
+        return {}
+    return {"number": numbers[name], "total": len(NUMBERED_STEPS)}
+
+
 # The steps that show (or may show) personal data.
 PERSONAL_STEPS = (Step.PERSON, Step.CONSENT, Step.CONFIRM)
 
@@ -282,4 +295,5 @@ __all__ = [
     "entry_errors",
     "page_of",
     "pages",
+    "step_position",
 ]

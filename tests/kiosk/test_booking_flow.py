@@ -32,6 +32,7 @@ from content.identity import Identity, load_identity, save_identity
 from content.log import Log
 from content.store import Store
 from kiosk.booking_flow import (
+    NUMBERED_STEPS,
     OLDEST_AGE,
     BookingFlow,
     EntryErrors,
@@ -43,6 +44,7 @@ from kiosk.booking_flow import (
     calendar_page,
     calendar_pages,
     entry_errors,
+    step_position,
 )
 from tests.booking.helpers import practice_with_slots
 from tests.booking.privacy import needles
@@ -140,10 +142,18 @@ def test_every_entry_error_at_once_in_field_order() -> None:
     assert caught.value.field == "name"
 
 
+def test_five_numbered_steps_and_the_status_is_none() -> None:
+    assert step_position("booking_practice") == {"number": 1, "total": 5}
+    assert step_position("booking_when") == {"number": 2, "total": 5}
+    assert step_position("booking_confirm") == {"number": 5, "total": 5}
+    assert step_position("booking_status") == {}
+
+
 def test_the_consent_names_the_practice_once_without_a_word_before_it() -> None:
     # The practice's name says what it is ("Hausarztpraxis Dr. Huber", "Praxis Aydin"):
     # "an die Praxis Hausarztpraxis Dr. Huber" doubled it, and no article fits every name.
-    from kiosk.i18n import LANGUAGES, load_catalog
+    from content.languages import LANGUAGES
+    from kiosk.i18n import load_catalog
 
     for language in LANGUAGES:
         text = load_catalog(language)["booking.consent_text"]
@@ -497,6 +507,7 @@ def resident(app: Any, ctx: Context) -> Iterator[WaitStep]:
     yield from _choose_first_time(app, HUBER, out)
     out["person_screen"] = app.sm.current
     person = app.current
+    out["step_labels"] = [app.screen(step.value).ids.step_label.text for step in NUMBERED_STEPS]
     # No name and a day that is none (1931 was no leap year): both errors at once, each beside
     # its field, spoken in the fields' order; the keys then type into the first.
     yield from _tap(app, person.ids.birth_date_field)
@@ -807,6 +818,7 @@ def test_resident_books_sees_pending_then_confirmed_and_leaves_no_trace(
     assert "Grafenau" in aydin
     assert len(out["days"]) == 3  # the three days with slots, as large calendar buttons
     assert out["person_screen"] == "booking_person"
+    assert out["step_labels"] == [f"Schritt {number} von 5" for number in range(1, 6)]
     field, focus, name_error, birth_error, spoken = out["all_errors"]
     assert (field, focus) == ("name", "name")
     assert name_error == "Bitte geben Sie Ihren Namen ein (höchstens 80 Zeichen)."
