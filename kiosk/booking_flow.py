@@ -140,6 +140,23 @@ def calendar_page(today: date, page: int) -> list[list[date]]:
     ]
 
 
+def months_shown(today: date, weeks: Sequence[Sequence[date]]) -> list[tuple[int, int]]:
+    """(year, month) of the days a calendar page shows, in order: the days before today are
+    blank, so their months are not named in the heading."""
+    months: list[tuple[int, int]] = []
+    for week in weeks:
+        for day in week:
+            if day >= today and (day.year, day.month) not in months:
+                months.append((day.year, day.month))
+    return months
+
+
+def day_face(day: date, today: date, weekdays: Sequence[str], today_word: str) -> str:
+    """A calendar day as it reads on its own: its weekday (or "heute") over its date."""
+    first_line = today_word if day == today else weekdays[day.weekday()]
+    return f"{first_line}\n{day.day}.{day.month}."
+
+
 def calendar_pages(today: date, bookable: Sequence[date]) -> int:
     """How many pages it takes to show every bookable day (at least one)."""
     if not bookable:
@@ -292,7 +309,9 @@ __all__ = [
     "birth_problem",
     "calendar_page",
     "calendar_pages",
+    "day_face",
     "entry_errors",
+    "months_shown",
     "page_of",
     "pages",
     "step_position",

@@ -28,6 +28,8 @@ from kiosk.booking_flow import (
     Step,
     calendar_page,
     calendar_pages,
+    day_face,
+    months_shown,
     page_of,
     pages,
 )
@@ -171,8 +173,7 @@ class DayCell(FloatLayout):
         self.label.width = self.width
         self.label.center = self.center
 
-    def show(self, day: date, bookable: bool, selected: bool, past: bool) -> None:
-        face = f"{day.day}.{day.month}."
+    def show(self, day: date, bookable: bool, selected: bool, past: bool, face: str) -> None:
         self.button.day = day.isoformat()
         self.button.text = face
         self.button.selected = selected
@@ -323,8 +324,10 @@ class WhenScreen(BookingScreen):
         self.later = flow.calendar_page < count - 1
         weeks = calendar_page(today, flow.calendar_page)
         locale = babel_locale(app.lang)
-        first, last = weeks[0][0], weeks[-1][-1]
-        if (first.year, first.month) == (last.year, last.month):
+        # Only the months of the days shown: the days before today are blank.
+        months = months_shown(today, weeks) or [(today.year, today.month)]
+        first, last = (date(year, month, 1) for year, month in (months[0], months[-1]))
+        if first == last:
             self.month_text = format_date(first, "MMMM y", locale=locale)
         else:
             start = "MMMM" if first.year == last.year else "MMMM y"
@@ -335,7 +338,8 @@ class WhenScreen(BookingScreen):
                 )
             )
         cells = pool(self.ids.calendar, 7 + 7 * len(weeks), self._cell)
-        for header, weekday in zip(cells[:7], tr("booking.weekdays").split(), strict=True):
+        weekdays = tr("booking.weekdays").split()
+        for header, weekday in zip(cells[:7], weekdays, strict=True):
             header.label.text = weekday
             header.label.bold = True
             show(header.label, True)
@@ -344,7 +348,8 @@ class WhenScreen(BookingScreen):
         bookable = set(self.bookable)
         days = [day for week in weeks for day in week]
         for cell, day in zip(cells[7:], days, strict=True):
-            cell.show(day, day in bookable, day == flow.day, day < today)
+            face = day_face(day, today, weekdays, tr("booking.today"))
+            cell.show(day, day in bookable, day == flow.day, day < today, face)
             if day in bookable:
                 self.day_buttons[day.isoformat()] = cell.button
 

@@ -43,7 +43,9 @@ from kiosk.booking_flow import (
     birth_problem,
     calendar_page,
     calendar_pages,
+    day_face,
     entry_errors,
+    months_shown,
     step_position,
 )
 from tests.booking.helpers import practice_with_slots
@@ -140,6 +142,23 @@ def test_every_entry_error_at_once_in_field_order() -> None:
         flow.entries_done(today)
     assert caught.value.errors == [("name", "booking.error.name"), ("birth_date", YEAR)]
     assert caught.value.field == "name"
+
+
+def test_the_calendar_names_the_months_shown_and_each_day_reads_on_its_own() -> None:
+    weekdays = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
+    # Thursday 3 December: the page starts Monday 30 November, blank as a day before today, so
+    # the heading says "Dezember 2026 – Januar 2027", not "November 2026 – Januar 2027".
+    today = date(2026, 12, 3)
+    weeks = calendar_page(today, 0)
+    assert weeks[0][0] == date(2026, 11, 30)
+    assert months_shown(today, weeks) == [(2026, 12), (2027, 1)]
+    assert months_shown(today, calendar_page(today, 1)) == [(2027, 1), (2027, 2)]
+    # Five weeks may touch three months: Monday 29 March 2027 to Sunday 2 May 2027.
+    three = calendar_page(date(2027, 3, 29), 0)
+    assert months_shown(date(2027, 3, 29), three) == [(2027, 3), (2027, 4), (2027, 5)]
+    assert day_face(today, today, weekdays, "heute") == "heute\n3.12."
+    assert day_face(date(2026, 12, 4), today, weekdays, "heute") == "Fr\n4.12."
+    assert day_face(date(2027, 1, 4), today, weekdays, "heute") == "Mo\n4.1."
 
 
 def test_five_numbered_steps_and_the_status_is_none() -> None:
@@ -482,6 +501,16 @@ def _choose_first_time(
     if ctx_out is not None:
         ctx_out["days"] = days
         ctx_out["month"] = when.month_text
+        # Each day's face as its button shows it, and today's cell (a button or plain text).
+        ctx_out["faces"] = {day: when.day_buttons[day].text for day in days}
+        today = when._today(app.data.now_ms())
+        cells = list(reversed(when.ids.calendar.children))[7:]
+        ctx_out["today_cell"] = [
+            [cell.button.text, cell.label.text]
+            for cell in cells
+            if cell.button.day == today.isoformat()
+        ]
+        ctx_out["today"] = today.isoformat()
     yield from _tap(app, when.day_buttons[days[0]])
     yield from _tap(app, next(iter(when.time_buttons.values())))
 
@@ -817,6 +846,30 @@ def test_resident_books_sees_pending_then_confirmed_and_leaves_no_trace(
     assert huber.split("\n") == [HUBER, "Allgemeinmedizin · Freyung", f"Telefon {HUBER_PHONE}"]
     assert "Grafenau" in aydin
     assert len(out["days"]) == 3  # the three days with slots, as large calendar buttons
+    # Each day button reads on its own (weekday over date); today's cell says "heute"; the
+    # heading names the month of today (the page's days before today are blank).
+    weekdays = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
+    today = date.fromisoformat(out["today"])
+    for day, face in out["faces"].items():
+        assert face == day_face(date.fromisoformat(day), today, weekdays, "heute")
+    assert len(out["today_cell"]) == 1
+    assert all(text.startswith("heute\n") for text in out["today_cell"][0] if text)
+    assert out["month"].startswith(
+        (
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        )[today.month - 1]
+    )
     assert out["person_screen"] == "booking_person"
     assert out["step_labels"] == [f"Schritt {number} von 5" for number in range(1, 6)]
     field, focus, name_error, birth_error, spoken = out["all_errors"]
