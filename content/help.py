@@ -186,6 +186,24 @@ def guide_office_hours(conn: sqlite3.Connection, hub_name: str, now_ms: int) -> 
     ]
 
 
+def guide_office_hour_times(
+    conn: sqlite3.Connection, hub_name: str, now_ms: int
+) -> list[tuple[int, int]]:
+    """(start, end) in ms of the office hours `guide_office_hours` lists, soonest first; an end
+    not announced is DEFAULT_EVENT_MS after the start. For the kiosk's answer ("die nächste
+    Sprechstunde ist Do 14 Uhr")."""
+    hub_key = _hub_key(conn, hub_name)
+    notices = active_notices(conn, hub=hub_key or "", at_ms=now_ms, category=OFFICE_HOURS_CATEGORY)
+    times = []
+    for notice in notices:
+        if notice.event_start is None:
+            continue
+        end = notice.event_end or notice.event_start + DEFAULT_EVENT_MS
+        if end > now_ms:
+            times.append((notice.event_start, end))
+    return sorted(times)
+
+
 def _office_hour_line(start_ms: int, end_ms: int | None, place: str, title: str) -> str:
     start = local(start_ms)
     when = f"{WEEKDAYS[start.weekday()]} {start:%d.%m.}, {start:%H:%M}"

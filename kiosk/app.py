@@ -26,6 +26,7 @@ from content.errors import WRITE_ERRORS
 from kiosk import idle as idle_rules
 from kiosk.climate_data import format_number
 from kiosk.data import Change, KioskData
+from kiosk.help_answer import help_answer
 from kiosk.hub_status import hub_status, sensor_service
 from kiosk.i18n import DEFAULT_LANGUAGE, Translator
 from kiosk.idle import Event, IdleTimer
@@ -598,9 +599,9 @@ class KioskApp(App):
         """Store a sealed help request; None when done, else the catalog key of the error."""
         try:
             self.data.ask_for_help(name, phone)
-            hours = helpdesk.guide_office_hours(
-                self.data.conn, self.data.hub_name, self.data.now_ms()
-            )
+            now_ms = self.data.now_ms()
+            hours = helpdesk.guide_office_hours(self.data.conn, self.data.hub_name, now_ms)
+            times = helpdesk.guide_office_hour_times(self.data.conn, self.data.hub_name, now_ms)
         except helpdesk.HelpError as exc:
             log.error("help request refused: %s", exc)
             return f"help.error_{exc.field}" if exc.field else "help.error"
@@ -608,7 +609,12 @@ class KioskApp(App):
             log.error("help request not stored: %s", exc)
             return "help.error"
         done = self.screen("help_done")
-        done.show(hours, name, phone)
+        # Honest: whether a guide is here, when the next office hour is, and a call only if
+        # there is a number to call.
+        answer = help_answer(
+            now_ms, times, bool(phone), lambda key, **values: self.t(key, self.lang, **values)
+        )
+        done.show(hours, name, phone, answer)
         self.history.clear()
         self.sm.current = "help_done"
         if self.headphones:

@@ -72,13 +72,15 @@ class HelpScreen(KioskScreen):
 
 class HelpDoneScreen(KioskScreen):
     hours_text = StringProperty("")
+    answer_text = StringProperty("")  # kiosk.help_answer: who is here when, who calls
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.name_given = ""
         self.phone_given = ""
 
-    def show(self, hours: list[str], name: str = "", phone: str = "") -> None:
+    def show(self, hours: list[str], name: str = "", phone: str = "", answer: str = "") -> None:
+        self.answer_text = answer or tr("help.done_text")
         if hours:
             self.hours_text = tr("help.hours") + "\n" + "\n".join(hours)
         else:
@@ -86,7 +88,8 @@ class HelpDoneScreen(KioskScreen):
         self.name_given, self.phone_given = name, phone
 
     def speech(self) -> str:
-        return f"{tr('help.done_heading')}. {tr('help.done_text')} {self.hours_text}"
+        answer = self.answer_text or tr("help.done_text")
+        return f"{tr('help.done_heading')}. {answer} {self.hours_text}"
 
     def personal_speech(self) -> str:
         """The confirmation with the name and number as typed, so the resident can check them
@@ -102,6 +105,7 @@ class HelpDoneScreen(KioskScreen):
 
     def wipe(self) -> None:
         self.name_given = self.phone_given = ""
+        self.answer_text = ""
 
     def reset(self) -> None:
         self.wipe()

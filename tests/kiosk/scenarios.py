@@ -651,6 +651,7 @@ def help_and_guide(app: Any, ctx: Context) -> Iterator[Step]:
     yield from _type(app, ctx.params["phone"])
     yield from _tap(app, "send")
     out["after_send"] = [app.sm.current, screen.ids.name_field.value, app.current.hours_text]
+    out["answer"] = app.current.ids.text.text
     out["confirmation_spoken"] = list(ctx.speaker.said[-1])
     yield from _tap(app, "done")
     yield from _tap(app, "guide_login")

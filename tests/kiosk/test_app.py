@@ -364,6 +364,11 @@ def test_help_request_is_sealed_and_guide_mode_is_behind_the_pin(
     screen, name_left, hours = out["after_send"]
     assert (screen, name_left) == ("help_done", "")
     assert "Sprechstunde der Digitallotsin" in hours
+    # The honest answer (kiosk.help_answer; which of its first sentences depends on the hour the
+    # test runs, so only its form): who is here when, and a call, since a number was given.
+    first, _, last = out["answer"].rpartition(". ")
+    assert first.startswith(("Gerade ist Sprechstunde", "Heute ab ", "Heute ist niemand da"))
+    assert last == "Eine Lotsin ruft Sie an."
     spoken, _, personal = out["confirmation_spoken"]
     assert "Ihre Bitte ist angekommen" in spoken
     assert name not in spoken
