@@ -98,6 +98,9 @@ def run_demo(
     `host`: the address every node listens on; `port_base`: the town server's port, the hubs
     take the next ones (default: any free ports)."""
     ports = listen_ports(host, port_base)  # before anything is deleted or made
+    # SIGTERM (systemd, `timeout`) ends the demo like Ctrl+C from the start, so the nodes
+    # already started are stopped too, whenever it comes.
+    signal.signal(signal.SIGTERM, _interrupt)
     _reset(directory)
     town = _town(directory, host, ports[0])
     # Each desk login's key is sealed in a thread while the nodes start (node/demo_desk.py).
@@ -352,8 +355,6 @@ def _serve_until_interrupted(
         "  (Strg+C beendet)"
     )
     print("Was im Netz geschieht, steht ab jetzt hier:", flush=True)
-    # SIGTERM (systemd, `timeout`) ends the demo like Ctrl+C, so the nodes are stopped too.
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
             try:
