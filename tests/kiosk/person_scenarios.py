@@ -82,8 +82,8 @@ def traces(app: Any) -> dict[str, Any]:
     if session() != BookingFlow():
         found["booking_flow"] = repr(session())
     keyboard = app.keyboard
-    if keyboard.digits or not keyboard.shift:
-        found["keyboard"] = {"digits": keyboard.digits, "shift": keyboard.shift}
+    if keyboard.digits or keyboard.mode != "auto":  # letters, a capital first, no caps lock
+        found["keyboard"] = {"digits": keyboard.digits, "mode": keyboard.mode}
     if app.history:
         found["history"] = list(app.history)
     if app.sm.current != "home":
@@ -127,6 +127,7 @@ def _leave_traces(app: Any, ctx: Context) -> Iterator[Step]:
     app.current.ids.status_view.scroll_y = 0.5
     app.go("help")
     _fill(app.current, {"name": "Anna", "phone": "0170"})
+    app.keyboard.mode = "lock"  # caps lock (Groß twice), left on
     app.current.error_text = app.t("help.error", app.lang)
     app.screen("help_done").show([], "Anna", "0170")
     _slot_chosen(app).calendar_page = 1
@@ -304,11 +305,12 @@ def _help(app: Any, watch: Watch) -> Iterator[Step]:
     screen = app.current
     yield from _keys(app, watch, "Anna M")
     yield from _press(app, watch, held_keyboard(app).keys["shift"], "shift")
+    yield from _press(app, watch, held_keyboard(app).keys["shift"], "caps lock")
     yield from _press(app, watch, held_keyboard(app).keys["delete"], "delete")
     for key in ("help.error_name", "help.error_phone", "help.error"):
         yield from _shown(app, watch, screen, key, key)
     yield from _press(app, watch, screen.ids.phone_field, "phone field")
-    yield from _keys(app, watch, "017012")
+    yield from _keys(app, watch, "0170 12")  # the pad's space key too
     yield from _press(app, watch, screen.ids.name_field, "name field")
 
 

@@ -25,6 +25,7 @@ LEFT_EVERYWHERE = {
     "errors",
     "help_done",
     "booking_flow",
+    "keyboard",  # the digit pad, and caps lock (Groß twice) left on
 }
 
 
