@@ -41,6 +41,10 @@ RECIPIENT_ROLES = ("server", "guide")
 # An office hour announced without an end is taken to last this long.
 DEFAULT_EVENT_MS = 2 * 3600 * 1000
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+# What the help is about, as the kiosk asks first: Handy/Tablet, Formular/Amt,
+# Arzttermin/Gesundheit, Sonstiges; "" for a request that does not say (and older requests).
+HelpKind = Literal["", "device", "forms", "health", "other"]
+HELP_KINDS: tuple[str, ...] = ("device", "forms", "health", "other")
 
 
 class HelpError(ContentError):
@@ -59,6 +63,8 @@ class HelpRequestBody(msgspec.Struct, forbid_unknown_fields=True):
     hub: Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
     on_behalf: bool
     created: Millis
+    # Not personal, but sealed with the rest: with the time and hub it would say who needs what.
+    kind: HelpKind = ""
 
 
 @dataclass(frozen=True)
@@ -70,15 +76,21 @@ class HelpRequest:
     on_behalf: bool
     state: str  # "open" | "done"
     readable: bool = True  # False: the hub no longer holds its key; name and phone are ""
+    kind: str = ""  # HELP_KINDS, or "" (not said, or not readable)
 
 
 _request_decoder = msgspec.json.Decoder(HelpRequestBody)
 
 
-def request_help(log: Log, hub: Identity, name: str, phone: str, on_behalf: bool = False) -> str:
-    """Append a sealed help request made at `hub`; returns its id. Name and phone may be empty.
-    Raises HelpError (nothing stored) for a bad name or phone, AppendRefused if `hub` may not."""
+def request_help(
+    log: Log, hub: Identity, name: str, phone: str, on_behalf: bool = False, kind: str = ""
+) -> str:
+    """Append a sealed help request made at `hub`; returns its id. Name, phone and the kind of
+    help (HELP_KINDS) may be empty. Raises HelpError (nothing stored) for a bad name, phone or
+    kind, AppendRefused if `hub` may not."""
     name, phone = name.strip(), phone.strip()
+    if kind and kind not in HELP_KINDS:
+        raise HelpError(f"the kind of help must be one of {', '.join(HELP_KINDS)}", "kind")
     if len(name) > MAX_NAME or not name.isprintable():
         raise HelpError(f"the name must be at most {MAX_NAME} printable characters", "name")
     if len(phone) > MAX_PHONE or not re.match(PHONE_PATTERN, phone):
@@ -90,7 +102,12 @@ def request_help(log: Log, hub: Identity, name: str, phone: str, on_behalf: bool
     conn = log.store.conn
     now_ms = trusted_now(conn).now_ms
     body = HelpRequestBody(
-        name=name, phone=phone, hub=_hub_name(conn, hub), on_behalf=on_behalf, created=now_ms
+        name=name,
+        phone=phone,
+        hub=_hub_name(conn, hub),
+        on_behalf=on_behalf,
+        created=now_ms,
+        kind=kind,  # type: ignore[arg-type]  # checked against HELP_KINDS above
     )
     request_key = new_request_key()
     recipients = sorted({*_network_recipients(conn, now_ms), public_hex(request_key)})
@@ -133,7 +150,15 @@ def help_requests_for_hub(
             requests.append(HelpRequest(request_id, time_ms, "", "", False, state, readable=False))
         else:
             requests.append(
-                HelpRequest(request_id, time_ms, body.name, body.phone, body.on_behalf, state)
+                HelpRequest(
+                    request_id,
+                    time_ms,
+                    body.name,
+                    body.phone,
+                    body.on_behalf,
+                    state,
+                    kind=body.kind,
+                )
             )
     return requests
 

@@ -595,10 +595,10 @@ class KioskApp(App):
 
     # ---- help requests and guide mode ------------------------------------------------------
 
-    def send_help(self, name: str, phone: str) -> str | None:
+    def send_help(self, name: str, phone: str, kind: str = "") -> str | None:
         """Store a sealed help request; None when done, else the catalog key of the error."""
         try:
-            self.data.ask_for_help(name, phone)
+            self.data.ask_for_help(name, phone, kind)
             now_ms = self.data.now_ms()
             hours = helpdesk.guide_office_hours(self.data.conn, self.data.hub_name, now_ms)
             times = helpdesk.guide_office_hour_times(self.data.conn, self.data.hub_name, now_ms)

@@ -131,9 +131,10 @@ class KioskData:
     def notice(self, notice_id: str) -> Notice | None:
         return get_notice(self.store.conn, notice_id)
 
-    def ask_for_help(self, name: str, phone: str) -> str:
-        """A sealed help request made at this hub; its id. Raises HelpError (nothing stored)."""
-        return helpdesk.request_help(self.log, self.hub, name, phone)
+    def ask_for_help(self, name: str, phone: str, kind: str = "") -> str:
+        """A sealed help request made at this hub (`kind`: content.help.HELP_KINDS or ""); its
+        id. Raises HelpError (nothing stored)."""
+        return helpdesk.request_help(self.log, self.hub, name, phone, kind=kind)
 
     def help_requests(self) -> list[helpdesk.HelpRequest]:
         """Guide mode's list: this hub's requests, newest first, with name and phone only while

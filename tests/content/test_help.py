@@ -157,6 +157,27 @@ def test_a_bad_phone_or_name_is_refused_and_nothing_is_stored(
     assert request_keys(network.store.conn) == {}
 
 
+def test_the_kind_of_help_travels_sealed_and_a_strange_kind_is_refused(
+    network: Network, people: People
+) -> None:
+    request_id = request_help(network.log, network.hub, "", "", kind="device")
+    raw = _request_op(network.log, request_id)
+    assert raw.body is not None
+    assert b"device" not in raw.body  # sealed with the name and phone
+    body = msgspec.json.decode(open_sealed(raw.body, people.guide), type=HelpRequestBody)
+    assert body.kind == "device"
+    [listed] = help_requests_for_hub(network.store.conn, network.hub)
+    assert listed.kind == "device"
+    # A body from before the kind (or one that does not say) reads as "".
+    old = {"name": "", "phone": "", "hub": "Ringelai", "on_behalf": False, "created": 1}
+    assert msgspec.json.decode(msgspec.json.encode(old), type=HelpRequestBody).kind == ""
+    before = network.log.count()
+    with pytest.raises(HelpError) as refused:
+        request_help(network.log, network.hub, "", "", kind="money")
+    assert refused.value.field == "kind"
+    assert network.log.count() == before
+
+
 def test_a_refused_append_stores_no_key_either(network: Network, people: People) -> None:
     with pytest.raises(AppendRefused, match="needs another role"):
         request_help(network.log, people.guide, NAME, PHONE)
