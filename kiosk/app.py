@@ -43,7 +43,7 @@ from kiosk.screens.board import BoardScreen, CategoryScreen, DetailScreen
 from kiosk.screens.booking_screens import BOOKING_SCREENS, open_booking
 from kiosk.screens.climate import ClimateScreen
 from kiosk.screens.guide import GuideScreen, PinScreen
-from kiosk.screens.help import HelpDoneScreen, HelpScreen
+from kiosk.screens.help import HelpDoneScreen, HelpKindScreen, HelpScreen
 from kiosk.screens.home import HomeScreen, SoonScreen
 from kiosk.screenshot import ScreenshotTaker
 from kiosk.signage import SignageItem, SignageOverlay, notice_item
@@ -70,6 +70,7 @@ SCREENS: dict[str, Callable[[], KioskScreen]] = {
     "detail": DetailScreen,
     "soon": SoonScreen,
     "climate": ClimateScreen,
+    "help_kind": HelpKindScreen,
     "help": HelpScreen,
     "help_done": HelpDoneScreen,
     "pin": PinScreen,
@@ -292,7 +293,8 @@ class KioskApp(App):
         self.go("soon")
 
     def open_help(self) -> None:
-        self.go("help")
+        """First what the help is about; name and phone come after."""
+        self.go("help_kind")
 
     def open_guide(self) -> None:
         self._leaving("pin")

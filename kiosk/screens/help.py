@@ -1,4 +1,5 @@
-"""Asking for help: optional name and phone from the on-screen keyboard, then a sealed request."""
+"""Asking for help: first what it is about (four large choices), then an optional name and phone
+from the on-screen keyboard, then a sealed request that carries all three."""
 
 from __future__ import annotations
 
@@ -11,9 +12,29 @@ NAME_LIMIT = 60
 PHONE_LIMIT = 24
 
 
+KINDS = ("device", "forms", "health", "other")  # as content.help.HELP_KINDS
+
+
+class HelpKindScreen(KioskScreen):
+    """What the help is about: Handy/Tablet, Formular/Amt, Arzttermin/Gesundheit, Sonstiges."""
+
+    def choose_kind(self, kind: str) -> None:
+        app = running_app()
+        app.screen("help").kind = kind
+        app.go("help")
+
+    def reset(self) -> None:
+        """Nothing is typed or chosen here: the choice lives in the help screen."""
+
+    def speech(self) -> str:
+        kinds = ", ".join(tr(f"help.kind.{kind}") for kind in KINDS)
+        return f"{tr('help.heading')}. {tr('help.kind_question')} {kinds}."
+
+
 class HelpScreen(KioskScreen):
     focus = StringProperty("name")  # which field the keyboard types into
     error_text = StringProperty("")
+    kind = StringProperty("")  # what the help is about (HelpKindScreen), "" if not chosen
 
     def on_pre_enter(self, *args: object) -> None:
         self.ids.keyboard_slot.take(self.key)
@@ -46,7 +67,7 @@ class HelpScreen(KioskScreen):
         app = running_app()
         name = self.ids.name_field.value.strip()
         phone = self.ids.phone_field.value.strip()
-        error = app.send_help(name, phone)
+        error = app.send_help(name, phone, self.kind)
         if error is not None:
             self.error_text = tr(error)
             app.say(self.error_text)
@@ -57,6 +78,7 @@ class HelpScreen(KioskScreen):
         self.ids.name_field.value = ""
         self.ids.phone_field.value = ""
         self.error_text = ""
+        self.kind = ""
         self.choose("name")
 
     def holds_personal(self) -> bool:

@@ -16,6 +16,7 @@ def ask_then_done(app: Any, ctx: Context) -> Iterator[Step]:
     out = ctx.results
     yield settled(app)
     yield from _tap(app, "bar_help")
+    yield from _tap(app, "kind_device")
     screen = app.current
     yield from _type(app, ctx.params["name"])
     tap(screen.ids.phone_field)

@@ -21,6 +21,7 @@ SCREEN_NAMES = (
     "detail",
     "soon",
     "climate",
+    "help_kind",
     "help",
     "help_done",
     "pin",

@@ -112,6 +112,8 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
     yield from _go_and_settle(app, lambda: app.go("climate"))
     yield from measure("climate")
     yield from _go_and_settle(app, app.open_help)
+    yield from measure("help_kind")
+    yield from _go_and_settle(app, lambda: app.current.choose_kind("health"))
     yield from measure("help_name")
     yield from _go_and_settle(app, lambda: app.current.choose("phone"))
     yield from measure("help_phone")
@@ -373,6 +375,7 @@ def one_keyboard(app: Any, ctx: Context) -> Iterator[Step]:
     set_pin(ctx.home, "4711")
     yield settled(app)
     yield from _tap(app, "tile_help")
+    yield from _tap(app, "kind_other")
     help_screen = app.current
     keyboard = held_keyboard(app)
     letter_a = keyboard.keys["a"]
@@ -547,6 +550,7 @@ def idle(app: Any, ctx: Context) -> Iterator[Step]:
     out = ctx.results
     yield settled(app)
     yield from _tap(app, "tile_help")
+    yield from _tap(app, "kind_other")
     screen = app.current
     yield from _type(app, "Anna")
     tap(screen.ids.phone_field)
@@ -584,7 +588,7 @@ def idle(app: Any, ctx: Context) -> Iterator[Step]:
     yield lambda: app.accessible
     yield settled(app, 3)
     yield from _tap(app, "tile_help")
-    yield lambda: app.sm.current == "help"
+    yield lambda: app.sm.current == "help_kind"
     ctx.clock.advance(121)
     yield settled(app, 3)
     out["accessible_no_warning_at_121s"] = app.idle_overlay.parent is None
@@ -644,6 +648,8 @@ def help_and_guide(app: Any, ctx: Context) -> Iterator[Step]:
     out = ctx.results
     yield settled(app)
     yield from _tap(app, "bar_help")
+    out["first"] = [app.sm.current, app.current.speech()]
+    yield from _tap(app, "kind_health")  # Arzttermin / Gesundheit
     screen = app.current
     yield from _type(app, ctx.params["name"])
     tap(screen.ids.phone_field)
@@ -652,6 +658,7 @@ def help_and_guide(app: Any, ctx: Context) -> Iterator[Step]:
     yield from _tap(app, "send")
     out["after_send"] = [app.sm.current, screen.ids.name_field.value, app.current.hours_text]
     out["answer"] = app.current.ids.text.text
+    out["kind_sent"] = [request.kind for request in app.data.help_requests()]
     out["confirmation_spoken"] = list(ctx.speaker.said[-1])
     yield from _tap(app, "done")
     yield from _tap(app, "guide_login")

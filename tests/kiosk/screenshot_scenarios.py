@@ -95,6 +95,7 @@ def _help_flow(app: Any, ctx: Context, every: float) -> Iterator[Step]:
     out = ctx.results
     yield from _tap(app, "tile_notices")  # the first touch only ends the signage
     yield from _tap(app, "tile_help")
+    yield from _tap(app, "kind_other")
     yield from _type(app, "Anna")
     ctx.clock.advance(every + 1)
     out["help"] = [app.sm.current, _after_a_tick(app)]

@@ -33,7 +33,7 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
         "tile_notices": ["board", "", "home"],
         "tile_events": ["events", "", "home"],
         "tile_doctor": ["booking_practice", "", "home"],
-        "tile_help": ["help", "", "home"],
+        "tile_help": ["help_kind", "", "home"],
         "tile_climate": ["climate", "", "home"],
         "guide_login": ["pin", "", "home"],
     }
@@ -104,6 +104,7 @@ def test_every_screen_keeps_the_size_gap_and_contrast_rules(
         "events",
         "soon",
         "climate",
+        "help_kind",
         "help_name",
         "help_phone",
         "help_done",
@@ -344,7 +345,7 @@ def test_emergency_from_another_process_takes_over_within_two_seconds(
     assert out["over_screen"] == "board"  # it took over the noticeboard the resident was on
     assert out["title"] == "Wasserrohrbruch: Leitungswasser abkochen"
     assert out["said"].startswith("Wasserrohrbruch")
-    assert out["help_during"] == ["help", True]
+    assert out["help_during"] == ["help_kind", True]
     assert out["after_help"] == ["home", True, out["title"]]  # the banner, not a lock
 
 
@@ -369,6 +370,12 @@ def test_help_request_is_sealed_and_guide_mode_is_behind_the_pin(
     first, _, last = out["answer"].rpartition(". ")
     assert first.startswith(("Gerade ist Sprechstunde", "Heute ab ", "Heute ist niemand da"))
     assert last == "Eine Lotsin ruft Sie an."
+    # First the kind of help, as large choices; it travels (sealed) in the request.
+    screen, spoken = out["first"]
+    assert screen == "help_kind"
+    assert "Wobei brauchen Sie Hilfe?" in spoken
+    assert "Arzttermin / Gesundheit" in spoken
+    assert out["kind_sent"] == ["health"]
     spoken, _, personal = out["confirmation_spoken"]
     assert "Ihre Bitte ist angekommen" in spoken
     assert name not in spoken

@@ -106,6 +106,6 @@ def test_an_emergency_takes_over_once_then_stays_as_a_banner(
     assert out["back_leaves_it"] == ["board", True]
     # The idle warning: a calm colour, the bar with "Hilfe holen" in reach and working.
     assert out["idle"] == {"role": "tile", "bar_free": True, "layout": []}
-    assert out["help_through_warning"] == ["help", True]
+    assert out["help_through_warning"] == ["help_kind", True]
     assert out["next_person"] is True  # the next person sees it in full
     assert out["retracted"] == [True, 0, 0]

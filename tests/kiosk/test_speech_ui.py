@@ -205,6 +205,7 @@ def personal(app: Any, ctx: Any) -> Iterator[Any]:
         (Path(directory) / "release").write_text("")  # players end at once
     yield settled(app)
     yield from _tap(app, "bar_help")
+    yield from _tap(app, "kind_forms")
     yield from _type(app, ctx.params["name"])
     yield from _tap(app, "phone_field")
     yield from _type(app, ctx.params["phone"])
