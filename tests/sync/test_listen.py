@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from node.home import Home
-from node.listen import wait_for_ready_file
+from node.listen import bind_listener, wait_for_ready_file
+from sync.http import no_delay
 from tests.node.cli import DORFHUB, REPO
 from tests.sync.conftest import HOST, START_SECONDS, STOP_SECONDS, store_state
 
@@ -117,3 +118,28 @@ def test_a_restarted_node_keeps_its_url_and_answers_what_waited(town: Path, tmp_
             finally:
                 _stop(second)
     assert second.returncode in (0, -signal.SIGTERM)
+
+
+class _AcceptedTransport:
+    """What the guarded protocol reads of a transport here: its socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def get_extra_info(self, name: str) -> object:
+        return self.sock if name == "socket" else None
+
+
+def test_accepted_connections_send_without_delay() -> None:
+    """A listener from bind_listener (or one inherited with --listen-fd) has proto 0, so
+    asyncio leaves Nagle on for its connections and a kept-alive answer waits 40 ms for the
+    client's delayed ACK; the guarded protocol turns it off for every connection it admits."""
+    with (
+        bind_listener("127.0.0.1", 0) as listener,
+        socket.create_connection(listener.getsockname()[:2]),
+    ):
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+            no_delay(_AcceptedTransport(accepted))  # type: ignore[arg-type]
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
