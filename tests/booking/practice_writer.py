@@ -43,7 +43,7 @@ def run(step: str, argv: list[str]) -> int:
     # The library's own names, replaced where its callers look them up.
     patch = pytest.MonkeyPatch()
     if step == "record":
-        for module in ("content.log", "content.booking"):
+        for module in ("content.log", "content.booking.practices"):
             patch.setattr(f"{module}.append_in", _stopping_at_record(content.log.append_in))
     else:
         patch.setattr("admin.feed.new_feed_token", _stopping_at_token)
