@@ -1,10 +1,11 @@
 """May this author write this op? A pure decision over the author's grants and revocation.
 
 The answer depends only on the op's header and the key.grant / key.revoke ops in the log, never
-on arrival order: the log engine re-asks whenever those change. One kind also reads the op's
+on arrival order: the log engine re-asks whenever those change. Two kinds also read the op's
 body: a guide's notice must be an office hour for groups the guide's own grants name
-(content/office_hours.py); the record then carries each guide grant's groups
-(content/guides.py), which no later op changes.
+(content/office_hours.py), a guide's article must be for such groups (content/articles_rule.py);
+the record then carries each guide grant's groups (content/guides.py), which no later op
+changes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from content.article_bodies import ArticleBody
+from content.articles_rule import guide_article_problem
 from content.bodies import NoticeBody
 from content.booking_ids import practice_owns, request_names_authority
 from content.office_hours import office_hours_problem
@@ -22,6 +25,7 @@ from content.roles import (
     OWN_REQUESTS_ONLY,
     ROLE_KINDS,
     ROOT,
+    guide_article_prefix,
     guide_notice_prefix,
     help_request_prefix,
 )
@@ -96,7 +100,18 @@ def authorize(
         problems = [_office_hours_problem(g, body) for g in usable]
         if None not in problems:
             return Verdict("denied", str(problems[0]))
+    if isinstance(body, ArticleBody):
+        problems = [_article_problem(g, body) for g in usable]
+        if None not in problems:
+            return Verdict("denied", str(problems[0]))
     return OK
+
+
+def _article_problem(grant: dict[str, Any], article: ArticleBody) -> str | None:
+    """What keeps this grant from allowing the article (a guide's: only for its groups)."""
+    if grant["role"] != "guide":
+        return None
+    return guide_article_problem(article, grant.get("groups", []))
 
 
 def _office_hours_problem(grant: dict[str, Any], notice: NoticeBody) -> str | None:
@@ -114,6 +129,8 @@ def _may_touch(role: str, header: Header) -> bool:
         return practice_owns(header.kind, header.entity, header.author)
     if role == "server":
         return request_names_authority(header.entity, header.author)
+    if role == "guide" and header.kind.startswith("article."):
+        return header.entity.startswith(guide_article_prefix(header.author))
     if role == "guide":
         return header.entity.startswith(guide_notice_prefix(header.author))
     return header.entity.startswith(help_request_prefix(header.author))
@@ -124,6 +141,8 @@ def _not_yours(kind: str) -> str:
         return "a hub may update only the help requests it made itself"
     if kind == "booking.decision":
         return "a server decides only the requests that name it as the practice's authority"
+    if kind in ("article.put", "article.retract"):
+        return "a guide writes only articles whose id names the guide"
     if kind in ("notice.put", "notice.retract"):
         return "a guide writes only notices whose id names the guide (its office hours)"
     return f"a practice may write {kind} only about itself, its own slots and their bookings"

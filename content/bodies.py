@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from content.article_bodies import ArticleBody, check_article
 from content.booking_bodies import (
     BOOKING_SCHEMAS,
     CancelBody,
@@ -151,6 +152,8 @@ SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "key.revoke": RevokeBody,
     "notice.put": NoticeBody,
     "notice.retract": RetractBody,
+    "article.put": ArticleBody,
+    "article.retract": RetractBody,
     "network.meta": NetworkMetaBody,
     "network.settings": NetworkSettingsBody,
     "help.update": HelpUpdateBody,
@@ -253,6 +256,8 @@ def _check_json(header: Header, body: bytes) -> Any:
             raise OpError("a revoke's entity id must be the revoked key")
     elif isinstance(parsed, NoticeBody):
         _check_notice(parsed)
+    elif isinstance(parsed, ArticleBody):
+        check_article(parsed)
     elif isinstance(parsed, NetworkMetaBody):
         _check_display_name("network", parsed.name)
     elif isinstance(parsed, NetworkSettingsBody):

@@ -741,9 +741,10 @@ class _Applier:
 
     def _reauthorize(self, author: str) -> None:
         """Purge the author's ops from the first one its (changed) grants no longer allow."""
-        # Notices' bodies too: a guide's may have lost the grant whose groups allowed it.
+        # Notices' and articles' bodies too: a guide's may have lost the grant whose groups
+        # allowed it.
         rows = self.conn.execute(
-            "SELECT header, CASE WHEN kind = 'notice.put' THEN body END FROM ops "
+            "SELECT header, CASE WHEN kind IN ('notice.put', 'article.put') THEN body END FROM ops "
             "WHERE author = ? ORDER BY seq",
             (author,),
         ).fetchall()

@@ -3,9 +3,9 @@ shown").
 
 A `blob.put` is the one kind whose body travels apart from its header: every node takes every
 header (its log stays complete and verifiable, its version vector dense), but a hub takes a
-file's bytes only when a notice it shows names the file. Rural links are metered, and a 4 MB
-poster for one village is nothing the next village should pay for. The town server (and any
-node of an admin) holds every body: the desk shows every notice's files.
+file's bytes only when a notice or a how-to article it shows names the file. Rural links are
+metered, and a 4 MB poster for one village is nothing the next village should pay for. The
+town server (and any node of an admin) holds every body: the desk shows every notice's files.
 
 Who decides: the sender, for each receiver (a pull's caller, a push's peer, a `--for` bundle),
 and the receiver, for itself: a hub asks its peers for the bodies it wants and lacks
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from content.articles import FOR_HUB as ARTICLE_FOR_HUB
+from content.articles import LIVE as ARTICLE_LIVE
 from content.bodies import DETACHED_KINDS as DETACHED_KINDS
 from content.clock import trusted_now
 from content.grants import roles_of
@@ -32,6 +34,9 @@ _NEEDED = (
     "SELECT DISTINCT json_extract(a.value, '$.blob') FROM notices n, json_each(n.attachments) a "
     "WHERE n.attachments != '[]' AND n.op_id IS NOT NULL AND n.retract_op IS NULL"
     f" AND (n.valid_until IS NULL OR n.valid_until > :now) AND {FOR_HUB}"
+    # The pictures of the how-to articles the hub shows (content/articles.py).
+    " UNION SELECT p.value FROM articles a, json_each(a.pictures) p"
+    f" WHERE {ARTICLE_LIVE} AND {ARTICLE_FOR_HUB}"
 )
 # Files whose header is held here and whose body is not (by any author's blob.put).
 _LACKING = (

@@ -50,8 +50,19 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
         }
     ),
     # notice.put and notice.retract: only the guide's own office hours (content/office_hours.py).
+    # article.put and article.retract: only the guide's own articles, for the guide's groups
+    # (content/articles.py); blob.put for their pictures.
     "guide": frozenset(
-        {"help.update", "booking.request", "booking.cancel", "notice.put", "notice.retract"}
+        {
+            "help.update",
+            "booking.request",
+            "booking.cancel",
+            "notice.put",
+            "notice.retract",
+            "article.put",
+            "article.retract",
+            "blob.put",
+        }
     ),
     "practice": frozenset({"slot.publish", "slot.withdraw", "booking.cancel", "practice.meta"}),
 }
@@ -67,10 +78,11 @@ KNOWN_KINDS = frozenset().union(*ROLE_KINDS.values())
 # a hub marks its own help requests done, a guide any of them; a practice writes only about itself,
 # its slots and their bookings (the ids say whose they are: content/booking_ids.py); a server
 # decides only the booking requests whose id names it as the practice's booking authority; a
-# guide writes and retracts only notices whose id names it (its office hours).
+# guide writes and retracts only notices and articles whose id names it (its office hours, its
+# articles).
 OWN_REQUESTS_ONLY: dict[str, frozenset[str]] = {
     "hub": frozenset({"help.update"}),
-    "guide": frozenset({"notice.put", "notice.retract"}),
+    "guide": frozenset({"notice.put", "notice.retract", "article.put", "article.retract"}),
     "server": frozenset({"booking.decision"}),
     "practice": frozenset({"practice.meta", "slot.publish", "slot.withdraw", "booking.cancel"}),
 }
@@ -79,6 +91,11 @@ OWN_REQUESTS_ONLY: dict[str, frozenset[str]] = {
 def guide_notice_prefix(guide: str) -> str:
     """How the ids of a guide's notices begin, so that the id alone says whose notice it is."""
     return f"n-{guide}-"
+
+
+def guide_article_prefix(guide: str) -> str:
+    """How the ids of a guide's articles begin: no guide overwrites or retracts another's."""
+    return f"a-{guide}-"
 
 
 def help_request_prefix(author: str) -> str:

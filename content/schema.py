@@ -436,4 +436,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sealed_due_at ON sealed_due (due);
     CREATE INDEX sealed_due_entity ON sealed_due (entity);
     """,
+    # 15: the how-to library (content/articles.py): each article's winning version, its
+    # targets and its pictures' files (which a hub's peers send it: content/relay.py).
+    """
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        op_id TEXT,
+        author TEXT,
+        lamport INTEGER,
+        body TEXT,
+        target_hubs TEXT,
+        target_groups TEXT,
+        pictures TEXT,
+        published_at INTEGER,
+        updated_at INTEGER,
+        retract_op TEXT,
+        retracted_at INTEGER
+    );
+    """,
 ]

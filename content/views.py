@@ -13,6 +13,9 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from content.article_views import PUT_SQL as ARTICLE_PUT
+from content.article_views import RETRACT_SQL as ARTICLE_RETRACT
+from content.article_views import put_values as article_values
 from content.bodies import GrantBody, HelpUpdateBody, NoticeBody, RevokeBody, decode_body
 from content.booking_bodies import CancelBody
 from content.booking_views import (
@@ -317,6 +320,24 @@ class BlobsView(View):
         conn.execute("DELETE FROM blobs WHERE hash = ?", (entity,))
 
 
+class ArticlesView(View):
+    """The how-to library: last writer wins over puts; any retract is a tombstone for good."""
+
+    name = "articles"
+    kinds = frozenset({"article.put", "article.retract"})
+    tables: ClassVar[dict[str, str]] = {"articles": "id"}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        if op.kind == "article.retract":
+            conn.execute(ARTICLE_RETRACT, (op.entity, op.id, op.time))
+            return
+        values = article_values(op.id, op.author, op.lamport, op.time, op.entity, parsed_body(op))
+        conn.execute(ARTICLE_PUT, values)
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        conn.execute("DELETE FROM articles WHERE id = ?", (entity,))
+
+
 class NodeStatusView(View):
     """The latest status each node reported about itself."""
 
@@ -513,6 +534,7 @@ VIEWS: tuple[View, ...] = (
     KeysView(),
     NoticesView(),
     BlobsView(),
+    ArticlesView(),
     NodeStatusView(),
     SealedItemsView(),
     SensorRollupsView(),
