@@ -29,6 +29,7 @@ from content.roles import (
     guide_notice_prefix,
     help_request_prefix,
 )
+from content.warning_bodies import WARNING_PREFIX, warning_problem
 
 Outcome = Literal["ok", "unknown", "denied"]
 
@@ -88,7 +89,7 @@ def authorize(
         return Verdict("denied", f"{header.kind} needs another role than {', '.join(roles)}")
     usable = [g for g in usable if _may_touch(g["role"], header)]
     if not usable:
-        return Verdict("denied", _not_yours(header.kind))
+        return Verdict("denied", _not_yours(header.kind, roles))
     if header.kind in KEY_KINDS:
         usable = [g for g in usable if g["may_grant"]]
         if not usable:
@@ -115,7 +116,10 @@ def _article_problem(grant: dict[str, Any], article: ArticleBody) -> str | None:
 
 
 def _office_hours_problem(grant: dict[str, Any], notice: NoticeBody) -> str | None:
-    """What keeps this grant from allowing the notice (a guide's: only its office hours)."""
+    """What keeps this grant from allowing the notice (a guide's: only its office hours; a
+    warnings key's: only official warnings)."""
+    if grant["role"] == "warnings":
+        return warning_problem(notice)
     if grant["role"] != "guide":
         return None
     return office_hours_problem(notice, grant.get("groups", []))
@@ -129,6 +133,8 @@ def _may_touch(role: str, header: Header) -> bool:
         return practice_owns(header.kind, header.entity, header.author)
     if role == "server":
         return request_names_authority(header.entity, header.author)
+    if role == "warnings":
+        return header.entity.startswith(WARNING_PREFIX)
     if role == "guide" and header.kind.startswith("article."):
         return header.entity.startswith(guide_article_prefix(header.author))
     if role == "guide":
@@ -136,13 +142,15 @@ def _may_touch(role: str, header: Header) -> bool:
     return header.entity.startswith(help_request_prefix(header.author))
 
 
-def _not_yours(kind: str) -> str:
+def _not_yours(kind: str, roles: list[str]) -> str:
     if kind == "help.update":
         return "a hub may update only the help requests it made itself"
     if kind == "booking.decision":
         return "a server decides only the requests that name it as the practice's authority"
     if kind in ("article.put", "article.retract"):
         return "a guide writes only articles whose id names the guide"
+    if kind in ("notice.put", "notice.retract") and "warnings" in roles:
+        return f"a warnings key writes only notices whose id begins {WARNING_PREFIX}"
     if kind in ("notice.put", "notice.retract"):
         return "a guide writes only notices whose id names the guide (its office hours)"
     return f"a practice may write {kind} only about itself, its own slots and their bookings"

@@ -33,6 +33,7 @@ from content.retention import ERASABLE_KINDS, NetworkSettingsBody, check_setting
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
 from content.sealing import SealError, recipients_of
 from content.sensors import SensorAlertBody, SensorRollupBody, check_sensor_op
+from content.warning_bodies import Official
 
 PRIORITIES = ("normal", "important", "emergency")
 Priority = Literal["normal", "important", "emergency"]
@@ -131,6 +132,9 @@ class NoticeBody(Strict):
     event: Event | None = None
     targets: Targets = msgspec.field(default_factory=Targets)
     attachments: Annotated[list[Attachment], msgspec.Meta(max_length=MAX_ATTACHMENTS)] = []
+    # An official warning's source (content/warning_bodies.py). Left out of the JSON when None
+    # (encode_body), so every other notice's bytes are what they were before warnings existed.
+    official: Official | None = None
 
 
 class RetractBody(Strict):
@@ -184,6 +188,11 @@ class HubStatusChecked(msgspec.Struct):
 
 
 def encode_body(body: msgspec.Struct | dict[str, Any]) -> bytes:
+    if isinstance(body, NoticeBody) and body.official is None:
+        # Older nodes refuse an unknown field: only warnings carry it (docs/protocol.md).
+        fields = msgspec.to_builtins(body)
+        del fields["official"]
+        return msgspec.json.encode(fields)
     return msgspec.json.encode(body)
 
 
@@ -301,6 +310,8 @@ def _check_notice(notice: NoticeBody) -> None:
         raise OpError("notice display window ends before it starts")
     if notice.event and _reversed(notice.event.start, notice.event.end):
         raise OpError("event ends before it starts")
+    if notice.official is not None:
+        _check_display_name("warning source", notice.official.source)
 
 
 def _check_hub_status(status: dict[str, Any]) -> None:

@@ -65,6 +65,9 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
         }
     ),
     "practice": frozenset({"slot.publish", "slot.withdraw", "booking.cancel", "practice.meta"}),
+    # Official warnings imported from CAP feeds (content/warnings.py): only notices in category
+    # warnung, only under ids that begin n-warn- (content/warning_bodies.py).
+    "warnings": frozenset({"notice.put", "notice.retract"}),
 }
 
 GRANTABLE_ROLES = frozenset(ROLE_KINDS) - {ROOT}
@@ -85,6 +88,7 @@ OWN_REQUESTS_ONLY: dict[str, frozenset[str]] = {
     "guide": frozenset({"notice.put", "notice.retract", "article.put", "article.retract"}),
     "server": frozenset({"booking.decision"}),
     "practice": frozenset({"practice.meta", "slot.publish", "slot.withdraw", "booking.cancel"}),
+    "warnings": frozenset({"notice.put", "notice.retract"}),
 }
 
 

@@ -18,6 +18,7 @@ from node import (
     cli_retention,
     cli_sensors,
     cli_sync,
+    cli_warnings,
 )
 from node.cli_base import USER_ERRORS, CommandTree, OneLineParser
 from node.terminal import terminal_safe
@@ -38,6 +39,7 @@ COMMANDS = (
     cli_retention,
     cli_fleet,
     cli_desk,
+    cli_warnings,
 )
 
 

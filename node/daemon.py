@@ -46,6 +46,7 @@ from node.home import Home
 from node.listen import write_ready_file
 from node.retention_loop import start_retention
 from node.setup import peer_client
+from node.warnings_feed import start_warnings, warnings_table
 from sync import peers
 from sync.client import PeerClient, PeerError, sync_round
 from sync.http import LOCAL_PROXIES, ConnectionGuard, guarded_protocol, limit_tls_handshakes
@@ -315,6 +316,9 @@ class SyncLoop(threading.Thread):
             "disk_free_bytes": disk.free,
             "disk_total_bytes": disk.total,
         }
+        position = warnings_table(self.home).get("position")
+        if position:  # `dorfhub warnings position`: polygon warnings reach it (docs/warnings.md)
+            body["position"] = position
         server = self.clients.get(self.home.config.server_url or "")
         if server is not None and server.last_node:  # it said hello: its clock is known
             body["clock_offset_s"] = round(server.clock_offset_ms / 1000)
@@ -421,6 +425,8 @@ def serve(
 
     server = _Server(_uvicorn_config(app, tls), lambda: app.state.service.closing, serving)
     start_retention(home)  # erases what fell due, now and daily (docs/protocol.md "Retention")
+    # Official warnings: the town server polls the CAP feeds of its config (docs/warnings.md).
+    warnings = start_warnings(home)
     if sync_loop is not None:
         sync_loop.start()
     _info("starting", node=config.name, role=config.role, host=host, port=port)
@@ -431,6 +437,8 @@ def serve(
         server.run(sockets=[listener])
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if warnings is not None:
+            warnings.stop.set()
         if sync_loop is not None:
             sync_loop.stop.set()
             sync_loop.wake.set()
