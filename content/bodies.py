@@ -33,6 +33,7 @@ from content.retention import ERASABLE_KINDS, NetworkSettingsBody, check_setting
 from content.roles import GRANTABLE_ROLES, KNOWN_KINDS, SEALED_KINDS, help_request_prefix
 from content.sealing import SealError, recipients_of
 from content.sensors import SensorAlertBody, SensorRollupBody, check_sensor_op
+from content.submission_rules import notice_id_for, submission_author, submission_header_problem
 from content.warning_bodies import Official
 
 PRIORITIES = ("normal", "important", "emergency")
@@ -145,6 +146,16 @@ class NetworkMetaBody(Strict):
     name: Name
 
 
+class ModerationBody(Strict):
+    """An admin's decision on a submission (content/submissions.py): public, so the submitter
+    sees it, and with nothing personal in it. Accepted: the id of the notice it became;
+    rejected: the reason the submitter reads."""
+
+    accepted: bool
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    notice: str = ""
+
+
 class HelpUpdateBody(Strict):
     """Public on purpose: a state, never who asked or what for."""
 
@@ -161,6 +172,7 @@ SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "network.meta": NetworkMetaBody,
     "network.settings": NetworkSettingsBody,
     "help.update": HelpUpdateBody,
+    "moderation.accept": ModerationBody,
     "sensor.rollup": SensorRollupBody,
     "sensor.alert": SensorAlertBody,
     **BOOKING_SCHEMAS,
@@ -220,6 +232,8 @@ def check_kind_body(header: Header, body: bytes | None, pruned_ok: bool = False)
         raise OpError("a help request's id names another author")
     if header.kind == "booking.request":
         check_request_header(header)
+    if header.kind == "submission.put" and (problem := submission_header_problem(header)):
+        raise OpError(problem)
     sealed = header.kind in SEALED_KINDS
     if not sealed and header.sealed_to:
         raise OpError(f"{header.kind} bodies are public and must not be sealed")
@@ -267,6 +281,8 @@ def _check_json(header: Header, body: bytes) -> Any:
         _check_notice(parsed)
     elif isinstance(parsed, ArticleBody):
         check_article(parsed)
+    elif isinstance(parsed, ModerationBody):
+        _check_moderation(header, parsed)
     elif isinstance(parsed, NetworkMetaBody):
         _check_display_name("network", parsed.name)
     elif isinstance(parsed, NetworkSettingsBody):
@@ -312,6 +328,15 @@ def _check_notice(notice: NoticeBody) -> None:
         raise OpError("event ends before it starts")
     if notice.official is not None:
         _check_display_name("warning source", notice.official.source)
+
+
+def _check_moderation(header: Header, decision: ModerationBody) -> None:
+    if submission_author(header.entity) is None:
+        raise OpError("a moderation decision's entity must be a submission id")
+    if decision.accepted and decision.notice != notice_id_for(header.entity):
+        raise OpError("an accepted submission names the notice it became (n-<submission id>)")
+    if not decision.accepted and (decision.notice or not decision.reason.strip()):
+        raise OpError("a rejected submission names no notice and gives a reason")
 
 
 def _check_hub_status(status: dict[str, Any]) -> None:

@@ -46,6 +46,7 @@ from content.retention import ERASABLE_KINDS, SETTINGS_KIND
 from content.roles import KEY_KINDS, SEALED_KINDS
 from content.signature_checks import Checked, check_one, checked
 from content.store import Store, StoreError
+from content.submission_rules import submission_limit_problem
 from content.views import VIEWS_BY_KIND, View
 
 
@@ -431,6 +432,9 @@ class _Applier:
         if not self._in_sequence(raw, header) or not self._within_reach(raw, header):
             return
         verdict = self._authorize(header, parsed)
+        if verdict.ok and (limited := submission_limit_problem(self.conn, header)):
+            # Per author and day, from the author's own earlier ops: content/submission_rules.py.
+            verdict = Verdict("denied", limited)
         if not verdict.ok:
             status = "held" if verdict.outcome == "unknown" else "rejected"
             self._park(raw, header, status, verdict.reason)

@@ -33,6 +33,7 @@ TRACE_BYTES = 32
 class ErasureReport:
     bookings: int = 0
     help_requests: int = 0
+    submissions: int = 0
     parked: int = 0
     wal_truncated: bool = False
     vacuumed: bool = False
@@ -41,7 +42,7 @@ class ErasureReport:
 
     @property
     def erased(self) -> int:
-        return self.bookings + self.help_requests + self.parked
+        return self.bookings + self.help_requests + self.submissions + self.parked
 
     def line(self) -> str:
         """One line for the CLI and the daemon's log: what was erased, and how the files are."""
@@ -51,7 +52,8 @@ class ErasureReport:
         traces = "no trace left" if not self.traces else f"{self.traces} traces left"
         return (
             f"erased the personal data of {self.bookings} bookings, {self.help_requests} help "
-            f"requests and {self.parked} waiting ops; {files}; {traces}"
+            f"requests, {self.submissions} submissions and {self.parked} waiting ops; {files}; "
+            f"{traces}"
         )
 
 
@@ -84,6 +86,7 @@ def erase_due(store: Store, now_ms: int | None = None, everything: bool = True) 
     kinds = [kind for _, kind, _ in applied]
     report.bookings = kinds.count("booking.request")
     report.help_requests = kinds.count("help.request")
+    report.submissions = kinds.count("submission.put")
     report.parked = len(parked)
     _scrub(store, samples[:: max(1, len(samples) // SAMPLE_BODIES)][:SAMPLE_BODIES], report)
     return report

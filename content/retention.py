@@ -1,7 +1,8 @@
 """How long personal data is kept: one period per purpose, the county's shorter settings, and
 the moment each sealed body falls due. Pure rules; the one SQL read (the settings) is at the end.
 
-Personal data lives only in sealed bodies (`booking.request`, `help.request`). When a body falls
+Personal data lives only in sealed bodies (`booking.request`, `help.request`,
+`submission.put`). When a body falls
 due, every node erases it (content/pruning.py) and keeps the header, which stays verifiable
 through its body hash. docs/privacy.md's retention table is generated from `RETENTIONS`
 (`python -m content.retention`).
@@ -72,11 +73,29 @@ HELP_AFTER_REQUEST = Retention(
     "the same for any help request, done or not: a call-back nobody marked done in a month "
     "is forgotten, not pending",
 )
+SUBMISSION_AFTER_DECISION = Retention(
+    "submission_after_decision",
+    "submission.put",
+    7,
+    "an admin's decision (accepted or rejected)",
+    "text, name and phone of a notice submitted for the boards once an admin decided on it "
+    "(the published notice and the decision's reason are public and stay)",
+)
+SUBMISSION_AFTER_SUBMISSION = Retention(
+    "submission_after_submission",
+    "submission.put",
+    30,
+    "the submission",
+    "the same for any submission, decided or not: one nobody decided on in a month is "
+    "forgotten, not pending",
+)
 RETENTIONS: tuple[Retention, ...] = (
     BOOKING_AFTER_APPOINTMENT,
     BOOKING_AFTER_CANCEL,
     HELP_AFTER_DONE,
     HELP_AFTER_REQUEST,
+    SUBMISSION_AFTER_DECISION,
+    SUBMISSION_AFTER_SUBMISSION,
 )
 DEFAULT_DAYS: dict[str, int] = {r.name: r.days for r in RETENTIONS}
 ERASABLE_KINDS = frozenset(r.kind for r in RETENTIONS)
@@ -129,6 +148,15 @@ def help_due(requested_at: int, done_at: int | None, days: Days) -> int:
     due = requested_at + days[HELP_AFTER_REQUEST.name] * DAY_MS
     if done_at is not None:
         due = min(due, done_at + days[HELP_AFTER_DONE.name] * DAY_MS)
+    return due
+
+
+def submission_due(submitted_at: int, decided_at: int | None, days: Days) -> int:
+    """When a submission's sealed body falls due: 7 days after an admin decided on it, and at
+    most 30 days after it was made (defaults)."""
+    due = submitted_at + days[SUBMISSION_AFTER_SUBMISSION.name] * DAY_MS
+    if decided_at is not None:
+        due = min(due, decided_at + days[SUBMISSION_AFTER_DECISION.name] * DAY_MS)
     return due
 
 

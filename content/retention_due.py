@@ -32,15 +32,25 @@ from content.retention import (
     help_due,
     may_be_erased,
     network_days,
+    submission_due,
 )
 
 _KINDS = sorted(ERASABLE_KINDS)
 # The kinds whose signed time a period counts from: their arrival here is kept.
-TIMED_KINDS = frozenset({*ERASABLE_KINDS, "booking.decision", "booking.cancel", "help.update"})
+TIMED_KINDS = frozenset(
+    {*ERASABLE_KINDS, "booking.decision", "booking.cancel", "help.update", "moderation.accept"}
+)
 _MARKS = ",".join("?" * len(_KINDS))
 # Views whose rows a body's due moment depends on, with how a changed row names the requests.
 _BY_REQUEST = frozenset(
-    {"booking_requests", "booking_decisions", "booking_cancels", "help_states", "sealed_items"}
+    {
+        "booking_requests",
+        "booking_decisions",
+        "booking_cancels",
+        "help_states",
+        "sealed_items",
+        "moderation_decisions",
+    }
 )
 _BOOKING_ENDS = (
     "SELECT min(t) FROM ("
@@ -58,6 +68,11 @@ _HELP_DONE = (
     " LEFT JOIN arrivals a ON a.op_id = s.op_id WHERE s.request_id = ? AND s.state = 'done'"
 )
 
+# A submission is decided by the first decision on it (a later one changes nothing here).
+_DECIDED = (
+    "SELECT min(min(o.time, coalesce(a.arrived, o.time))) FROM ops o"
+    " LEFT JOIN arrivals a ON a.op_id = o.id WHERE o.entity = ? AND o.kind = 'moderation.accept'"
+)
 
 # An op with the times its period counts from: id, kind, entity, signed time, arrival here.
 _OP_TIMES = (
@@ -93,11 +108,22 @@ def help_due_here(
     return help_due(made_at, min(known, default=None), days)
 
 
+def submission_due_here(
+    conn: sqlite3.Connection, submission_id: str, made_at: int, days: Days, ends: Iterable[int] = ()
+) -> int:
+    """When the submission's body falls due here; `ends`: more decisions to count."""
+    decided = [conn.execute(_DECIDED, (submission_id,)).fetchone()[0], *ends]
+    known = [max(made_at, end) for end in decided if end is not None]
+    return submission_due(made_at, min(known, default=None), days)
+
+
 def due_here(conn: sqlite3.Connection, kind: str, entity: str, made_at: int, days: Days) -> int:
     """When the body of an op of `kind` about `entity`, made (bounded) at `made_at`, falls due
     here. A booking whose slot is unknown counts from the request."""
     if kind == "help.request":
         return help_due_here(conn, entity, made_at, days)
+    if kind == "submission.put":
+        return submission_due_here(conn, entity, made_at, days)
     return booking_due_here(conn, entity, made_at, days)[0]
 
 
@@ -114,6 +140,9 @@ def may_arrive_without_body(conn: sqlite3.Connection, header: Header, now_ms: in
     ends = _waiting_ends(conn, header, now_ms)
     if header.kind == "help.request":
         return help_due_here(conn, header.entity, made_at, days, ends) <= now_ms
+    if header.kind == "submission.put":
+        # Decided by an admin's op, never by its own author's: nothing of it waits behind.
+        return submission_due_here(conn, header.entity, made_at, days) <= now_ms
     if header.kind != "booking.request":
         return False
     due, slot_known = booking_due_here(conn, header.entity, made_at, days, ends)

@@ -16,6 +16,9 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
             "blob.put",
             "article.put",
             "article.retract",
+            # Accepts or rejects a submission (content/submissions.py); an accepted one is
+            # published as the admin's own notice.put beside it.
+            "moderation.accept",
             # Not practice.meta: a practice's record names who receives its bookings, so only
             # the practice itself signs it (content.booking.custody). Not slot.publish or
             # slot.withdraw: changing a booked slot cancels or rejects its bookings, and a
@@ -28,7 +31,6 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
         {
             # Only for requests whose id names it as the authority: see OWN_REQUESTS_ONLY.
             "booking.decision",
-            "moderation.accept",
             "server.status",
             # Cancels bookings of withdrawn slots; raises a help request when it must reject.
             "booking.cancel",
@@ -65,6 +67,9 @@ ROLE_KINDS: dict[str, frozenset[str]] = {
         }
     ),
     "practice": frozenset({"slot.publish", "slot.withdraw", "booking.cancel", "practice.meta"}),
+    # A club, parish or fire brigade: submits notices for the hubs its grant's groups hold;
+    # never publishes one itself (content/submissions.py).
+    "editor": frozenset({"submission.put"}),
     # Official warnings imported from CAP feeds (content/warnings.py): only notices in category
     # warnung, only under ids that begin n-warn- (content/warning_bodies.py).
     "warnings": frozenset({"notice.put", "notice.retract"}),

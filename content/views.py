@@ -392,6 +392,22 @@ class SealedItemsView(View):
         conn.execute("DELETE FROM sealed_items WHERE entity = ?", (entity,))
 
 
+class ModerationDecisionsView(View):
+    """No table: decisions on submissions are read from the ops themselves
+    (content/submissions.py). The view is here so that a decision arriving moves its
+    submission's retention moment (content/retention_due.py), as a help.update does."""
+
+    name = "moderation_decisions"
+    kinds = frozenset({"moderation.accept"})
+    tables: ClassVar[dict[str, str]] = {}
+
+    def fold(self, conn: sqlite3.Connection, op: StoredOp) -> None:
+        pass
+
+    def clear(self, conn: sqlite3.Connection, entity: str) -> None:
+        pass
+
+
 class SensorRollupsView(View):
     """A hub's 10-minute sensor statistics, one row per window, sensor and quantity."""
 
@@ -537,6 +553,7 @@ VIEWS: tuple[View, ...] = (
     ArticlesView(),
     NodeStatusView(),
     SealedItemsView(),
+    ModerationDecisionsView(),
     SensorRollupsView(),
     SensorAlertsView(),
     HelpStatesView(),

@@ -32,6 +32,8 @@ def test_the_county_shortens_periods_with_its_root_key(tmp_path: Path) -> None:
         "booking_after_cancel": 7,
         "help_after_done": 14,
         "help_after_request": 30,
+        "submission_after_decision": 7,
+        "submission_after_submission": 30,
     }
     said = run_dorfhub("retention", "set", "booking_after_cancel=3", home=town).stdout
     assert said.strip() == "booking_after_cancel 3 days"
