@@ -249,6 +249,22 @@ def active_notices(
     return [_notice(row) for row in conn.execute(sql, params)]
 
 
+def notices_shown_during(
+    conn: sqlite3.Connection, hub: str, start_ms: int, end_ms: int
+) -> list[Notice]:
+    """Live notices targeted at `hub` that show at some moment from `start_ms` up to (not
+    including) `end_ms`: one query over the display windows, as the weekly sheet needs, instead
+    of a list at every moment the board changes. A window that closes before it opens never
+    shows."""
+    overlap = (
+        "n.valid_from < :end"
+        " AND (n.valid_until IS NULL OR n.valid_until > max(:start, n.valid_from))"
+    )
+    where = f"WHERE {_LIVE} AND {overlap} AND {FOR_HUB}"
+    params = {"start": start_ms, "end": end_ms, "hub": hub}
+    return [_notice(row) for row in conn.execute(_SELECT + where + _ORDER, params)]
+
+
 def count_notices(
     conn: sqlite3.Connection,
     hub: str | None = None,

@@ -9,7 +9,7 @@ entries it holds when the list is longer than a code can carry.
 
 Which notices: those targeted at the hub (directly, through one of its groups, or at every hub)
 that show at any moment from the start of the week (or from now, if the week has begun) to its
-end, found by walking the moments at which the hub's board changes.
+end.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from content import print_text
 from content.grants import GrantError, KeyInfo, list_keys
 from content.local_time import LOCAL_TIME, local
 from content.notice_qr import modules
-from content.notices import Notice, active_notices, next_list_change
+from content.notices import Notice, notices_shown_during
 from content.posters import Printout, check_language
 from content.print_layout import (
     MARGIN,
@@ -128,13 +128,8 @@ def week_notices(conn: sqlite3.Connection, hub: str, week: Week, now_ms: int) ->
     start = max(week.start_ms, now_ms)
     if start >= week.end_ms:
         raise ValueError(f"week {week} is over")
-    found: dict[str, Notice] = {}
-    moment: int | None = start
-    while moment is not None and moment < week.end_ms:
-        for notice in active_notices(conn, hub=hub, at_ms=moment):
-            found.setdefault(notice.id, notice)
-        moment = next_list_change(conn, hub, moment)
-    shown = [n for n in found.values() if not _event_over(n, start)]
+    during = notices_shown_during(conn, hub, start, week.end_ms)
+    shown = [n for n in during if not _event_over(n, start)]
     events = sorted((n for n in shown if _in_week(n, week)), key=_event_order)
     rest = sorted((n for n in shown if not _in_week(n, week)), key=_date_order)
     return events + rest
@@ -383,7 +378,7 @@ def _entry(page: Page, notice: Notice, start: int, language: str) -> Entry:
 def short_text(text: str, width: float, measure: Measure) -> list[str]:
     """The first SHORT_TEXT_LINES lines of a text; when there is more, the last of them ends
     between two words with an ellipsis (the poster and the kiosk have the whole text)."""
-    lines = wrap(" ".join(text.split()), width, measure)
+    lines = wrap(" ".join(text.split()), width, measure, max_lines=SHORT_TEXT_LINES + 1)
     if len(lines) <= SHORT_TEXT_LINES:
         return lines
     words = lines[SHORT_TEXT_LINES - 1].split(" ")

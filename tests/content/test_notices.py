@@ -512,6 +512,33 @@ def test_the_lists_change_exactly_at_the_moments_announced(
     assert _lists(conn, hub, at + 10 * 365 * DAY) == _lists(conn, hub, at)
 
 
+@pytest.mark.parametrize("for_other_hub", [False, True])
+def test_shown_during_is_every_notice_the_board_shows_in_the_interval(
+    timed_board: tuple[Network, Identity, int], for_other_hub: bool
+) -> None:
+    """The one query of the weekly sheet against its definition: the union of the lists at the
+    interval's start and at every moment the board changes inside it."""
+    network, other, start = timed_board
+    conn = network.store.conn
+    hub = other.key_id if for_other_hub else network.hub.key_id
+    rng = random.Random(11)
+    sizes: list[int] = []
+    for _ in range(12):
+        begin = start + rng.randrange(0, 30 * HOUR)
+        end = begin + rng.randrange(1, 12 * HOUR)
+        walked: set[str] = set()
+        moment: int | None = begin
+        while moment is not None and moment < end:
+            walked |= {n.id for n in active_notices(conn, hub=hub, at_ms=moment)}
+            moment = notices.next_list_change(conn, hub, moment)
+        found = notices.notices_shown_during(conn, hub, begin, end)
+        assert sorted(n.id for n in found) == sorted(walked), (begin, end)
+        sizes.append(len(walked))
+    # The intervals cut the board differently.
+    assert max(sizes) >= 5
+    assert min(sizes) < max(sizes)
+
+
 def test_a_retracted_or_expired_notice_announces_nothing(network: Network) -> None:
     now = wall_clock_ms()
     publish = notices.publish
