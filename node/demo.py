@@ -36,6 +36,7 @@ from content.log import Log
 from content.log_audit import verify_store
 from kiosk.pin import set_pin
 from node.board import LOCAL_TIME, render_board
+from node.demo_articles import publish_demo_articles
 from node.demo_booking import PRACTICES, publish_demo_practices
 from node.demo_desk import (
     ADMIN_LOGIN,
@@ -322,6 +323,8 @@ def _publish_and_watch(town: DemoNode, hubs: list[DemoNode]) -> None:
     with town.home.store() as store:
         keys = {hub.name: hub.identity.key_id for hub in hubs}
         _publish_notices(Log(store), town.identity, keys)
+        # The how-to library, for every hub: its kiosks show it under "So funktioniert's".
+        publish_demo_articles(Log(store), town.identity)
         published = clock.monotonic()
         target = Log(store).version_vector()[town.identity.key_id]
     waiting = list(hubs)

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from content import booking, notices
+from content.articles import articles_for_hub, picture
 from content.bodies import encode_body
 from content.clock import trusted_now
 from content.help import request_help
@@ -24,6 +25,7 @@ from content.log import Log
 from content.sensors import SensorAlertBody, alert_entity
 from content.thresholds import CO2
 from hardware.alerts import AlertChange, alert_texts
+from node.demo_articles import ARTICLES
 from node.demo_booking import PRACTICES
 from node.demo_desk import ASKING, PATIENT
 from node.home import Home
@@ -144,6 +146,17 @@ def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
     # The residents' data is never printed: only the practice and the guide read it.
     for personal in (PATIENT.name, PATIENT.phone, *ASKING):
         assert personal not in out
+    # Every hub holds the how-to library with every picture (its kiosk's "So funktioniert's").
+    for hub in ("ringelai", "perlesreut"):
+        home = Home.open(tmp_path / "demo" / hub)
+        with home.store() as store:
+            shown = articles_for_hub(store.conn, home.identity().key_id)
+            assert sorted(article.id for article in shown) == sorted(
+                article_id for article_id, *_ in ARTICLES
+            )
+            for article in shown:
+                for step in article.body.steps:
+                    assert picture(store.conn, step.picture.blob) is not None
 
 
 def test_demo_refuses_a_foreign_directory(tmp_path: Path) -> None:
