@@ -45,6 +45,8 @@ from kiosk.screens.climate import ClimateScreen
 from kiosk.screens.guide import GuideScreen, PinScreen
 from kiosk.screens.help import HelpDoneScreen, HelpKindScreen, HelpScreen
 from kiosk.screens.home import HomeScreen, SoonScreen
+from kiosk.screens.my_booking import MY_BOOKING, MyBookingScreen
+from kiosk.screens.my_booking_status import MY_BOOKING_STATUS, MyBookingStatusScreen
 from kiosk.screenshot import ScreenshotTaker
 from kiosk.signage import SignageItem, SignageOverlay, notice_item
 from kiosk.speech import REFUSED_PERSONAL, SpeechError
@@ -57,7 +59,15 @@ ROTATE_S = 10.0
 SIGNAGE_NOTICES = 20
 FIRST_FRAME_ENV = "DORFHUB_KIOSK_FIRST_FRAME"  # set: print the time of the first frame drawn
 # Screens that show data from the store and are reloaded when it changes.
-DATA_SCREENS = ("board", "events", "detail", "guide", "climate", *BOOKING_SCREENS)
+DATA_SCREENS = (
+    "board",
+    "events",
+    "detail",
+    "guide",
+    "climate",
+    *BOOKING_SCREENS,
+    MY_BOOKING_STATUS,
+)
 # Of those, the ones that also show the hub's own tables (sensor readings, sync state): only
 # they are read again when a commit brought no op, as the sensors' every five seconds.
 LOCAL_SCREENS = ("guide", "climate")
@@ -76,6 +86,8 @@ SCREENS: dict[str, Callable[[], KioskScreen]] = {
     "pin": PinScreen,
     "guide": GuideScreen,
     **BOOKING_SCREENS,
+    MY_BOOKING: MyBookingScreen,
+    MY_BOOKING_STATUS: MyBookingStatusScreen,
 }
 
 
@@ -287,6 +299,20 @@ class KioskApp(App):
     def open_booking(self, on_behalf: bool = False) -> None:
         """Arzttermin; from guide mode on a resident's behalf (marked in the request)."""
         open_booking(on_behalf)
+
+    def open_my_booking(self) -> None:
+        """Meine Buchung: the code from the slip first."""
+        self.screen(MY_BOOKING).wipe()
+        self.go(MY_BOOKING)
+
+    def open_my_booking_status(self, request_id: str) -> None:
+        """The booking a code found; Zurück from there leads past the code, not back to it."""
+        status = self.screen(MY_BOOKING_STATUS)
+        status.show(request_id)
+        self.dirty.discard(MY_BOOKING_STATUS)
+        self.go(MY_BOOKING_STATUS)
+        self.history = [name for name in self.history if name != MY_BOOKING]
+        self.say(status.speech())
 
     def open_soon(self, topic: str) -> None:
         self.screen("soon").topic = topic

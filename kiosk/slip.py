@@ -44,6 +44,8 @@ LABEL_KEYS = (
     "slip.cancel",
     "slip.video",
     "slip.by_phone",
+    "slip.title_cancelled",
+    "slip.cancel_reason",
 )
 # Large print, ragged right: labels 16 pt, values 17 pt, the title and the booking code 18 pt.
 LABEL_PT = 16
@@ -69,6 +71,7 @@ class Delivery:
 def lines(slip: Slip, labels: Mapping[str, str]) -> list[tuple[str, str]]:
     """The slip's content as (label, value) rows, in print order."""
     code = slip.code or labels["slip.code_pending"]
+    cancelled = slip.state == "cancelled"
     rows = [
         (labels["slip.date"], slip.date),
         (labels["slip.time"], slip.time),
@@ -80,6 +83,13 @@ def lines(slip: Slip, labels: Mapping[str, str]) -> list[tuple[str, str]]:
         (labels["slip.bring"], slip.bring),
         (labels["slip.cancel"], slip.how_to_cancel),
     ]
+    if cancelled:
+        # A new slip for a cancelled booking: why, instead of a code still to come, what to
+        # bring and how to cancel.
+        dropped = {labels["slip.code"], labels["slip.bring"], labels["slip.cancel"]}
+        rows = [row for row in rows if row[0] not in dropped]
+        rows.append((labels["slip.cancel_reason"], slip.cancel_reason or ""))
+        return [(label, value) for label, value in rows if value]
     if slip.video_url:
         rows.append((labels["slip.video"], slip.video_url))
     # "Absagen: am Dorfhub …" from the library already names itself.
@@ -92,6 +102,8 @@ def _without(value: str, label: str) -> str:
 
 
 def title(slip: Slip, labels: Mapping[str, str]) -> str:
+    if slip.state == "cancelled":
+        return labels["slip.title_cancelled"]
     confirmed = slip.state == "confirmed" and slip.code
     return labels["slip.title_confirmed" if confirmed else "slip.title_pending"]
 

@@ -10,18 +10,15 @@ store, and "Termin bestätigt" only then. Once the slip is out, what was typed i
 from __future__ import annotations
 
 import logging
-import threading
-from functools import partial
-from pathlib import Path
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from content import booking
 from content.booking import BookingError, BookingStatus, Slot
 from content.booking_bodies import MAX_ALTERNATIVES
 from kiosk import slip as slips
+from kiosk.booking_code import cancel_note
 from kiosk.booking_flow import PERSONAL_STEPS, Step
 from kiosk.screens.base import running_app, tr
 from kiosk.screens.booking import (
@@ -34,30 +31,19 @@ from kiosk.screens.booking import (
     slot_when,
 )
 from kiosk.screens.booking_person import appointment_line, show_status
+from kiosk.slip_job import SlipPrinting, hub_slip, labels
 
 log = logging.getLogger("dorfhub.kiosk")
 REASONS = ("full", "withdrawn", "too_soon", "too_far", "unknown_slot", "invalid")
 
 
-def hub_slip(found: booking.Slip) -> booking.Slip:
-    """The slip naming this hub's village and address where the consultation is held here."""
-    app = running_app()
-    return slips.at_hub(found, app.village, slips.hub_address(app.home_dir))
-
-
-def labels() -> dict[str, str]:
-    return {key: tr(key) for key in slips.LABEL_KEYS}
-
-
-class StatusScreen(BookingScreen):
+class StatusScreen(SlipPrinting, BookingScreen):
     state = StringProperty("")  # pending | confirmed | rejected | cancelled
     heading_text = StringProperty("")
     code_text = StringProperty("")
     details_text = StringProperty("")
     note_text = StringProperty("")
-    slip_text = StringProperty("")
     can_print = BooleanProperty(False)
-    printing = BooleanProperty(False)  # the slip is being made: the button waits
     rejected = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -100,7 +86,7 @@ class StatusScreen(BookingScreen):
         if status.state == "confirmed":
             return tr("booking.confirmed_note")
         if status.state == "cancelled":
-            return tr("booking.cancelled_note", phone=phone)
+            return cancel_note(running_app().data.conn, status, phone, tr)
         reason = status.reason if status.reason in REASONS else "invalid"
         more = "booking.alternatives" if status.alternatives else "booking.no_alternatives"
         return f"{tr(f'booking.reason.{reason}')} {tr(more, phone=phone)}"
@@ -152,58 +138,12 @@ class StatusScreen(BookingScreen):
         app.go(Step.WHEN.value)
 
     def print_slip(self) -> None:
-        """Print the slip (or save it when there is no printer); then forget the entries.
+        """Print the slip (or save it when there is no printer); then forget the entries."""
+        self.print_request(self.flow.request_id)
 
-        The PDF is made and sent to the printer in a thread: the PDF library loads on the first
-        slip (half a second) and `lp` may take seconds, and the screen must go on answering."""
-        app = running_app()
-        if self.printing:
-            return
-        flow = self.flow
-        try:
-            found = hub_slip(booking.slip(app.data.conn, flow.request_id, app.lang))
-        except BookingError as exc:
-            self._slip_failed(flow.request_id, exc)
-            return
-        self.printing = True
-        self.slip_text = tr("booking.slip_printing")
-        name = slips.file_name(found, flow.request_id)
-        job = partial(self._make_slip, found, labels(), app.home_dir, name, flow.request_id)
-        threading.Thread(target=job, name="dorfhub-slip", daemon=True).start()
-
-    def _make_slip(
-        self, found: booking.Slip, texts: dict[str, str], home: Path, name: str, request: str
-    ) -> None:
-        """In the slip thread: no widget is touched here."""
-        try:
-            pdf = slips.render_pdf(found, texts)
-            delivery = slips.deliver(pdf, home, name, slips.find_printer(home))
-        except OSError as exc:
-            failure = exc  # `exc` itself is unbound after the block
-            Clock.schedule_once(lambda _dt: self._slip_failed(request, failure))
-            return
-        Clock.schedule_once(lambda _dt: self._slip_out(delivery))
-
-    def _slip_failed(self, request_id: str, exc: Exception) -> None:
-        self.printing = False
-        log.error("slip for %s failed: %s", request_id, exc)
-        self.slip_text = tr("booking.slip_failed")
-        running_app().say(self.slip_text)
-
-    def _slip_out(self, delivery: slips.Delivery) -> None:
-        self.printing = False
-        if delivery.error:
-            log.warning("printing failed, slip saved instead: %s", delivery.error)
+    def slip_out(self, delivery: slips.Delivery) -> None:
         self.slip_path = str(delivery.path or "")
-        if delivery.printed:
-            self.slip_text = tr("booking.slip_printed")
-            spoken = self.slip_text
-        else:
-            # Never a file path: a resident cannot fetch it; a guide prints it from there.
-            self.slip_text = tr("booking.slip_saved")
-            spoken = tr("booking.slip_saved_spoken")
         self.forget_entries()
-        running_app().say(spoken)
 
     def forget_entries(self) -> None:
         """The slip is out: the person's entries leave the kiosk's memory and every field."""

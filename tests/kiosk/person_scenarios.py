@@ -32,6 +32,8 @@ SCREEN_NAMES = (
     "booking_consent",
     "booking_confirm",
     "booking_status",
+    "my_booking",
+    "my_booking_status",
 )
 
 
@@ -75,6 +77,12 @@ def traces(app: Any) -> dict[str, Any]:
     }
     if errors:
         found["errors"] = errors
+    code = app.screen("my_booking")
+    if code.typed or code.message:
+        found["code"] = [code.typed, code.message]
+    mine = app.screen("my_booking_status")
+    if mine.request_id or mine.heading_text:
+        found["my_booking"] = [mine.request_id, mine.heading_text]
     done = app.screen("help_done")
     if done.name_given or done.phone_given:
         found["help_done"] = [done.name_given, done.phone_given]
@@ -131,6 +139,12 @@ def _leave_traces(app: Any, ctx: Context) -> Iterator[Step]:
     app.keyboard.mode = "lock"  # caps lock (Groß twice), left on
     app.current.error_text = app.t("help.error", app.lang)
     app.screen("help_done").show([], "Anna", "0170")
+    code = app.screen("my_booking")
+    for key in "KM4T":
+        code.key(key)
+    code.message = app.t("my_booking.unknown", app.lang)
+    mine = app.screen("my_booking_status")
+    mine.request_id, mine.heading_text = "a-request", app.t("booking.state.cancelled", app.lang)
     _slot_chosen(app).calendar_page = 1
     app.go("booking_person")
     person = app.current
@@ -274,7 +288,8 @@ def stillness(app: Any, ctx: Context) -> Iterator[Step]:
         app.set_language(theme["language"])
         yield settled(app, 3)
         found = {}
-        for screen, steps in (("pin", _pin), ("help", _help), ("booking_person", _person)):
+        screens = (("pin", _pin), ("help", _help), ("booking_person", _person))
+        for screen, steps in (*screens, ("my_booking", _code_pad)):
             watch = yield from _open(app, screen)
             yield from steps(app, watch)
             found[screen] = watch.result()
@@ -344,6 +359,20 @@ def _person(app: Any, watch: Watch) -> Iterator[Step]:
     yield from _keys(app, watch, "0170")
     yield from _press(app, watch, screen.ids.guide_field, "guide field")
     yield from _keys(app, watch, "Kern")
+
+
+def _code_pad(app: Any, watch: Watch) -> Iterator[Step]:
+    """Meine Buchung: the code line, every message (short, unknown, locked) and the keys."""
+    screen = app.current
+    for char in "KM4":
+        yield from _press(app, watch, screen.keys[char], f"key {char!r}")
+    yield from _press(app, watch, widget(app, "my_booking_show"), "show, code too short")
+    for char in "T7QXA":
+        yield from _press(app, watch, screen.keys[char], f"key {char!r}")
+    yield from _press(app, watch, screen.keys[""], "delete")
+    yield from _press(app, watch, screen.keys["A"], "key 'A'")
+    for attempt in range(5):  # unknown, then locked: both messages
+        yield from _press(app, watch, widget(app, "my_booking_show"), f"unknown {attempt + 1}")
 
 
 # ---- warnings that inform, never lock --------------------------------------------------------
