@@ -16,6 +16,7 @@ which (`PrintPayload`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from content.ical import CRLF, escape_text, fold, utc
@@ -150,14 +151,20 @@ def screen_payload(notice: Notice, language: str) -> ScreenPayload | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def version(text: str) -> int:
-    """The smallest QR version that holds `text` at the kiosk's error level (41: none does)."""
+    """The smallest QR version that holds `text` at the kiosk's error level (41: none does).
+
+    The version is fixed before a mask is chosen: with the mask given, segno skips scoring all
+    eight, most of a code's cost. Cached, as a screen asks for the same text's version twice
+    (the payload's choice and the code's size) and the desk's preview on every keystroke."""
     import segno
 
     try:
-        return int(segno.make(text, error=ERROR_LEVEL, micro=False, boost_error=False).version)
+        made = segno.make(text, error=ERROR_LEVEL, micro=False, boost_error=False, mask=0)
     except segno.DataOverflowError:
         return 41
+    return int(made.version)
 
 
 def side_modules(text: str) -> int:

@@ -54,10 +54,19 @@ def _font(bold: bool, px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(STATIC / (FONT_BOLD if bold else FONT_REGULAR)), px)
 
 
+@lru_cache(maxsize=64)
 def measure(px: int, bold: bool = False) -> Measure:
-    """The width of a text in whole pixels at `px`, as one line."""
+    """The width of a text in whole pixels at `px`, as one line.
+
+    Remembered per font: the editor posts the whole text at every pause in typing, so the
+    lines before the cursor are measured again and again, at the same few sizes."""
     font = _font(bold, px)
-    return lambda text: round(font.getlength(text))
+
+    @lru_cache(maxsize=4096)
+    def width(text: str) -> int:
+        return round(font.getlength(text))
+
+    return width
 
 
 # ---- the detail screen ------------------------------------------------------------------------
