@@ -8,7 +8,9 @@ within about a second (the long-poll). Each node prints its board, re-verifies i
 the same digest. The town server's desk gets three logins, printed with its address: the
 administrator, a practice and a digital guide, each with something to see (node/demo_desk.py).
 With `--serve` the network keeps running and the demo says what happens in it
-(node/demo_events.py).
+(node/demo_events.py). The demo's own CAP feed publishes a DWD-style heat warning for
+Perlesreut, which the town server's poller brings to its board, and then cancels it
+(node/demo_warnings.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
@@ -51,6 +54,14 @@ from node.demo_desk import (
 )
 from node.demo_events import DemoWatch
 from node.demo_sensors import emulated_sensors, show_room_climate
+from node.demo_warnings import (
+    DEMO_POLL_S,
+    board_warning,
+    configure_town,
+    feed_server,
+    heat_warning_round,
+    map_cell,
+)
 from node.home import Home
 from node.listen import ListenError, bind_listener, wait_for_ready_file
 from node.setup import init_network, init_node, join_server
@@ -105,8 +116,11 @@ def run_demo(
     _reset(directory)
     town = _town(directory, host, ports[0])
     # Each desk login's key is sealed in a thread while the nodes start (node/demo_desk.py).
-    with ThreadPoolExecutor(2, "demo-desk") as sealing:
+    # Official warnings come from the demo's own CAP feed (node/demo_warnings.py).
+    warnfeed = directory / "warnfeed"
+    with ThreadPoolExecutor(2, "demo-desk") as sealing, feed_server(warnfeed) as feed_url:
         admin = seal(sealing, town.home, ADMIN_LOGIN)
+        configure_town(town.home, town.identity, feed_url, DEMO_POLL_S)
         with _running(town, "serve"):
             grant_login(town.home, town.identity, admin.result(), ADMIN_LOGIN)
             _show_desk(town, [ADMIN_LOGIN])
@@ -115,6 +129,8 @@ def run_demo(
                 for name, port in zip(HUBS, ports[1:], strict=True)
             ]
             groups = network_groups(town.home, [GROUP])
+            perlesreut = next(hub for hub in hubs if hub.name == "Perlesreut")
+            map_cell(town.home, perlesreut.identity.key_id)  # its DWD warn cell
             guide_key = seal(sealing, town.home, GUIDE_LOGIN)
             with emulated_sensors(hubs), _all_running(hubs):
                 guide = guide_key.result()
@@ -131,6 +147,10 @@ def run_demo(
                     print(line)
                 _wait_until_equal([town, *hubs])
                 _show(town, hubs)
+                print()
+                shown = partial(board_warning, perlesreut.home, perlesreut.identity.key_id)
+                for line in heat_warning_round(warnfeed, wall_clock_ms(), shown):
+                    print(line, flush=True)
                 particulates_shown = show_room_climate(hubs)
                 practice_login.result()
                 logins = [ADMIN_LOGIN, PRACTICE_LOGIN, GUIDE_LOGIN]

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from admin.desk.fleet_words import FleetWords
 from admin.desk.i18n import Words, language_of
 from admin.desk.policy import DeskUser, allow
+from admin.desk.warnings_line import warnings_line
 from admin.desk.web import Desk, desk_of, is_htmx
 from content import screenshots
 from content.clock import trusted_now
@@ -151,7 +152,13 @@ def hubs(request: Request, user: AdminUser, sort: Sort = "problems") -> Response
     desk = desk_of(request)
     table = _table(desk, request, sort)
     return desk.render(
-        request, "fleet.html", session=user.session, title_key="fleet.title", table=table
+        request,
+        "fleet.html",
+        session=user.session,
+        title_key="fleet.title",
+        table=table,
+        # The CAP feed poller's line (docs/warnings.md); None when no feed is polled.
+        warnings=warnings_line(desk.home, _words(desk, request, desk.now_ms())),
     )
 
 
