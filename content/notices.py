@@ -209,11 +209,12 @@ _LIVE = "n.op_id IS NOT NULL AND n.retract_op IS NULL"
 _IN_WINDOW = "n.valid_from <= :at AND (n.valid_until IS NULL OR n.valid_until > :at)"
 # Whether notice `n` is targeted at the hub `:hub` (also what decides which files a hub gets:
 # content/relay.py).
+# Looked up in notice_audience (migration 16), the notices' targets kept as rows by triggers:
+# every hub ('*'), this hub, or one of the groups its grants name.
 FOR_HUB = (
-    "((n.target_hubs = '[]' AND n.target_groups = '[]')"
-    " OR EXISTS (SELECT 1 FROM json_each(n.target_hubs) WHERE value = :hub)"
-    " OR EXISTS (SELECT 1 FROM json_each(n.target_groups) t, keys h, json_each(h.groups) g"
-    "            WHERE h.key = :hub AND g.value = t.value))"
+    "n.id IN (SELECT notice FROM notice_audience WHERE audience IN ('*', 'h:' || :hub)"
+    " OR audience IN (SELECT 'g:' || g.value FROM keys h, json_each(h.groups) g"
+    "                 WHERE h.key = :hub))"
 )
 _ORDER = (
     " ORDER BY CASE n.priority WHEN 'emergency' THEN 0 WHEN 'important' THEN 1 ELSE 2 END,"

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# The audience rows of the notice a trigger sees as `new`: part of migration 16, never edited.
+_AUDIENCE_OF_NEW = """INSERT OR IGNORE INTO notice_audience (audience, notice)
+            SELECT '*', new.id WHERE new.target_hubs = '[]' AND new.target_groups = '[]'
+            UNION ALL SELECT 'h:' || value, new.id FROM json_each(new.target_hubs)
+            UNION ALL SELECT 'g:' || value, new.id FROM json_each(new.target_groups);"""
+
 MIGRATIONS: list[str] = [
     # 1: the log, its bookkeeping, and the first views.
     """
@@ -453,5 +459,33 @@ MIGRATIONS: list[str] = [
         retract_op TEXT,
         retracted_at INTEGER
     );
+    """,
+    # 16: whom each notice is for, one row per audience ('*' every hub, 'h:<hub key>',
+    # 'g:<group>'), kept by triggers from the notices' targets: a hub's board finds its notices
+    # by index instead of reading two JSON lists per live notice (content.notices.FOR_HUB:
+    # 15-20 ms for a count at 10,000 notices, issue 20). Keyed by the notice's id, not its
+    # rowid, which a VACUUM may renumber.
+    f"""
+    CREATE TABLE notice_audience (
+        audience TEXT NOT NULL,
+        notice TEXT NOT NULL,
+        PRIMARY KEY (audience, notice)
+    ) WITHOUT ROWID;
+    CREATE INDEX notice_audience_notice ON notice_audience (notice);
+    CREATE TRIGGER notice_audience_added AFTER INSERT ON notices BEGIN
+        {_AUDIENCE_OF_NEW}
+    END;
+    CREATE TRIGGER notice_audience_changed AFTER UPDATE OF target_hubs, target_groups
+    ON notices BEGIN
+        DELETE FROM notice_audience WHERE notice = old.id;
+        {_AUDIENCE_OF_NEW}
+    END;
+    CREATE TRIGGER notice_audience_gone AFTER DELETE ON notices BEGIN
+        DELETE FROM notice_audience WHERE notice = old.id;
+    END;
+    INSERT OR IGNORE INTO notice_audience (audience, notice)
+        SELECT '*', id FROM notices WHERE target_hubs = '[]' AND target_groups = '[]'
+        UNION ALL SELECT 'h:' || t.value, n.id FROM notices n, json_each(n.target_hubs) t
+        UNION ALL SELECT 'g:' || t.value, n.id FROM notices n, json_each(n.target_groups) t;
     """,
 ]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from content import grants, notices
 from content import log as log_module
 from content import store as store_module
-from content.bodies import MAX_ATTACHMENT_BYTES, Attachment, Event, encode_body
+from content.bodies import MAX_ATTACHMENT_BYTES, Attachment, Event, Targets, encode_body
 from content.clock import wall_clock_ms
 from content.identity import Identity, network_id_for
 from content.log import AppendRefused, Log
@@ -92,6 +92,54 @@ def test_notices_reach_all_hubs_a_named_hub_or_a_group(
     assert _shown(log, hub=sonnenwald) == ["n-all", "n-named"]
     assert _shown(log, hub=lone) == ["n-all", "n-both"]
     assert _shown(log) == ["n-all", "n-both", "n-group", "n-named"]
+
+
+def test_a_retargeted_notice_reaches_its_new_audience_only(
+    network: Network, three_hubs: tuple[Identity, Identity, Identity]
+) -> None:
+    """Who a notice is for is kept beside it (notice_audience); an update that changes its
+    targets moves it."""
+    in_group, sonnenwald, lone = (hub.key_id for hub in three_hubs)
+    log, admin = network.log, network.admin
+    notices.publish(log, admin, notice("Wandert", hubs=[sonnenwald]), "n-moves")
+    assert [_shown(log, hub=hub) for hub in (in_group, sonnenwald, lone)] == [[], ["n-moves"], []]
+    notices.update(log, admin, "n-moves", targets=Targets(groups=[GROUP]))
+    assert [_shown(log, hub=hub) for hub in (in_group, sonnenwald, lone)] == [["n-moves"], [], []]
+    notices.update(log, admin, "n-moves", targets=Targets())
+    assert [_shown(log, hub=hub) for hub in (in_group, sonnenwald, lone)] == [["n-moves"]] * 3
+    notices.update(log, admin, "n-moves", targets=Targets(hubs=[lone, sonnenwald]))
+    assert [_shown(log, hub=hub) for hub in (in_group, sonnenwald, lone)] == [
+        [],
+        ["n-moves"],
+        ["n-moves"],
+    ]
+    audience = network.store.conn.execute(
+        "SELECT audience FROM notice_audience WHERE notice = 'n-moves' ORDER BY audience"
+    )
+    assert [row[0] for row in audience] == sorted([f"h:{lone}", f"h:{sonnenwald}"])
+
+
+def test_an_older_store_gets_the_audience_of_its_notices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 16 fills notice_audience from the notices a store already holds."""
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:15])
+    root, admin = Identity.generate("Wurzel"), Identity.generate("Verwaltung")
+    hubs = [Identity.generate(name) for name in ("Ringelai", "Perlesreut")]
+    with Store(tmp_path / "old.db") as old:
+        old.set_network(network_id_for(root.key_id))
+        log = Log(old)
+        grants.grant(log, root, admin.public, "admin", admin.name, may_grant=True)
+        grants.grant(log, admin, hubs[0].public, "hub", hubs[0].name, groups=[GROUP])
+        grants.grant(log, admin, hubs[1].public, "hub", hubs[1].name)
+        notices.publish(log, admin, notice("Alle"), "n-all")
+        notices.publish(log, admin, notice("Gruppe", groups=[GROUP]), "n-group")
+        notices.publish(log, admin, notice("Perlesreut", hubs=[hubs[1].key_id]), "n-named")
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    with Store(tmp_path / "old.db") as reopened:
+        log = Log(reopened)
+        assert _shown(log, hub=hubs[0].key_id) == ["n-all", "n-group"]
+        assert _shown(log, hub=hubs[1].key_id) == ["n-all", "n-named"]
 
 
 def test_a_hub_joins_a_group_through_a_new_grant(
