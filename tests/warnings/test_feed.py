@@ -71,6 +71,8 @@ def test_feed_publish_update_cancel_restart(
     _cli("warnings", "feed", "add", url, "--interval", POLL_S, *home)
     _cli("warnings", "area", "list", *home)
     assert "WARNCELLID:809272129     hub Perlesreut" in capsys.readouterr().out
+    # An index without entries until the first warning: a missing feed would be a failing one.
+    publish_file(directory, "warnungen.xml", b'<feed xmlns="http://www.w3.org/2005/Atom"/>')
     with Cluster(tmp_path) as cluster:
         server = cluster.serve(town)
         for hub in (perlesreut, ringelai):
