@@ -454,7 +454,7 @@ def reject_submission(log: Log, admin: Identity, submission_id: str, reason: str
     if submission_author(submission_id) is None:
         raise SubmissionError(f"no submission {submission_id!r}")
     if decision_of(conn, submission_id) is not None:
-        raise SubmissionError("an admin decided on this submission already")
+        raise SubmissionError("an admin decided on this submission already", "decided")
     decision = ModerationBody(accepted=False, reason=reason)
     log.append(admin, MODERATION_KIND, submission_id, encode_body(decision))
 
@@ -462,7 +462,7 @@ def reject_submission(log: Log, admin: Identity, submission_id: str, reason: str
 def _undecided(conn: sqlite3.Connection, submission_id: str, admin: Identity) -> Submission:
     submission = get_submission(conn, submission_id, admin)
     if submission.decision is not None:
-        raise SubmissionError("an admin decided on this submission already")
+        raise SubmissionError("an admin decided on this submission already", "decided")
     if submission.body is None:
         raise SubmissionError("this submission cannot be opened with this key (or was erased)")
     return submission

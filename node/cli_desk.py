@@ -3,6 +3,7 @@
 dorfhub desk user add NAME --role admin [--key FILE]   # a new key, granted, stored encrypted
 dorfhub desk user add NAME --role practice --practice-key FILE   # the practice's own key, encrypted
 dorfhub desk user add NAME --role guide --group GROUP… [--email ADDRESS]   # a new guide key
+dorfhub desk user add NAME --role editor --group GROUP…   # a club's login: submits notices only
 dorfhub desk user email NAME [ADDRESS]   # where a guide hears of new help requests (none: off)
 dorfhub desk user list [--json]
 dorfhub desk user disable NAME [--reason TEXT] [--key FILE]   # revokes the user's key
@@ -38,7 +39,10 @@ def register(tree: CommandTree) -> None:
     sub = tree.command(commands, "add", cmd_user_add, "make a desk user: a key, granted, encrypted")
     sub.add_argument("name", metavar="NAME", help="the person's name, as the log will show it")
     sub.add_argument(
-        "--role", required=True, help="what they may do at the desk: admin, practice, guide"
+        "--role",
+        required=True,
+        help="what they may do at the desk: admin, practice, guide, editor (a club, a parish, "
+        "the fire brigade: submits notices for an admin to publish)",
     )
     sub.add_argument("--key", type=Path, help="key file to sign the grant (default: admin key)")
     sub.add_argument(
@@ -53,7 +57,8 @@ def register(tree: CommandTree) -> None:
         default=[],
         metavar="NAME",
         help="with --role guide: a group of hubs whose help queue the guide works and where "
-        "its office hours show (repeatable, at least one)",
+        "its office hours show; with --role editor: a group of hubs the club may submit "
+        "notices for (repeatable, at least one)",
     )
     sub.add_argument(
         "--email",
@@ -116,12 +121,18 @@ def _guide_options(args: argparse.Namespace, home: Home) -> tuple[list[str], str
     from admin.desk.guide_mail import address_problem
     from content.notice_targets import network_of
 
-    if args.role != "guide":
+    if args.role not in ("guide", "editor"):
         if args.group or args.email:
-            raise AccountError("--group and --email go with --role guide")
+            raise AccountError("--group goes with --role guide or editor, --email with guide")
         return [], ""
+    if args.role == "editor" and args.email:
+        raise AccountError("--email goes with --role guide")
     if not args.group:
-        raise AccountError("a guide needs --group: the hubs whose help requests it works")
+        raise AccountError(
+            "a guide needs --group: the hubs whose help requests it works"
+            if args.role == "guide"
+            else "an editor needs --group: the hubs it may submit notices for"
+        )
     with home.store() as store:
         network = network_of(store.conn)
     groups, unknown = network.find_groups(args.group)

@@ -43,6 +43,7 @@ from node.demo_articles import publish_demo_articles
 from node.demo_booking import PRACTICES, publish_demo_practices
 from node.demo_desk import (
     ADMIN_LOGIN,
+    CLUB_LOGIN,
     GUIDE_LOGIN,
     PRACTICE_LOGIN,
     DeskLogin,
@@ -133,8 +134,10 @@ def run_demo(
             map_cell(town.home, perlesreut.identity.key_id)  # its DWD warn cell
             guide_key = seal(sealing, town.home, GUIDE_LOGIN)
             with emulated_sensors(hubs), _all_running(hubs):
+                club_key = seal(sealing, town.home, CLUB_LOGIN)
                 guide = guide_key.result()
                 grant_login(town.home, town.identity, guide, GUIDE_LOGIN, groups)
+                grant_login(town.home, town.identity, club_key.result(), CLUB_LOGIN, groups)
                 for line in publish_demo_practices(directory, town.home, town.url):
                     print(line)
                 practice = practice_key(town.home, Home(directory / PRACTICES[0].home))
@@ -153,7 +156,7 @@ def run_demo(
                     print(line, flush=True)
                 particulates_shown = show_room_climate(hubs)
                 practice_login.result()
-                logins = [ADMIN_LOGIN, PRACTICE_LOGIN, GUIDE_LOGIN]
+                logins = [ADMIN_LOGIN, PRACTICE_LOGIN, GUIDE_LOGIN, CLUB_LOGIN]
                 if kiosk and not display:
                     _no_display(hubs[0])
                 with _kiosk(hubs[0]) if kiosk and display else nullcontext() as window:

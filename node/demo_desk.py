@@ -1,4 +1,5 @@
-"""The demo's desk logins: an administrator, a practice and a digital guide (docs/desk.md).
+"""The demo's desk logins: an administrator, a practice, a digital guide and a club
+(docs/desk.md).
 
 Each is made as `dorfhub desk user add` makes it, with the library calls of node/cli_desk.py:
 a new key for the administrator and for the guide, granted by the town's admin key (the guide
@@ -13,8 +14,10 @@ up to a second on a busy two-core machine, and Argon2id lets go of the GIL, so e
 sealed in a thread (`seal`) while the demo starts its nodes and publishes; the grants, which
 write to the town's log, are made in the demo's own thread.
 
-So that each login has something to see, a resident at Ringelai books the practice and another
-asks for help, through the library as the kiosk does (`ask_at_hub`): both sealed as always.
+So that each login has something to see, a resident at Ringelai books the practice, another
+asks for help and a third submits a notice for the "Biete / Suche" board, through the library as
+the kiosk does (`ask_at_hub`): all sealed as always. The submission waits in the administrator's
+moderation queue; the club (role `editor`, for the hubs' group) submits its own at the desk.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from content.identity import Identity
 from content.log import Log
 from content.notice_targets import network_of
 from content.store import Store
+from content.submissions import submit_from_hub
 from node.board import local
 from node.home import Home
 
@@ -55,10 +59,20 @@ PRACTICE_LOGIN = DeskLogin(
 GUIDE_LOGIN = DeskLogin(
     "Frau Kern", "Lotsin-Kern-Demo", "guide", "als Digitallotsin", "Hilfeanfragen"
 )
+CLUB_LOGIN = DeskLogin(
+    "Schützenverein Ringelai", "Verein-Ringelai-Demo", "editor", "als Verein", "Aushänge einreichen"
+)
 # The demo's residents at Ringelai: sealed at the hub, read at the desk by the practice's and the
 # guide's session only. Never printed by the demo.
 PATIENT = booking.Person("Theresia Weinberger", "1944-03-12", "08555 2468", consent=True)
 ASKING = ("Josef Hainz", "08555 1357")
+OFFERING = (
+    "biete",
+    "Mitfahrgelegenheit nach Grafenau",
+    "Jeden Dienstag gegen 9 Uhr, zurück gegen 12 Uhr. Platz für zwei Personen.",
+    "Anton Brunner",
+    "08555 3141",
+)
 
 
 def seal(
@@ -77,7 +91,8 @@ def _add(town: Home, login: DeskLogin, key: Identity | None) -> Identity:
 def grant_login(
     town: Home, admin: Identity, key: Identity, login: DeskLogin, groups: list[str] | None = None
 ) -> None:
-    """Grant the login's key its role (and a guide its groups), as `desk user add` does."""
+    """Grant the login's key its role (a guide and a club their groups), as `desk user add`
+    does."""
     with town.store() as store:
         grant(Log(store), admin, key.public, login.role, login.name, groups=groups)
 
@@ -116,12 +131,15 @@ def ask_at_hub(
         request = booking.request_booking(Log(store), identity, slot.id, PATIENT)
         _until(lambda: _granted(store, guide), f"{hub_name} does not know the guide")
         request_help(Log(store), identity, *ASKING)
+        # Sealed to the admins and servers the hub knows: the desk's admin was granted first.
+        submit_from_hub(Log(store), identity, *OFFERING)
         _until(lambda: _confirmed(store, request), f"the booking at {hub_name} was not confirmed")
     return [
         f"{hub_name}: Termin gebucht und vom Stadtserver bestätigt: {slot.practice_name}, "
         f"{local(slot.start)} (die Praxis sieht ihn am Schreibtisch)",
         f"{hub_name}: eine Bitte um Hilfe wartet auf die Digitallotsin (Name und Telefon "
         "verschlüsselt)",
+        f"{hub_name}: ein Aushang »{OFFERING[1]}« wartet auf die Prüfung am Schreibtisch",
     ]
 
 

@@ -45,8 +45,8 @@ from content.private_files import FILE_MODE, make_private_dir
 
 FORMAT = "dorfhub-desk-user-1"
 USERS_DIR = "desk-users"
-# Roles a desk login may have. Issue 16 adds editor.
-DESK_ROLES = ("admin", "practice", "guide")
+# Roles a desk login may have; an editor is a club's (a parish's, the fire brigade's) login.
+DESK_ROLES = ("admin", "practice", "guide", "editor")
 # Roles whose desk users hold a key the network knew before (a practice's own key, which signs
 # its slots and opens its bookings), not one made for the person: disabling such a user removes
 # its file and leaves the key granted (docs/desk.md "Practices").

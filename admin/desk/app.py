@@ -22,12 +22,14 @@ from admin.desk import (
     fleet,
     guide,
     guide_hours,
+    moderation,
     notices,
     practice,
     practice_feed,
     practice_slots,
     preview,
     printing,
+    submissions,
     today,
 )
 from admin.desk.guide_mail import start_mailer
@@ -48,6 +50,8 @@ ROUTERS = (
     practice_feed.router,
     guide.router,
     guide_hours.router,
+    moderation.router,
+    submissions.router,
 )
 # Scripts and styles only from the desk's own static files: no inline code, no CDN.
 CONTENT_SECURITY_POLICY = (

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 
 from content.grants import list_keys
 from content.notices import count_notices
+from content.submissions import pending_count
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class TodayFigures:
     notices: int
     enrollments: int
     hubs: list[HubSeen]
+    submissions: int = 0  # waiting for an admin's decision (admin/desk/moderation.py)
 
     @property
     def fingerprint(self) -> str:
@@ -39,6 +41,7 @@ def today_figures(conn: sqlite3.Connection, now_ms: int) -> TodayFigures:
         notices=count_notices(conn, at_ms=now_ms),
         enrollments=_waiting_enrollments(conn),
         hubs=_hubs(conn),
+        submissions=pending_count(conn),
     )
 
 

@@ -30,6 +30,7 @@ from admin.desk.web import Desk, desk_of, is_htmx
 from content import screenshots
 from content.clock import trusted_now
 from content.fleet import HubDetail, HubRow, fleet, hub_detail
+from content.submissions import pending_count
 from content.week_sheet import Week
 
 router = APIRouter()
@@ -151,6 +152,8 @@ def _table(desk: Desk, request: Request, sort: str) -> FleetTable:
 def hubs(request: Request, user: AdminUser, sort: Sort = "problems") -> Response:
     desk = desk_of(request)
     table = _table(desk, request, sort)
+    with desk.read() as conn:
+        pending = pending_count(conn)  # the moderation queue, counted (issue 16)
     return desk.render(
         request,
         "fleet.html",
@@ -159,6 +162,7 @@ def hubs(request: Request, user: AdminUser, sort: Sort = "problems") -> Response
         table=table,
         # The CAP feed poller's line (docs/warnings.md); None when no feed is polled.
         warnings=warnings_line(desk.home, _words(desk, request, desk.now_ms())),
+        pending=pending,
     )
 
 

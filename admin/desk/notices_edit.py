@@ -247,17 +247,19 @@ def _editor(
         session=user.session,
         status=status,
         title_key="notices.edit.title" if editing else "notices.new.title",
-        **_editor_context(form, network, editing, staged, kept),
+        **editor_context(form, network, editing, staged, kept),
     )
 
 
-def _editor_context(
+def editor_context(
     form: NoticeForm,
     network: Network,
     editing: Editing | None,
     staged: list[tuple[str, Prepared]],
     kept: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """What notices_editor.html needs; a club's submission (admin/desk/submissions.py) takes
+    it and changes `submitting`, `action`, `cancel` and the limits."""
     open_languages = [
         language for language in FIELD_OF_LANGUAGE if form.language_problem(language)
     ] or ["de"]
@@ -266,6 +268,11 @@ def _editor_context(
         "network": network,
         "notice": editing.notice if editing else None,
         "action": f"/notices/{editing.notice.id}/edit" if editing else "/notices/new",
+        "cancel": f"/notices/{editing.notice.id}" if editing else "/notices",
+        # A club's submission: no files, only its own targets, a contact (submissions.py).
+        "submitting": False,
+        "contact_name": "",
+        "contact_phone": "",
         "categories": CATEGORY_CHOICES,
         "priorities": PRIORITY_CHOICES,
         "languages": LANGUAGE_CHOICES,

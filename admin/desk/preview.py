@@ -53,6 +53,8 @@ from content.signage import SignagePage
 
 router = APIRouter()
 AdminUser = Annotated[DeskUser, Depends(allow("admin"))]
+# A club's submission form is the admin's editor, its preview too (admin/desk/submissions.py).
+EditorUser = Annotated[DeskUser, Depends(allow("admin", "editor"))]
 
 PREVIEW_ID = "preview"
 # The editor's fields the preview reads (README.md): title_de, body_de, title_en, body_en,
@@ -353,7 +355,7 @@ def village_for(conn: sqlite3.Connection, hub_keys: Sequence[str]) -> str:
 
 @router.post("/preview")
 async def preview(
-    request: Request, user: AdminUser, lang: Annotated[Language | None, Query()] = None
+    request: Request, user: EditorUser, lang: Annotated[Language | None, Query()] = None
 ) -> Response:
     """htmx asks for one language's fragment; a plain form gets a page with all three."""
     form = await request.form()

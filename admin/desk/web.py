@@ -70,15 +70,23 @@ NAV: list[NavItem] = [
     NavItem("nav.today", "/", ("admin",)),
     NavItem("nav.notices", "/notices", ("admin",)),
     NavItem("nav.hubs", "/hubs", ("admin",)),
+    NavItem("nav.moderation", "/moderation", ("admin",)),
     NavItem("nav.practice.bookings", "/practice", ("practice",)),
     NavItem("nav.practice.slots", "/practice/slots", ("practice",)),
     NavItem("nav.practice.feed", "/practice/feed", ("practice",)),
     NavItem("nav.guide.queue", "/guide", ("guide",)),
     NavItem("nav.guide.hours", "/guide/hours", ("guide",)),
     NavItem("nav.guide.bookings", "/guide/bookings", ("guide",)),
+    NavItem("nav.submissions", "/submissions", ("editor",)),
+    NavItem("nav.submissions.new", "/submissions/new", ("editor",)),
 ]
 # Where each role starts (after login, the brand link, error pages): "/" is the admins' page.
-HOMES: dict[str, str] = {"admin": "/", "practice": "/practice", "guide": "/guide"}
+HOMES: dict[str, str] = {
+    "admin": "/",
+    "practice": "/practice",
+    "guide": "/guide",
+    "editor": "/submissions",
+}
 
 
 class SteadyClock:

@@ -77,9 +77,13 @@ def test_refused_adds_are_one_line_and_change_nothing(town: Path) -> None:
         assert done.returncode == 1, (name, done.stdout)
         assert done.stderr.count("\n") == 1
         assert error in done.stderr
+    done = run_dorfhub("desk", "user", "add", "Bert", "--role", "hub", home=town, check=False)
+    assert done.returncode == 1
+    assert "the desk has no role 'hub' (roles: admin, practice, guide, editor)" in done.stderr
+    # A club's login names the groups it may submit for.
     done = run_dorfhub("desk", "user", "add", "Bert", "--role", "editor", home=town, check=False)
     assert done.returncode == 1
-    assert "the desk has no role 'editor' (roles: admin, practice, guide)" in done.stderr
+    assert "an editor needs --group: the hubs it may submit notices for" in done.stderr
     assert store_state(town) == before
     assert sorted((town / USERS_DIR).iterdir()) == files
 

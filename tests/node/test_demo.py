@@ -27,7 +27,7 @@ from content.thresholds import CO2
 from hardware.alerts import AlertChange, alert_texts
 from node.demo_articles import ARTICLES
 from node.demo_booking import PRACTICES
-from node.demo_desk import ASKING, PATIENT
+from node.demo_desk import ASKING, OFFERING, PATIENT
 from node.home import Home
 from tests.node.cli import DORFHUB, REPO, run_dorfhub
 from tests.sync.procs import HOST, wait_for
@@ -67,11 +67,7 @@ def demo_serving(
 
 def log_in_to_desk(out: str) -> str:
     """Log in with the login the demo printed; the start page's HTML."""
-    found = re.search(
-        r"Schreibtisch: (http://127\.0\.0\.1:\d+/desk/)  \(Anmeldung: (.+) / (\S+)\)", out
-    )
-    assert found, out
-    url, name, passphrase = found.groups()
+    url, name, passphrase = printed_login_admin(out)
     today = log_in(url, name, passphrase, "/desk/")
     assert today.url == url
     return today.text
@@ -104,11 +100,24 @@ def printed_login(out: str, label: str) -> tuple[str, str, str]:
     return url, name, passphrase
 
 
+def printed_login_admin(out: str) -> tuple[str, str, str]:
+    """The desk's address and the administrator's login."""
+    found = re.search(
+        r"Schreibtisch: (http://127\.0\.0\.1:\d+/desk/)  \(Anmeldung: (.+) / (\S+)\)", out
+    )
+    assert found, out
+    url, name, passphrase = found.groups()
+    return url, name, passphrase
+
+
 def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
     with demo_serving(tmp_path / "demo") as lines:
         today = log_in_to_desk("".join(lines))
         practice = log_in(*printed_login("".join(lines), "als Praxis"))
         guide = log_in(*printed_login("".join(lines), "als Digitallotsin"))
+        club = log_in(*printed_login("".join(lines), "als Verein"))
+        url, admin_name, admin_passphrase = printed_login_admin("".join(lines))
+        queue = log_in(url, admin_name, admin_passphrase, "/desk/moderation")
     assert "Guten Tag, Maria Hofbauer." in today
     assert '<th scope="row">Ringelai</th>' in today  # the hubs the demo enrolled
     assert '<th scope="row">Perlesreut</th>' in today
@@ -123,6 +132,11 @@ def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
     assert ASKING[0] in waiting
     assert ASKING[1] in waiting
     assert "Ringelai" in waiting
+    # The club starts on its (empty) submissions; the resident's notice waits for the admin,
+    # opened with the admin's key, with the contact for questions.
+    assert club.url.endswith("/desk/submissions")
+    assert OFFERING[1] in queue.text
+    assert OFFERING[3] in queue.text
     out = "".join(lines)
     assert "Aushänge – Ringelai" in out
     assert "Aus·hänge – Perlesreut" in out  # Leichte Sprache board
@@ -144,7 +158,7 @@ def test_demo_runs_and_all_nodes_agree(tmp_path: Path) -> None:
     assert re.search(r"Ringelai\s+2\d,\d °C, \d\d % rel\. Feuchte, CO₂ \d{3} ppm", climate)
     assert re.search(r"Perlesreut\s+2\d,\d °C, .*CO₂ 1\d{3} ppm", climate)  # stuffy
     # The residents' data is never printed: only the practice and the guide read it.
-    for personal in (PATIENT.name, PATIENT.phone, *ASKING):
+    for personal in (PATIENT.name, PATIENT.phone, *ASKING, *OFFERING[3:]):
         assert personal not in out
     # Every hub holds the how-to library with every picture (its kiosk's "So funktioniert's").
     for hub in ("ringelai", "perlesreut"):
