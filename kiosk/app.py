@@ -60,6 +60,8 @@ SIGNAGE_NOTICES = 20
 FIRST_FRAME_ENV = "DORFHUB_KIOSK_FIRST_FRAME"  # set: print the time of the first frame drawn
 # Screens that show data from the store and are reloaded when it changes.
 DATA_SCREENS = (
+    "home",
+    "categories",
     "board",
     "events",
     "detail",
@@ -70,7 +72,7 @@ DATA_SCREENS = (
 )
 # Of those, the ones that also show the hub's own tables (sensor readings, sync state): only
 # they are read again when a commit brought no op, as the sensors' every five seconds.
-LOCAL_SCREENS = ("guide", "climate")
+LOCAL_SCREENS = ("home", "guide", "climate")
 log = logging.getLogger("dorfhub.kiosk")
 
 SCREENS: dict[str, Callable[[], KioskScreen]] = {
@@ -219,6 +221,10 @@ class KioskApp(App):
     def t(self, key: str, language: str, **values: object) -> str:
         """A catalog string; .kv files pass `app.lang` so a language switch re-renders them."""
         return self.translator.t(language, key, **values)
+
+    def tn(self, key: str, count: int, language: str, **values: object) -> str:
+        """A catalog string with plural forms, the one for `count` ("1 Aushang", "2 Aushänge")."""
+        return self.translator.tn(language, key, count, **values)
 
     def screen(self, name: str) -> Any:
         """A screen by name, built the first time it is asked for."""
@@ -684,6 +690,7 @@ class KioskApp(App):
             self.data.store, self.data.hub.key_id, self.home_dir, self.data.wall_ms()
         )
         lang = self.lang
+        minutes = status.clock_skew_s // 60
         lines = [
             self.t(
                 "guide.last_sync",
@@ -692,8 +699,8 @@ class KioskApp(App):
             )
             if status.last_sync_ms
             else self.t("guide.never_synced", lang),
-            self.t("guide.pending", lang, count=status.pending_ops),
-            self.t("guide.clock_suspect", lang, minutes=status.clock_skew_s // 60)
+            self.tn("guide.pending", status.pending_ops, lang),
+            self.tn("guide.clock_suspect", minutes, lang, minutes=minutes)
             if status.clock_suspect
             else self.t("guide.clock_ok", lang),
             self.t(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from content import help as helpdesk
+from content.bodies import CATEGORIES
 from content.booking import next_bookable_change
 from content.clock import trusted_now
 from content.identity import Identity
@@ -24,6 +25,7 @@ from content.notices import (
     get_notice,
     next_list_change,
 )
+from content.office_hours import OFFICE_HOURS_CATEGORY
 from content.store import Store
 
 # A list reads this many rows at a time (about eight screenfuls), the next ones as the resident
@@ -31,6 +33,9 @@ from content.store import Store
 # few dozen, and every row read costs memory and time (all 6,825 of the benchmark's: 26 MB and
 # 0.7 s).
 LIST_CHUNK_ROWS = 100
+# The home screen's "today": so many events and newest notices, read so many at a time.
+TODAY_ROWS = 3
+TODAY_PAGE = 20
 
 
 class Change(Enum):
@@ -114,6 +119,12 @@ class KioskData:
             upcoming=events,
         )
 
+    def category_counts(self, at_ms: int | None = None) -> dict[str, int]:
+        """How many notices each category has now: the topics screen shows only those with
+        some."""
+        at = self.now_ms() if at_ms is None else at_ms
+        return {name: self.count(name, at_ms=at) for name in CATEGORIES}
+
     def next_change(self, at_ms: int) -> int | None:
         """When what the screens show changes next with no commit: a notice starts or stops
         showing, an event ends, a free slot becomes bookable or no longer is. None: nothing."""
@@ -122,6 +133,39 @@ class KioskData:
             next_bookable_change(self.store.conn, at_ms),
         )
         return min((moment for moment in moments if moment is not None), default=None)
+
+    # ---- home: "today" ----------------------------------------------------------------------
+
+    def next_events(self, limit: int = TODAY_ROWS, at_ms: int | None = None) -> list[Notice]:
+        """The next events (not ended yet), soonest first."""
+        return self.notices(limit=limit, bodies=False, events=True, at_ms=at_ms)
+
+    def newest_and_important(
+        self, limit: int = TODAY_ROWS, at_ms: int | None = None
+    ) -> tuple[list[Notice], Notice | None]:
+        """The `limit` newest notices that are no emergency (that has its banner on every
+        screen), by publication, and the newest important notice, if any. The board's order
+        puts every emergency and important notice before the normal ones, so it is read in
+        pages only until `limit` normal notices were seen: nothing newer can follow."""
+        at = self.now_ms() if at_ms is None else at_ms
+        seen: list[Notice] = []
+        normal = 0
+        while normal < limit:
+            page = self.notices(limit=TODAY_PAGE, bodies=False, offset=len(seen), at_ms=at)
+            seen += page
+            normal += sum(1 for notice in page if notice.priority == "normal")
+            if len(page) < TODAY_PAGE:
+                break
+        candidates = [notice for notice in seen if notice.priority != "emergency"]
+        newest = sorted(candidates, key=lambda n: (n.published_at, n.id), reverse=True)[:limit]
+        important = [notice for notice in seen if notice.priority == "important"]
+        return newest, max(important, key=lambda n: (n.published_at, n.id), default=None)
+
+    def next_office_hour(self, at_ms: int | None = None) -> Notice | None:
+        """The guides' next office hour at this hub (or the one going on now): the soonest
+        event of category `digitales` that has not ended, as content.help lists them."""
+        found = self.notices(OFFICE_HOURS_CATEGORY, 1, bodies=False, events=True, at_ms=at_ms)
+        return found[0] if found else None
 
     def emergency(self) -> Notice | None:
         """The newest active emergency for this hub; the notice order puts emergencies first."""

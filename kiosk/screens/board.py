@@ -20,6 +20,7 @@ from kiosk import slip as slips
 from kiosk.data import LIST_CHUNK_ROWS
 from kiosk.screens.base import KioskScreen, page, running_app, tr
 from kiosk.signage import when_and_where
+from kiosk.widgets import text_height
 
 log = logging.getLogger("dorfhub.kiosk")
 
@@ -30,7 +31,7 @@ def hidden_below(view: RecycleView) -> float:
     return float(view.scroll_y * max(0.0, content.height - view.height))
 
 
-def append_keeping_place(view: RecycleView, rows: list[dict[str, str]]) -> None:
+def append_keeping_place(view: RecycleView, rows: list[dict[str, Any]]) -> None:
     """Add rows at the end of a list without moving the rows on screen: a scroll position is a
     fraction of the list's height, so it is set again for the new height."""
     content = view.children[0]
@@ -43,6 +44,15 @@ def append_keeping_place(view: RecycleView, rows: list[dict[str, str]]) -> None:
     # height reset to the old fraction; as ScrollView._update_effect_y_bounds does, it is set
     # from scroll_y, or the next frame of the swipe would jump back to that fraction.
     view.effect_y.value = view.effect_y.max * view.scroll_y
+
+
+def can_page(view: Any, more_to_read: bool = False) -> tuple[bool, bool]:
+    """Whether there is more to see above and below what a list or text shows: its page
+    buttons show only then (hidden, they keep their place, so nothing moves)."""
+    content = view.children[0] if view.children else None
+    if content is None or content.height <= view.height + 1:
+        return False, more_to_read
+    return view.scroll_y < 0.999, view.scroll_y > 0.001 or more_to_read
 
 
 def meta_line(notice: Notice, events: bool) -> str:
@@ -66,6 +76,8 @@ class BoardScreen(KioskScreen):
     events = BooleanProperty(False)
     category = StringProperty("")  # "" means every category
     count = NumericProperty(0)
+    can_page_up = BooleanProperty(False)
+    can_page_down = BooleanProperty(False)
     # What the rows read so far were read for: later chunks must be read the same way.
     as_of_ms = 0  # wall clock, ms
     read_category: str | None = None
@@ -76,6 +88,41 @@ class BoardScreen(KioskScreen):
             button.parent.remove_widget(button)
         self._more = Clock.create_trigger(self._load_more_if_near_end)
         self.ids.rv.bind(scroll_y=self._more, height=self._more)
+        self._paging = Clock.create_trigger(self._update_paging)
+        self.ids.rv.bind(scroll_y=self._paging, height=self._paging, data=self._paging)
+        self.ids.rv.children[0].bind(height=self._paging)
+        self.fitted_width = 0.0  # the text width the rows' heights were worked out for
+        self.ids.rv.bind(width=self._fit_rows)
+
+    def _update_paging(self, *_: object) -> None:
+        more = len(self.ids.rv.data) < self.count
+        self.can_page_up, self.can_page_down = can_page(self.ids.rv, more)
+
+    def _text_width(self) -> float:
+        """How wide a row's text may be: the list's width, before the list is laid out the
+        screen's less the page buttons' column (board.kv), less the row's padding."""
+        app = running_app()
+        th = app.th
+        width = self.ids.rv.width
+        if width <= 100:
+            width = app.content.width - 2 * th.padding - th.gap - th.target * 5
+        return float(width - 2 * th.padding)
+
+    def _row_height(self, text: str, important: bool, width: float) -> int:
+        th = running_app().th
+        mark = round(th.reading * 1.6) if important else 0  # widgets.kv: NoticeRow.mark_width
+        text_px = text_height(text, th.reading, min(width - mark, th.measure))
+        return int(max(th.target, text_px + 2 * th.padding))
+
+    def _fit_rows(self, *_: object) -> None:
+        """Every row as high as its text, for the width the list has now."""
+        width = self._text_width()
+        if abs(width - self.fitted_width) < 1 or not self.ids.rv.data:
+            return
+        self.fitted_width = width
+        for row in self.ids.rv.data:
+            row["height"] = self._row_height(row["text"], row["important"], width)
+        self.ids.rv.refresh_from_data()
 
     def refresh(self) -> None:
         """Read the list again. While the resident is on it (new data arrived) or coming back
@@ -91,7 +138,7 @@ class BoardScreen(KioskScreen):
         self.ids.rv.data = self._rows(0, rows)
         self._more()  # a list read at its very end: rows that came since are below it
 
-    def _rows(self, offset: int, limit: int) -> list[dict[str, str]]:
+    def _rows(self, offset: int, limit: int) -> list[dict[str, Any]]:
         app = running_app()
         found = app.data.notices(
             self.read_category,
@@ -101,13 +148,20 @@ class BoardScreen(KioskScreen):
             events=self.events,
             at_ms=self.as_of_ms,
         )
-        return [
-            {
-                "text": notice.text("title", app.lang) + "\n" + meta_line(notice, self.events),
-                "notice_id": notice.id,
-            }
-            for notice in found
-        ]
+        width = self.fitted_width = self._text_width()
+        rows = []
+        for notice in found:
+            text = notice.text("title", app.lang) + "\n" + meta_line(notice, self.events)
+            important = notice.priority != "normal"
+            rows.append(
+                {
+                    "text": text,
+                    "notice_id": notice.id,
+                    "important": important,
+                    "height": self._row_height(text, important, width),
+                }
+            )
+        return rows
 
     def _load_more_if_near_end(self, *_: object) -> None:
         view = self.ids.rv
@@ -152,11 +206,31 @@ class BoardScreen(KioskScreen):
     def speech(self) -> str:
         heading = tr("tile.events" if self.events else "tile.notices")
         titles = [row["text"].split("\n")[0] for row in self.ids.rv.data[:5]]
-        count = tr("board.count", count=self.count)
+        count = running_app().tn("board.count", self.count, running_app().lang)
         return ". ".join([heading, count, *titles])
 
 
 class CategoryScreen(KioskScreen):
+    """The topics: only those with notices now (and "Alle", and the one chosen), in their
+    order; the others come back when a notice does."""
+
+    def refresh(self) -> None:
+        app = running_app()
+        counts = app.data.category_counts()
+        grid = self.ids.grid
+        # The buttons taken out while their topic is empty: kept here, as ids are weak.
+        if not hasattr(self, "buttons"):
+            self.buttons = {name: widget.__self__ for name, widget in self.ids.items()}
+        shown = [self.buttons["cat_all"]] + [
+            self.buttons[f"cat_{name}"]
+            for name in CATEGORIES
+            if counts.get(name) or name == app.board_category
+        ]
+        if list(reversed(grid.children)) != shown:
+            grid.clear_widgets()
+            for button in shown:
+                grid.add_widget(button)
+
     def choose(self, category: str) -> None:
         app = running_app()
         board = app.screen("board")
@@ -200,9 +274,20 @@ class DetailScreen(KioskScreen):
     can_print = BooleanProperty(False)  # a printer exists: the print button shows
     printing = BooleanProperty(False)  # the poster is being made and sent: the button waits
     print_text = StringProperty("")
+    can_page_up = BooleanProperty(False)
+    can_page_down = BooleanProperty(False)
     qr_payload = ""  # what the code on screen holds ("" for none)
     qr_kind: str | None = None  # content.notice_qr.SCREEN_KINDS, None for no code
     qr_for: tuple[str, int, str] | None = None  # the notice version and language it was made for
+
+    def on_kv_post(self, base_widget: object) -> None:
+        view = self.ids.body_scroll
+        paging = Clock.create_trigger(self._update_paging)
+        view.bind(scroll_y=paging, height=paging)
+        self.ids.body.bind(height=paging)
+
+    def _update_paging(self, *_: object) -> None:
+        self.can_page_up, self.can_page_down = can_page(self.ids.body_scroll)
 
     def show(self, notice_id: str) -> None:
         self.notice_id = notice_id

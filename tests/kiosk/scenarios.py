@@ -94,12 +94,19 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
             app.root.export_to_png(str(shots / f"{state}.png"))
 
     yield from measure("home")
+    ctx.results["home"]["today"] = _today(app.current)
     yield from _go_and_settle(app, app.open_board)
     yield from measure("board")
+    ctx.results["board"]["paging"] = _paging(app)
     yield from _go_and_settle(app, lambda: app.go("categories"))
     yield from measure("categories")
+    grid = app.current.ids.grid.__self__  # ids are weak proxies
+    ctx.results["categories"]["shown"] = [
+        key for key, node in app.current.ids.items() if node.parent is grid
+    ]
     yield from _go_and_settle(app, lambda: app.open_notice(ctx.params["event_id"]))
     yield from measure("detail")
+    ctx.results["detail"]["paging"] = _paging(app)
     yield from _go_and_settle(app, lambda: app.go("events"))
     yield from measure("events")
     yield from _go_and_settle(app, lambda: app.open_soon("tile.doctor"))
@@ -144,6 +151,30 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
     yield from measure("emergency_banner")
 
 
+def _today(home: Any) -> dict[str, Any]:
+    """What home's "today" shows, by part."""
+    return {
+        "important": home.important_text,
+        "events": [text for text in home.event_texts if text],
+        "notices": [text for text in home.notice_texts if text],
+        "office_hours": home.office_text,
+        "climate": home.climate_text,
+        "lines": [
+            key
+            for key in home.ids
+            if key.startswith(("event_", "notice_")) and home.ids[key].parent is not None
+        ],
+    }
+
+
+def _paging(app: Any) -> list[bool]:
+    """Whether the page buttons on screen can be seen and touched: up, down."""
+    return [
+        widget(app, name).opacity == 1 and not widget(app, name).disabled
+        for name in ("page_up", "page_down")
+    ]
+
+
 def _tap(app: Any, widget_id: str) -> Iterator[Step]:
     target = widget(app, widget_id)
     yield still(target)
@@ -182,6 +213,14 @@ def navigation(app: Any, ctx: Context) -> Iterator[Step]:
         yield from _tap(app, "bar_back")
         opened[tile].append(app.sm.current)
     out["opened"] = opened
+    # Today's lines open what they show: an event, a notice, the important one, the office
+    # hour, the room climate.
+    today = {}
+    for line in ("event_0", "notice_0", "important", "office_hours", "climate_line"):
+        yield from _tap(app, line)
+        today[line] = [app.sm.current, getattr(app.current, "notice_id", "")]
+        yield from _tap(app, "bar_home")
+    out["today_opened"] = today
     yield from _tap(app, "tile_notices")
     first = rows(app)[0]
     out["first_row"] = first.text

@@ -37,6 +37,15 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
         "tile_climate": ["climate", "", "home"],
         "guide_login": ["pin", "", "home"],
     }
+    # Home's "today": each line opens what it shows.
+    ids = hub_home.notice_ids
+    today = out["today_opened"]
+    assert today["event_0"] == ["detail", ids[3]]  # the office hour is the next event
+    assert today["notice_0"][0] == "detail"
+    assert today["notice_0"][1] in ids
+    assert today["important"] == ["detail", ids[1]]  # the heat warning
+    assert today["office_hours"] == ["detail", ids[3]]
+    assert today["climate_line"][0] == "climate"
     # Newest first, but the important heat warning outranks newer normal notices.
     assert out["first_row"].startswith("Hitze: Bitte viel trinken\nWichtig")
     assert out["detail"] == ["detail", "Hitze: Bitte viel trinken", True]
@@ -128,6 +137,32 @@ def test_every_screen_keeps_the_size_gap_and_contrast_rules(
     assert all(found["targets"] >= 6 for state, found in out.items() if state not in overlays)
     assert out["help_name"]["targets"] > 40  # the QWERTZ keyboard
     assert (shots / "home.png").stat().st_size > 10_000
+    # Home is "today", without a tap: the important notice as a banner, the next events, the
+    # three newest notices, the guides' next office hour and the room climate in one line.
+    today = out["home"]["today"]
+    assert today["important"].endswith(": Hitze: Bitte viel trinken")
+    assert [text.split("\n")[0] for text in today["events"]] == [
+        "Sprechstunde der Digitallotsin",
+        "Seniorennachmittag",
+    ]
+    assert len(today["notices"]) == 3
+    assert "Dorfhub" in today["office_hours"]
+    assert today["climate"]  # no sensor: it says so
+    # Only lines with something to show take a place (two events, three notices).
+    assert sorted(today["lines"]) == ["event_0", "event_1", "notice_0", "notice_1", "notice_2"]
+    # Page buttons only where there is more to see: the board's 35 notices go on below, the
+    # event's short text does not; topics with no notices (Verwaltung, Vereine) are hidden.
+    assert out["board"]["paging"] == [False, True]
+    assert out["detail"]["paging"] == [False, False]
+    assert sorted(out["categories"]["shown"]) == [
+        "cat_all",
+        "cat_allgemein",
+        "cat_digitales",
+        "cat_gesundheit",
+        "cat_mobilitaet",
+        "cat_veranstaltung",
+        "cat_warnung",
+    ]
 
 
 def test_a_long_board_is_read_in_chunks_as_the_resident_pages_down(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from content import booking, sensors
 from content import help as helpdesk
 from content.booking import LOCAL_TIME
@@ -12,10 +14,11 @@ from content.identity import load_identity
 from content.log import Log
 from content.notices import next_list_change
 from content.store import Store
+from kiosk import data as kiosk_data
 from kiosk.data import Change, KioskData
 from node.home import Home
 from tests.booking.helpers import practice_with_slots
-from tests.kiosk.hubhome import HubHome, publish_notice, publish_window
+from tests.kiosk.hubhome import HubHome, publish_emergency, publish_notice, publish_window
 
 MINUTE = 60_000
 
@@ -77,3 +80,42 @@ def test_the_next_change_is_the_earliest_of_notices_and_slots(hub_home: HubHome)
             assert data.next_change(at) == expected
         # Once the slot has closed, only the notices are left to announce anything.
         assert data.next_change(closes) == next_list_change(store.conn, hub, closes)
+
+
+def test_today_reads_the_next_events_newest_notices_and_office_hour(
+    hub_home: HubHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Home's "today": the next events soonest first, the newest notices by publication (not
+    the board's order, which puts the important heat warning first), the newest important one
+    for its banner, never an emergency (it has its own), and the guides' next office hour."""
+    publish_emergency(hub_home.path, hub_home.admin_key)
+    newer = publish_notice(hub_home.path, hub_home.admin_key, "Chorprobe")
+    home = Home.open(hub_home.path)
+    with Store(home.db_path) as store:
+        data = KioskData(store, home.identity(), home.config.name, wall_clock_ms)
+        titles = [n.title["de"] for n in data.next_events()]
+        assert titles == ["Sprechstunde der Digitallotsin", "Seniorennachmittag"]
+        everything = data.notices()
+        assert everything[0].priority == "emergency"
+        by_age = sorted(
+            (n for n in everything if n.priority != "emergency"),
+            key=lambda n: (n.published_at, n.id),
+            reverse=True,
+        )
+        # Read in pages of two, the order's important notice and the emergency before the
+        # normal ones: the same three.
+        for page in (20, 2):
+            monkeypatch.setattr(kiosk_data, "TODAY_PAGE", page)
+            newest, important = data.newest_and_important()
+            assert [n.id for n in newest] == [n.id for n in by_age[:3]]
+            assert newest[0].id == newer
+            assert important is not None
+            assert important.title["de"] == "Hitze: Bitte viel trinken"
+        hour = data.next_office_hour()
+        assert hour is not None
+        assert hour.title["de"] == "Sprechstunde der Digitallotsin"
+        counts = data.category_counts()
+        assert counts["verwaltung"] == 0
+        assert counts["warnung"] == 2  # the heat warning and the emergency
+        assert counts["allgemein"] == 31
+        assert sum(counts.values()) == len(everything)

@@ -44,6 +44,7 @@ def test_a_person_leaving_any_screen_leaves_nothing_for_the_next(
     out = _run("full_reset", hub_home, tmp_path, {"notice_id": hub_home.event_id})
     # Verwaltung has no notices; after Start, the Aushänge tile shows every notice again, and
     # the topics screen marks "Alle".
+    assert out["verwaltung_shown"] is False  # an empty topic is hidden
     category, count, text = out["verwaltung"]
     assert (category, count) == ("verwaltung", 0)
     assert text == "Zurzeit gibt es hier keine Aushänge."

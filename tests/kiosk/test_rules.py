@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import re
 import stat
 import subprocess
@@ -17,7 +18,7 @@ from content.notice_qr import SCREEN_MAX_VERSION, side_modules
 from content.notice_qr import version as qr_version
 from content.notices import Notice
 from kiosk import qr
-from kiosk.i18n import LANGUAGES, load_catalog
+from kiosk.i18n import LANGUAGES, Translator, load_catalog, load_plurals
 from kiosk.idle import Event, IdleTimer
 from kiosk.pin import LOCK_S, MAX_WRONG, PIN_FILE, PinError, PinGate, set_pin, verify_pin
 from kiosk.theme import (
@@ -46,6 +47,12 @@ def test_reference_panel_sizes_follow_the_physical_rules() -> None:
     assert theme.body == 24
     assert theme.heading > theme.body
     assert make_theme(panel, large_text=True).body == 36
+    # Reading text: 32 px at least, and a capital H (0.71 em in Roboto) of 0.7 degrees at
+    # 50 cm; its lines no wider than 70 average characters.
+    assert theme.reading == 35
+    assert panel.mm(theme.reading * 1456 / 2048) >= 500 * math.tan(math.radians(0.7))
+    assert theme.measure == round(70 * 0.45 * 35)
+    assert make_theme(panel, large_text=True).reading == 52
     # A small dense panel needs more pixels for the same millimetres; a coarse one never
     # goes below 44 px or 24 px text.
     assert make_theme(Screen(1920, 1080, 10.1)).target > 100
@@ -284,16 +291,40 @@ def test_every_message_has_all_three_translations() -> None:
         assert empty == [], language
 
 
+def test_counts_take_the_plural_forms_of_every_catalog() -> None:
+    """gettext plurals, with the language's rule: "1 Aushang", "2 Aushänge" (and "0 Aushänge")
+    in German, English and Leichte Sprache alike, each message with both forms."""
+    plurals = {language: load_plurals(language) for language in LANGUAGES}
+    keys = set(plurals["de"].forms)
+    assert {"board.count", "guide.pending", "guide.clock_suspect"} <= keys
+    for language, found in plurals.items():
+        assert set(found.forms) == keys, language
+        assert all(len(forms) == 2 and all(forms) for forms in found.forms.values()), language
+        assert not keys & set(load_catalog(language)), language  # no count without its forms
+    translator = Translator()
+    counts = {
+        language: [translator.tn(language, "board.count", n) for n in (0, 1, 2)]
+        for language in LANGUAGES
+    }
+    assert counts == {
+        "de": ["0 Aushänge", "1 Aushang", "2 Aushänge"],
+        "en": ["0 notices", "1 notice", "2 notices"],
+        "de-LS": ["0 Aus·hänge", "1 Aus·hang", "2 Aus·hänge"],
+    }
+    minute = translator.tn("de", "guide.clock_suspect", 1, minutes=1)
+    assert minute == "Uhr: geht etwa 1 Minute nach"
+
+
 def _used_keys() -> set[str]:
     used: set[str] = set()
-    pattern = re.compile(r"""(?:\bt|\btr|_tell)\(\s*"([a-z_.-]+)\"""")
+    pattern = re.compile(r"""(?:\bt|\btr|\btn|_tell)\(\s*"([a-z_.-]+)\"""")
     for path in [*KIOSK.rglob("*.py"), *KIOSK.rglob("*.kv")]:
         used |= set(pattern.findall(path.read_text(encoding="utf-8")))
     return used
 
 
 def test_every_key_the_screens_use_is_in_the_catalogs() -> None:
-    keys = set(load_catalog("de"))
+    keys = set(load_catalog("de")) | set(load_plurals("de").forms)
     used = _used_keys()
     assert len(used) > 60
     prefixes = {key for key in used if key.endswith(".")}  # "category." + a name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from kivy.graphics import Color, Rectangle, RoundedRectangle
@@ -180,6 +181,7 @@ def check_layout(app: Any) -> dict[str, Any]:
         # Kivy already cuts a line that nearly fills the box; a little air is wanted anyway.
         if node.shorten and _natural_width(node) > node.text_size[0] - 2:
             problems.append(f"{_name(node)}: text cut off ({_natural_width(node):.0f} px)")
+    problems += _reading_problems(app, found)
     pairs = text_pairs(app)
     for text, node, colour, behind in pairs:
         ratio = contrast_ratio(colour, behind)
@@ -188,6 +190,71 @@ def check_layout(app: Any) -> dict[str, Any]:
         if node.font_size < 24:
             problems.append(f"text {text[:30]!r}: {node.font_size} px is below 24 px")
     return {"targets": len(found), "texts": len(pairs), "problems": problems}
+
+
+MAX_LINE_CHARS = 70  # KIOSK-UX.md: lines of reading text
+
+
+def _reading_problems(app: Any, targets: list[Any]) -> list[str]:
+    """KIOSK-UX.md's reading comfort: reading text at least 32 px at 1080p (scaled with the
+    large text) with capitals of 0.7 degrees at 50 cm, measured on a rendered H; lines of
+    reading text at most 70 characters, as Kivy laid them out; no target's text taller than the
+    target (a list row grows with its title); outlines drawn inside their target, so the gap
+    between two is the gap the layout keeps."""
+    from kivy.graphics import Line
+
+    from content.kiosk_look import LARGE_TEXT_FACTOR, reading_px
+
+    problems = []
+    factor = LARGE_TEXT_FACTOR if app.th.large_text else 1
+    reading = [
+        node
+        for node in visible(app)
+        if isinstance(node, Label) and getattr(node, "size_role", "") == "reading" and node.text
+    ]
+    for node in reading:
+        if node.font_size < reading_px(app.reference) * factor:
+            problems.append(f"reading text {node.text[:30]!r}: {node.font_size} px")
+        lines = getattr(node._label, "_cached_lines", None) or []
+        for line in lines:
+            chars = sum(len(word.text) for word in line.words)
+            if chars > MAX_LINE_CHARS:
+                problems.append(f"reading text {node.text[:30]!r}: a line of {chars} characters")
+    if reading:
+        capital = _capital_px(reading[0].font_size)
+        if app.reference.mm(capital) < 500 * math.tan(math.radians(0.7)) - 0.01:
+            problems.append(f"reading text: a capital H of {capital} px is below 0.7 degrees")
+    for node in targets:
+        if node.texture_size[1] > node.height + 1:
+            problems.append(f"{_name(node)}: text {node.texture_size[1]} px high in {node.height}")
+        for line in [i for i in node.canvas.before.children if isinstance(i, Line)]:
+            xs, ys = line.points[0::2], line.points[1::2]
+            x0, y0, x1, y1 = rect(node)
+            ox, oy = x0 - node.x, y0 - node.y  # the canvas draws in the parent's coordinates
+            if (
+                min(xs) + ox - line.width < x0 - 0.5
+                or max(xs) + ox + line.width > x1 + 0.5
+                or min(ys) + oy - line.width < y0 - 0.5
+                or max(ys) + oy + line.width > y1 + 0.5
+            ):
+                problems.append(f"{_name(node)}: outline drawn outside the target")
+    return problems
+
+
+def _capital_px(font_size: float) -> int:
+    """The inked height of a capital H as Kivy renders it."""
+    from kivy.core.text import Label as CoreLabel
+
+    label = CoreLabel(text="H", font_size=font_size)
+    label.refresh()
+    width, height = label.texture.size
+    pixels = label.texture.pixels
+    inked = [
+        row
+        for row in range(height)
+        if any(pixels[(row * width + column) * 4 + 3] > 127 for column in range(width))
+    ]
+    return len(inked)
 
 
 def _natural_width(node: Any) -> float:
