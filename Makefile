@@ -25,7 +25,7 @@ bench: install
 	xvfb-run -a -s "-screen 0 1920x1080x24 +extension GLX" $(BIN)/python bench/kiosk.py
 	$(BIN)/python bench/booking.py
 	$(BIN)/python bench/desk.py
-	$(BIN)/python bench/warnings.py
+	$(BIN)/python bench/cap_warnings.py
 
 # Not part of test or bench: a 10-minute soak run that fails only on correctness (lost or
 # duplicated ops, nodes apart), never on timings (bench/README.md, "Soak run").

@@ -1,4 +1,4 @@
-"""A CAP feed on 127.0.0.1 for the demo, the tests and bench/warnings.py: serves the files of
+"""A CAP feed on 127.0.0.1 for the demo, the tests and bench/cap_warnings.py: serves the files of
 one directory with a strong ETag (the SHA-256 of the bytes) and answers If-None-Match with 304,
 as the DWD's and the county's servers do. Files are replaced by rename, so a poll never reads
 half of one. Not for the open internet: it serves whatever the directory holds.

@@ -1,7 +1,8 @@
 """A CAP feed on 127.0.0.1 (node/cap_feed_server.py, with ETag, in its own process) that a real
 `dorfhub serve` polls, and two real hubs: the warning reaches the board of the hub its warn
 cell names and not the other's; an update changes it; a cancel takes it down; a restarted
-server sees all three again and adds nothing. One world for the four steps."""
+server sees all three again and adds nothing; a polygon reaches the hub by the position its
+status reported. One world for the five steps."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from content.notices import active_notices, get_notice
+from content.warnings import hub_places
 from node.cap_feed_server import publish_file
 from node.cli import main
 from node.home import Home
@@ -70,6 +72,7 @@ def test_feed_publish_update_cancel_restart(
     )
     _cli("warnings", "feed", "add", url, "--interval", POLL_S, *home)
     _cli("warnings", "area", "list", *home)
+    _cli("warnings", "position", "48.78", "13.43", "--home", ringelai.home)
     assert "WARNCELLID:809272129     hub Perlesreut" in capsys.readouterr().out
     # An index without entries until the first warning: a missing feed would be a failing one.
     publish_file(directory, "warnungen.xml", b'<feed xmlns="http://www.w3.org/2005/Atom"/>')
@@ -123,8 +126,22 @@ def test_feed_publish_update_cancel_restart(
         server.wait_ready()
         wait_for(lambda: _counted(town, "duplicate") >= 3, WAIT_S, "the history read again")
         assert _ops(town) == ops
+
+        # 5. A flood warning drawn as a polygon reaches Ringelai by the position it reported in
+        # its status, and not Perlesreut, which said nowhere.
+        wait_for(lambda: _position(town, ringelai), WAIT_S, "Ringelai's position at the town")
+        publish_file(directory, "warnungen.xml", (DATA / "polygon_alert.xml").read_bytes())
+        (flood,) = wait_for(lambda: _board(ringelai, ringelai), WAIT_S, "the flood warning")
+        assert flood.startswith("n-warn-")
+        assert _board(town, perlesreut) == []
         assert _board(perlesreut, perlesreut) == []
         assert _board(town, perlesreut) == []
+
+
+def _position(town: Node, hub: Node) -> bool:
+    with town.store() as store:
+        places = {place.key: place.position for place in hub_places(store.conn)}
+    return places.get(hub.key()) == (48.78, 13.43)
 
 
 def _has(node: Node, notice_id: str) -> bool:

@@ -1,7 +1,7 @@
 """Official warnings benchmark: from a CAP file appearing on the feed to the emergency on the
 hub's screen.
 
-Run from the repository root: `.venv/bin/python bench/warnings.py [--quick]`. Prints a table and
+Run from the repository root: `.venv/bin/python bench/cap_warnings.py [--quick]`. Prints a table and
 always exits 0; nothing is asserted. See bench/README.md, "Warnings".
 
 Real processes on 127.0.0.1: the CAP feed server (node/cap_feed_server.py, ETag), `dorfhub
