@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-# The audience rows of the notice a trigger sees as `new`: part of migration 16, never edited.
-_AUDIENCE_OF_NEW = """INSERT OR IGNORE INTO notice_audience (audience, notice)
-            SELECT '*', new.id WHERE new.target_hubs = '[]' AND new.target_groups = '[]'
-            UNION ALL SELECT 'h:' || value, new.id FROM json_each(new.target_hubs)
-            UNION ALL SELECT 'g:' || value, new.id FROM json_each(new.target_groups);"""
+# The board rows of the notice a trigger sees as `new`: part of migration 16, never edited.
+_BOARD_ROWS_OF_NEW = """INSERT OR IGNORE INTO notice_audience (audience, id, valid_from,
+            valid_until, category, priority, published_at, lamport, event_start, event_end)
+        SELECT a.audience, new.id, new.valid_from, new.valid_until, new.category, new.priority,
+            new.published_at, new.lamport, new.event_start, new.event_end
+        FROM (SELECT '*' AS audience WHERE new.target_hubs = '[]' AND new.target_groups = '[]'
+            UNION ALL SELECT 'h:' || value FROM json_each(new.target_hubs)
+            UNION ALL SELECT 'g:' || value FROM json_each(new.target_groups)) a
+        WHERE new.op_id IS NOT NULL AND new.retract_op IS NULL;"""
 
 MIGRATIONS: list[str] = [
     # 1: the log, its bookkeeping, and the first views.
@@ -460,32 +464,45 @@ MIGRATIONS: list[str] = [
         retracted_at INTEGER
     );
     """,
-    # 16: whom each notice is for, one row per audience ('*' every hub, 'h:<hub key>',
-    # 'g:<group>'), kept by triggers from the notices' targets: a hub's board finds its notices
-    # by index instead of reading two JSON lists per live notice (content.notices.FOR_HUB:
-    # 15-20 ms for a count at 10,000 notices, issue 20). Keyed by the notice's id, not its
-    # rowid, which a VACUUM may renumber.
+    # 16: a hub's board as rows: one per live notice and audience ('*' every hub, 'h:<hub key>',
+    # 'g:<group>'), with what the board filters and sorts by, kept by triggers from the notices.
+    # A hub's count and page read only its own rows by index instead of every live notice's
+    # row and two JSON lists (content.notices: 15-20 ms at 10,000 notices, issue 20). Keyed by
+    # the notice's id, not its rowid, which a VACUUM may renumber.
     f"""
     CREATE TABLE notice_audience (
         audience TEXT NOT NULL,
-        notice TEXT NOT NULL,
-        PRIMARY KEY (audience, notice)
+        id TEXT NOT NULL,
+        valid_from INTEGER,
+        valid_until INTEGER,
+        category TEXT,
+        priority TEXT,
+        published_at INTEGER,
+        lamport INTEGER,
+        event_start INTEGER,
+        event_end INTEGER,
+        PRIMARY KEY (audience, valid_from, id)
     ) WITHOUT ROWID;
-    CREATE INDEX notice_audience_notice ON notice_audience (notice);
+    CREATE INDEX notice_audience_id ON notice_audience (id);
     CREATE TRIGGER notice_audience_added AFTER INSERT ON notices BEGIN
-        {_AUDIENCE_OF_NEW}
+        {_BOARD_ROWS_OF_NEW}
     END;
-    CREATE TRIGGER notice_audience_changed AFTER UPDATE OF target_hubs, target_groups
-    ON notices BEGIN
-        DELETE FROM notice_audience WHERE notice = old.id;
-        {_AUDIENCE_OF_NEW}
+    CREATE TRIGGER notice_audience_changed AFTER UPDATE ON notices BEGIN
+        DELETE FROM notice_audience WHERE id = old.id;
+        {_BOARD_ROWS_OF_NEW}
     END;
     CREATE TRIGGER notice_audience_gone AFTER DELETE ON notices BEGIN
-        DELETE FROM notice_audience WHERE notice = old.id;
+        DELETE FROM notice_audience WHERE id = old.id;
     END;
-    INSERT OR IGNORE INTO notice_audience (audience, notice)
-        SELECT '*', id FROM notices WHERE target_hubs = '[]' AND target_groups = '[]'
-        UNION ALL SELECT 'h:' || t.value, n.id FROM notices n, json_each(n.target_hubs) t
-        UNION ALL SELECT 'g:' || t.value, n.id FROM notices n, json_each(n.target_groups) t;
+    INSERT INTO notice_audience
+        SELECT a.audience, n.id, n.valid_from, n.valid_until, n.category, n.priority,
+            n.published_at, n.lamport, n.event_start, n.event_end
+        FROM notices n, (SELECT '*' AS audience, n2.id AS of FROM notices n2
+                WHERE n2.target_hubs = '[]' AND n2.target_groups = '[]'
+            UNION ALL SELECT 'h:' || t.value, n2.id FROM notices n2, json_each(n2.target_hubs) t
+            UNION ALL SELECT 'g:' || t.value, n2.id FROM notices n2, json_each(n2.target_groups) t
+        ) a
+        WHERE a.of = n.id AND n.op_id IS NOT NULL AND n.retract_op IS NULL
+        GROUP BY a.audience, n.id;
     """,
 ]

@@ -21,7 +21,7 @@ from content.clock import wall_clock_ms
 from content.identity import Identity, network_id_for
 from content.log import AppendRefused, Log
 from content.log_audit import verify_store
-from content.notices import NoticeError, active_notices, get_notice
+from content.notices import Notice, NoticeError, active_notices, get_notice
 from content.ops import body_hash
 from content.schema import MIGRATIONS
 from content.store import Store
@@ -114,9 +114,12 @@ def test_a_retargeted_notice_reaches_its_new_audience_only(
         ["n-moves"],
     ]
     audience = network.store.conn.execute(
-        "SELECT audience FROM notice_audience WHERE notice = 'n-moves' ORDER BY audience"
+        "SELECT audience FROM notice_audience WHERE id = 'n-moves' ORDER BY audience"
     )
     assert [row[0] for row in audience] == sorted([f"h:{lone}", f"h:{sonnenwald}"])
+    notices.retract(log, admin, "n-moves")
+    assert [_shown(log, hub=hub) for hub in (in_group, sonnenwald, lone)] == [[], [], []]
+    assert network.store.conn.execute("SELECT count(*) FROM notice_audience").fetchone()[0] == 0
 
 
 def test_an_older_store_gets_the_audience_of_its_notices(
@@ -585,6 +588,45 @@ def test_shown_during_is_every_notice_the_board_shows_in_the_interval(
     # The intervals cut the board differently.
     assert max(sizes) >= 5
     assert min(sizes) < max(sizes)
+
+
+@pytest.mark.parametrize("for_other_hub", [False, True])
+def test_a_hubs_board_is_the_live_notices_targeted_at_it(
+    timed_board: tuple[Network, Identity, int], for_other_hub: bool
+) -> None:
+    """The board read from notice_audience against its definition, at every moment the board
+    changes: the network's live notices, in their order, kept when they are for every hub, for
+    this hub or for one of its groups; likewise by category, as upcoming events, and counted."""
+    network, other, at = timed_board
+    conn = network.store.conn
+    hub = other.key_id if for_other_hub else network.hub.key_id
+    info = grants.key_info(conn, hub)
+    assert info is not None
+    groups = set(info.groups)
+
+    def targeted(found: list[Notice]) -> list[str]:
+        return [
+            n.id
+            for n in found
+            if (not n.target_hubs and not n.target_groups)
+            or hub in n.target_hubs
+            or groups & set(n.target_groups)
+        ]
+
+    moment: int | None = at
+    shown = 0
+    while moment is not None:
+        for category, upcoming in ((None, False), ("allgemein", False), ("verein", True)):
+            filters = {"at_ms": moment, "category": category, "upcoming": upcoming}
+            board = active_notices(conn, hub=hub, **filters)  # type: ignore[arg-type]
+            every = active_notices(conn, **filters)  # type: ignore[arg-type]
+            assert [n.id for n in board] == targeted(every), (moment, filters)
+            assert notices.count_notices(conn, hub=hub, **filters) == len(board)  # type: ignore[arg-type]
+            page = active_notices(conn, hub=hub, limit=2, offset=1, **filters)  # type: ignore[arg-type]
+            assert [n.id for n in page] == [n.id for n in board][1:3]
+            shown += len(board)
+        moment = notices.next_list_change(conn, hub, moment)
+    assert shown > 20
 
 
 def test_a_retracted_or_expired_notice_announces_nothing(network: Network) -> None:
