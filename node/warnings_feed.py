@@ -102,7 +102,7 @@ def import_document(
             results.append(import_alert(home, fetch(urljoin(base_url, link))))
         except Unchanged:
             continue
-        except CapError as exc:
+        except (CapError, OSError) as exc:  # one entry refused or missing: the others count
             log.warning("warning entry refused", extra={"fields": {"url": link, "error": str(exc)}})
             results.append(CapError(f"{link}: {exc}"))
     return results
@@ -168,7 +168,9 @@ class FeedPoller(threading.Thread):
                 results = import_document(self.home, data, self._entry, feed.url)
                 for result in results:
                     self._count(result)
-        except (OSError, CapError, ValueError) as exc:
+        except Exception as exc:  # a locked database, a refused append, …
+            # Whatever fails, the poller backs off and keeps going: a thread that died would
+            # leave the fleet page saying "unknown" only once its status had gone stale.
             feed.failures += 1
             feed.last_error = str(exc)[:300]
             self.counts["errors"] += 1

@@ -89,3 +89,18 @@ def test_warnings_status_before_and_after_a_poller(
     )
     assert _run(town, "status") == 0
     assert "http://x/w.xml: failing (2×): timeout" in capsys.readouterr().out
+
+
+def test_an_index_entry_that_fails_leaves_the_others(
+    town: Home, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(town, "area", "add", "--geocode", "ARS:092720000000", "--group", "Ilzer Land") == 0
+    (tmp_path / "mowas.xml").write_bytes((DATA / "mowas_alert.xml").read_bytes())
+    (tmp_path / "laughs.xml").write_bytes(BILLION_LAUGHS)
+    links = "".join(f'<entry><link href="{name}"/></entry>' for name in ("gone.xml", "laughs.xml"))
+    index = f'<feed xmlns="http://www.w3.org/2005/Atom">{links}<entry><link href="mowas.xml"/>'
+    (tmp_path / "index.atom").write_text(index + "</entry></feed>")
+    capsys.readouterr()
+    assert _run(town, "import", tmp_path / "index.atom") == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["error", "error", "published"]
