@@ -91,14 +91,9 @@ def request_help(
     name, phone = name.strip(), phone.strip()
     if kind and kind not in HELP_KINDS:
         raise HelpError(f"the kind of help must be one of {', '.join(HELP_KINDS)}", "kind")
-    if len(name) > MAX_NAME or not name.isprintable():
-        raise HelpError(f"the name must be at most {MAX_NAME} printable characters", "name")
-    if len(phone) > MAX_PHONE or not re.match(PHONE_PATTERN, phone):
-        raise HelpError(
-            f"the phone number may hold only digits, spaces and + - ( ) / "
-            f"(at most {MAX_PHONE} characters)",
-            "phone",
-        )
+    problem = contact_problem(name, phone)
+    if problem is not None:
+        raise HelpError(*problem)
     conn = log.store.conn
     now_ms = trusted_now(conn).now_ms
     body = HelpRequestBody(
@@ -122,6 +117,21 @@ def request_help(
         append_in(write, log.network_id, hub, "help.request", request_id, box, recipients)
         keep_key(write, request_id, request_key, now_ms)
     return request_id
+
+
+def contact_problem(name: str, phone: str) -> tuple[str, str] | None:
+    """What is wrong with a person's name or phone number as typed (stripped): the message and
+    which of the two ("name", "phone"); None if both may be sealed. Submissions take the same
+    contact (content/submissions.py)."""
+    if len(name) > MAX_NAME or not name.isprintable():
+        return f"the name must be at most {MAX_NAME} printable characters", "name"
+    if len(phone) > MAX_PHONE or not re.match(PHONE_PATTERN, phone):
+        return (
+            "the phone number may hold only digits, spaces and + - ( ) / "
+            f"(at most {MAX_PHONE} characters)",
+            "phone",
+        )
+    return None
 
 
 def help_requests_for_hub(

@@ -27,7 +27,6 @@ author): content/submission_rules.py. Retention of the sealed body: content/rete
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import uuid
 from collections.abc import Iterable
@@ -47,6 +46,12 @@ from content.bodies import (
 )
 from content.clock import trusted_now
 from content.errors import ContentError
+
+# The contact's limits are a help request's (the kiosk's screens say them from here too).
+from content.help import MAX_NAME as MAX_NAME
+from content.help import MAX_PHONE as MAX_PHONE
+from content.help import PHONE_PATTERN as PHONE_PATTERN
+from content.help import contact_problem
 from content.identity import Identity
 from content.log import Log, append_in
 from content.notice_targets import Hub, network_of
@@ -65,10 +70,7 @@ from content.submission_rules import (
 
 MAX_TITLE = 100
 MAX_TEXT = 1500
-MAX_NAME = 80
-MAX_PHONE = 30
 MAX_REASON = 500
-PHONE_PATTERN = r"^[0-9 +()/-]*$"
 # What a resident offers or looks for at the kiosk, and what the published title begins with.
 RESIDENT_KINDS: dict[str, str] = {"biete": "Biete", "suche": "Suche", "fund": "Fundsache"}
 # An editor's submission: a whole notice from the desk's editor.
@@ -213,16 +215,9 @@ def _submit(
     own: bool,
 ) -> str:
     contact_name, contact_phone = contact_name.strip(), contact_phone.strip()
-    if len(contact_name) > MAX_NAME or not contact_name.isprintable():
-        raise SubmissionError(
-            f"the name must be at most {MAX_NAME} printable characters", "contact_name"
-        )
-    if len(contact_phone) > MAX_PHONE or not re.match(PHONE_PATTERN, contact_phone):
-        raise SubmissionError(
-            f"the phone number may hold only digits, spaces and + - ( ) / "
-            f"(at most {MAX_PHONE} characters)",
-            "contact_phone",
-        )
+    problem = contact_problem(contact_name, contact_phone)
+    if problem is not None:
+        raise SubmissionError(problem[0], f"contact_{problem[1]}")
     conn = log.store.conn
     now_ms = trusted_now(conn).now_ms
     seq = log.version_vector().get(author.key_id, 0) + 1
