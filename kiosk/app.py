@@ -47,6 +47,13 @@ from kiosk.screens.help import HelpDoneScreen, HelpKindScreen, HelpScreen
 from kiosk.screens.home import HomeScreen, SoonScreen
 from kiosk.screens.my_booking import MY_BOOKING, MyBookingScreen
 from kiosk.screens.my_booking_status import MY_BOOKING_STATUS, MyBookingStatusScreen
+from kiosk.screens.offer import (
+    OfferContactScreen,
+    OfferKindScreen,
+    OfferTextScreen,
+    forget_offer,
+)
+from kiosk.screens.offer_check import OfferCheckScreen, OfferDoneScreen
 from kiosk.screenshot import ScreenshotTaker
 from kiosk.signage import SignageItem, SignageOverlay, notice_item
 from kiosk.speech import REFUSED_PERSONAL, SpeechError
@@ -90,6 +97,11 @@ SCREENS: dict[str, Callable[[], KioskScreen]] = {
     **BOOKING_SCREENS,
     MY_BOOKING: MyBookingScreen,
     MY_BOOKING_STATUS: MyBookingStatusScreen,
+    "offer_kind": OfferKindScreen,
+    "offer_text": OfferTextScreen,
+    "offer_contact": OfferContactScreen,
+    "offer_check": OfferCheckScreen,
+    "offer_done": OfferDoneScreen,
 }
 
 
@@ -319,6 +331,11 @@ class KioskApp(App):
         self.go(MY_BOOKING_STATUS)
         self.history = [name for name in self.history if name != MY_BOOKING]
         self.say(status.speech())
+
+    def open_offer(self) -> None:
+        """Biete / Suche: a resident's notice, from its first choice with nothing typed."""
+        forget_offer()
+        self.go("offer_kind")
 
     def open_soon(self, topic: str) -> None:
         self.screen("soon").topic = topic

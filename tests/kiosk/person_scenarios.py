@@ -34,6 +34,11 @@ SCREEN_NAMES = (
     "booking_status",
     "my_booking",
     "my_booking_status",
+    "offer_kind",
+    "offer_text",
+    "offer_contact",
+    "offer_check",
+    "offer_done",
 )
 
 
@@ -72,7 +77,7 @@ def traces(app: Any) -> dict[str, Any]:
         found["pin"] = [pin.entered, pin.message]
     errors = {
         name: app.screen(name).error_text
-        for name in ("help", "booking_person", "booking_confirm")
+        for name in ("help", "booking_person", "booking_confirm", "offer_text", "offer_check")
         if app.screen(name).error_text
     }
     if errors:
@@ -83,6 +88,9 @@ def traces(app: Any) -> dict[str, Any]:
     mine = app.screen("my_booking_status")
     if mine.request_id or mine.heading_text:
         found["my_booking"] = [mine.request_id, mine.heading_text]
+    offer = app.screen("offer_text")
+    if offer.kind != "biete" or offer.digits or app.screen("offer_check").contact_text:
+        found["offer"] = [offer.kind, offer.digits, app.screen("offer_check").contact_text]
     done = app.screen("help_done")
     if done.name_given or done.phone_given:
         found["help_done"] = [done.name_given, done.phone_given]
@@ -145,6 +153,15 @@ def _leave_traces(app: Any, ctx: Context) -> Iterator[Step]:
     code.message = app.t("my_booking.unknown", app.lang)
     mine = app.screen("my_booking_status")
     mine.request_id, mine.heading_text = "a-request", app.t("booking.state.cancelled", app.lang)
+    app.open_offer()
+    app.current.choose_kind("suche")
+    _fill(app.current, {"title": "Rad", "text": "blau"})
+    app.current.toggle_digits()
+    app.current.error_text = app.t("offer.error.title", app.lang)
+    app.go("offer_contact")
+    _fill(app.current, {"name": "Anna", "phone": "0170"})
+    app.go("offer_check")
+    app.current.error_text = app.t("offer.error.limit", app.lang)
     _slot_chosen(app).calendar_page = 1
     app.go("booking_person")
     person = app.current
@@ -367,16 +384,19 @@ def _person(app: Any, watch: Watch) -> Iterator[Step]:
 
 def _code_pad(app: Any, watch: Watch) -> Iterator[Step]:
     """Meine Buchung: the code line, every message (short, unknown, locked) and the keys."""
+    from kiosk.booking_code import MAX_WRONG
+
     screen = app.current
+    screen.gate.locked_until = 0.0  # a lock left by the theme before
     for char in "KM4":
         yield from _press(app, watch, screen.keys[char], f"key {char!r}")
     yield from _press(app, watch, widget(app, "my_booking_show"), "show, code too short")
     for char in "T7QXA":
         yield from _press(app, watch, screen.keys[char], f"key {char!r}")
+    yield from _press(app, watch, widget(app, "my_booking_show"), "unknown")
+    screen.gate.wrong = MAX_WRONG - 1
+    yield from _press(app, watch, widget(app, "my_booking_show"), "locked")
     yield from _press(app, watch, screen.keys[""], "delete")
-    yield from _press(app, watch, screen.keys["A"], "key 'A'")
-    for attempt in range(5):  # unknown, then locked: both messages
-        yield from _press(app, watch, widget(app, "my_booking_show"), f"unknown {attempt + 1}")
 
 
 # ---- warnings that inform, never lock --------------------------------------------------------
