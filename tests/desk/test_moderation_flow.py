@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,7 +34,7 @@ from node.home import Home
 from tests.desk.conftest import ANNA, AxeChecker, DeskSite, Login
 from tests.desk.test_flow import holds, version_vector
 from tests.node.cli import DORFHUB, REPO
-from tests.sync.conftest import PeerProcess, running
+from tests.sync.conftest import PeerProcess, running, start_peer
 from tests.sync.procs import Node, make_hubs, wait_for
 
 OURS, OTHER = "Ringelai", "Perlesreut"
@@ -91,9 +93,13 @@ def world(
         server = stack.enter_context(running(town.home))
         for hub in (ours, other):
             hub.set_server_url(server.url)
-        processes = {
-            hub.name: stack.enter_context(running(hub.home, "hub")) for hub in (ours, other)
-        }
+        # Both hubs start side by side: each waits seconds for its own ready file.
+        with ThreadPoolExecutor(2) as starting:
+            started = list(starting.map(lambda hub: start_peer(hub.home, "hub"), (ours, other)))
+        processes = {}
+        for hub, process in zip((ours, other), started, strict=True):
+            stack.callback(_stop, process)
+            processes[hub.name] = process
         site = DeskSite(server, axe_checker)
         club, admin = browser.new_page(), browser.new_page()  # a context, cookies, each
         stack.callback(club.context.close)
@@ -102,6 +108,11 @@ def world(
         expect(club.get_by_role("heading", level=1)).to_have_text("Meine Einreichungen")
         site.log_in(admin, ANNA)
         yield World(site, town, ours, other, processes, club, admin)
+
+
+def _stop(process: PeerProcess) -> None:
+    status = process.stop()
+    assert status in (0, -signal.SIGTERM), f"exit status {status}:\n{process.output()}"
 
 
 def go(page: Page, site: DeskSite, action: Callable[[], object]) -> None:
