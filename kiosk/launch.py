@@ -5,6 +5,7 @@ Kivy reads its configuration when first imported, so nothing here imports it at 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,12 +16,14 @@ from content.identity import Identity
 from content.private_files import restrict_umask
 from content.store import Store
 from kiosk.theme import Screen
+from kiosk.touch import configured_touch, input_config
 
 MULTISAMPLES = 0  # see configure_kivy; bench/kiosk.py gives its bare Kivy app the same
 # The kiosk draws only textures it makes itself (the QR code); SDL2 reads what pictures Kivy
 # loads. Pillow as one more image provider cost 2 MB of memory for nothing. (Also given to the
 # benchmark's bare Kivy app.)
 IMAGE_PROVIDERS = "sdl2,tex"
+QUIET_LIBRARIES = ("fontTools", "PIL", "fpdf")
 
 
 @dataclass
@@ -53,9 +56,19 @@ def configure_kivy(options: KioskOptions) -> None:
     # lose a little smoothness. The multisampled framebuffer cost 65 MB of the process's memory
     # at 1920x1080 under Mesa's software renderer (bench/README.md, kiosk section).
     Config.set("graphics", "multisamples", str(MULTISAMPLES))
-    # Right-click must not leave multitouch dots; Escape must not close a public kiosk.
-    Config.set("input", "mouse", "mouse,disable_multitouch")
+    # The touch panel (kiosk/touch.py); right-click must not leave multitouch dots.
+    Config.remove_section("input")
+    Config.add_section("input")
+    for key, value in input_config(configured_touch(options.home_dir)).items():
+        if value:
+            Config.set("input", key, value)
+    # Escape must not close a public kiosk.
     Config.set("kivy", "exit_on_escape", "0")
+    # Kivy passes every library's DEBUG records to its log: a slip's PDF brought dozens per
+    # slip into the journal (fontTools subsetting the font, PIL reading the QR code's PNG,
+    # fpdf's sizes). Their warnings still come through.
+    for library in QUIET_LIBRARIES:
+        logging.getLogger(library).setLevel(logging.WARNING)
 
 
 def default_speaker() -> Any:
