@@ -53,6 +53,7 @@ from content.help import MAX_PHONE as MAX_PHONE
 from content.help import PHONE_PATTERN as PHONE_PATTERN
 from content.help import contact_problem
 from content.identity import Identity
+from content.limits import MAX_CLOCK_SKEW_MS
 from content.log import Log, append_in
 from content.notice_targets import Hub, network_of
 from content.notices import notice_body
@@ -343,24 +344,39 @@ def submissions_of(conn: sqlite3.Connection, reader: Identity) -> list[Submissio
     return [_submission(conn, row, reader) for row in rows]
 
 
-def moderation_queue(conn: sqlite3.Connection, reader: Identity) -> list[Submission]:
+def moderation_queue(
+    conn: sqlite3.Connection, reader: Identity, now_ms: int | None = None
+) -> list[Submission]:
     """The submissions no admin decided on yet, oldest first, opened with the reader's key (an
-    admin's; one it cannot open is listed without its contents). An erased body is gone."""
+    admin's; one it cannot open is listed without its contents). An erased body is gone, and
+    one dated ahead of `now_ms` (trusted now) by more than the clock skew a request may have
+    waits until then: the daily limit counts by the ops' own times, so an author that dates
+    its submissions a day apart each still brings the admins at most SUBMISSIONS_PER_DAY a day."""
     rows = conn.execute(
-        _ROWS + "AND o.body IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ops d "
-        "WHERE d.entity = o.entity AND d.kind = 'moderation.accept') ORDER BY o.time, o.entity"
+        _ROWS + f"AND {_PENDING} ORDER BY o.time, o.entity", (_shown_until(conn, now_ms),)
     ).fetchall()
     return [_submission(conn, row, reader) for row in rows]
 
 
-def pending_count(conn: sqlite3.Connection) -> int:
-    """How many submissions wait for an admin: the fleet page's and Today's badge."""
+def pending_count(conn: sqlite3.Connection, now_ms: int | None = None) -> int:
+    """How many submissions wait for an admin, as `moderation_queue` lists them: the fleet
+    page's and Today's badge."""
     row = conn.execute(
         "SELECT count(*) FROM sealed_items s JOIN ops o ON o.id = s.op_id "
-        "WHERE s.kind = 'submission.put' AND o.body IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM ops d WHERE d.entity = s.entity AND d.kind = 'moderation.accept')"
+        f"WHERE s.kind = 'submission.put' AND {_PENDING}",
+        (_shown_until(conn, now_ms),),
     ).fetchone()
     return int(row[0])
+
+
+_PENDING = (
+    "o.body IS NOT NULL AND o.time <= ? AND NOT EXISTS "
+    "(SELECT 1 FROM ops d WHERE d.entity = o.entity AND d.kind = 'moderation.accept')"
+)
+
+
+def _shown_until(conn: sqlite3.Connection, now_ms: int | None) -> int:
+    return (trusted_now(conn).now_ms if now_ms is None else now_ms) + MAX_CLOCK_SKEW_MS
 
 
 def get_submission(conn: sqlite3.Connection, submission_id: str, reader: Identity) -> Submission:

@@ -242,18 +242,26 @@ def test_the_daily_limit_holds_on_write_and_on_apply_at_every_node(
         report = node.ingest([extra])
         assert report.applied == []
         assert any("a day" in why for _, why in report.rejected)
-    # A day later (by the op's own time) the hub may submit again.
+    # A day later (by the op's own time) the hub may submit again; dated ahead, it waits for
+    # the admins until its time has come.
+    ahead = submission_prefix(hub.key_id) + uuid.uuid4().hex[:20]
     later = sign_op(
         hub,
         network.network_id,
         **next_position(log, hub),
         kind="submission.put",
-        entity=submission_prefix(hub.key_id) + uuid.uuid4().hex[:20],
+        entity=ahead,
         body=box,
         time_ms=wall_clock_ms() + DAY_MS + 60_000,
         sealed_to=recipients,
     )
     assert other.ingest([later]).applied == [later.op_id]
+    conn = other.store.conn
+    queued = [submission.id for submission in moderation_queue(conn, network.admin)]
+    assert len(queued) == SUBMISSIONS_PER_DAY
+    assert ahead not in queued
+    assert pending_count(conn) == SUBMISSIONS_PER_DAY
+    assert pending_count(conn, wall_clock_ms() + DAY_MS + 60_000) == SUBMISSIONS_PER_DAY + 1
 
 
 def test_ids_and_sizes_are_checked_on_apply(network: Network, people: People) -> None:
