@@ -10,7 +10,7 @@ from typing import Any
 from kivy.properties import StringProperty
 
 from content import booking
-from kiosk.booking_code import PAD_KEYS, CodeGate, add_key, complete
+from kiosk.booking_code import PAD_COLUMNS, PAD_KEYS, CodeGate, add_key, complete
 from kiosk.screens.base import KioskScreen, running_app, tr
 from kiosk.widgets import KButton
 
@@ -31,14 +31,14 @@ class MyBookingScreen(KioskScreen):
         super().__init__(name=MY_BOOKING, **kwargs)
 
     def on_kv_post(self, base_widget: object) -> None:
-        pad = self.ids.code_pad
-        delete = self.ids.code_delete
-        self.keys = {"": delete}
-        for value in PAD_KEYS:
+        self.keys = {"": self.ids.code_delete}
+        for index, value in enumerate(PAD_KEYS):
             key = CodeKey(value=value, text=value)
             key.bind(on_release=lambda k: self.key(k.value))
-            # Just before the delete key, which the .kv put last: the pad is full from the start.
-            pad.add_widget(key, index=1)
+            row = self.ids[f"code_row_{index // PAD_COLUMNS}"]
+            # In the last row, before the delete key the .kv put there: all in place from the
+            # start.
+            row.add_widget(key, index=1 if self.ids.code_delete.parent is row else 0)
             self.keys[value] = key
 
     def key(self, value: str) -> None:

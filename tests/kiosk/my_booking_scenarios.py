@@ -36,6 +36,12 @@ def my_booking(app: Any, ctx: Context) -> Iterator[Step]:
     screen = app.current
     out["opened"] = [app.sm.current, screen.ids.code.text]
     out["layout_pad"] = check_layout(app)["problems"]
+    app.set_theme("high-contrast", True)  # the widest faces: "Löschen" in large text
+    yield settled(app, 3)
+    out["layout_pad_large"] = check_layout(app)["problems"]
+    out["rows"] = [len(screen.ids[f"code_row_{n}"].children) for n in range(4)]
+    app.set_theme("default", False)
+    yield settled(app, 3)
     yield from _code(app, cancelled[:3])
     yield from _tap(app, "my_booking_show")
     out["incomplete"] = [app.sm.current, screen.message, screen.ids.code.text]

@@ -127,6 +127,8 @@ def test_a_resident_sees_the_practices_cancel_by_the_code_on_the_slip(tmp_path: 
     out = run_scenario("my_booking_scenarios:my_booking", home.hub, tmp_path, params)["results"]
     assert out["opened"] == ["my_booking", "____-____"]
     assert out["layout_pad"] == []
+    assert out["layout_pad_large"] == []
+    assert out["rows"] == [7, 7, 7, 7]  # six characters and the delete key in the last
     screen, message, code = out["incomplete"]
     assert screen == "my_booking"
     assert message.startswith("Der Buchungscode hat 8 Zeichen")
