@@ -31,6 +31,7 @@ from typing import IO, Any
 
 import requests
 import zstandard
+from goals import goal_row
 from oplog import Row, make_notices, percentile, raw_verify_rate, table, verdict
 from oplog import machine as machine_line
 from repo_first import REPO  # before any package: puts them ahead of this directory
@@ -75,6 +76,11 @@ NOOP_BYTES_GOAL = 300
 WIRE_RATIO_GOAL = 1.1
 NOOP_RATE_GOAL = 300.0
 RSS_GOAL_MB = 150.0
+# Issue 20's goals (bench/README.md, Goals).
+PROPAGATION_P95_GOAL_S = 0.250
+NOOP_BYTES_GOAL_20 = 200
+APPLY_RATIO_GOAL = 0.7
+NOOP_RATE_GOAL_20 = 5000.0
 FLAT_TOLERANCE = 0.10
 
 
@@ -529,14 +535,24 @@ def pull_child(home: Path, url: str, ops: int) -> PullRun:
 
 
 class TimedLog(Log):
-    """The hub's Log, timing what `sync_round` spends applying batches."""
+    """The hub's Log, timing what `sync_round` spends applying batches (with the pull ahead,
+    `ingest_batches` also waits for batches still on their way)."""
 
     ingest_s = 0.0
 
-    def ingest(self, ops: Iterable[RawOp], replaying_own_log: bool = False) -> IngestReport:
+    def ingest(
+        self, ops: Iterable[RawOp], replaying_own_log: bool = False, detached: bool = False
+    ) -> IngestReport:
         started = time.perf_counter()
         try:
-            return super().ingest(ops, replaying_own_log)
+            return super().ingest(ops, replaying_own_log, detached)
+        finally:
+            self.ingest_s += time.perf_counter() - started
+
+    def ingest_batches(self, *args: Any, **kwargs: Any) -> IngestReport:
+        started = time.perf_counter()
+        try:
+            return super().ingest_batches(*args, **kwargs)
         finally:
             self.ingest_s += time.perf_counter() - started
 
@@ -615,9 +631,13 @@ class Noop:
 
 
 def noop_sync(hub: Home, proxy: CountingProxy, network_id: str) -> Noop:
-    """One sync_round between a hub and the town that hold the same ops, on a new connection."""
+    """One sync_round between a hub and the town that hold the same ops, on a new connection,
+    by a client that has said hello to the town before (as the hub daemon's has, after its
+    first round)."""
     with hub.store() as store:
         client = PeerClient(proxy.url, hub.identity(), network_id)
+        sync_round(Log(store), client)
+        client.session.get_adapter(proxy.url).close()  # the next round on a new connection
         adapter = CountingAdapter()
         client.session.mount("http://", adapter)
         proxy.reset(record=True)
@@ -775,24 +795,32 @@ class Results:
     trouble: dict[str, int] = field(default_factory=dict)
 
 
-def run(work: Path, scale: Scale) -> Results:
+SKIPPABLE = ("propagation", "load", "full-propagation", "backlog")
+
+
+def run(work: Path, scale: Scale, skip: Collection[str] = ()) -> Results:
     results = Results(scale)
     nodes = Nodes(work)
+
+    def phase_unless(name: str, label: str, action: Callable[[], None]) -> None:
+        if name not in skip:
+            phase(results, label, action)
+
     try:
-        phase(results, "propagation", lambda: propagate(results, work, nodes))
+        phase_unless("propagation", "propagation", lambda: propagate(results, work, nodes))
         town = make_town(work / "town")
         phase(results, "town load", lambda: load_notices(town, scale.notices, SEED))
         town_node = nodes.start("serve", town.home.path)
         wait_ready([town_node])
         proxy = CountingProxy(town_node.port)
         phase(results, "initial sync", lambda: initial_sync(results, work, town, town_node, proxy))
-        phase(results, "town under load", lambda: load_town(results, town_node))
-        phase(
-            results,
+        phase_unless("load", "town under load", lambda: load_town(results, town_node))
+        phase_unless(
+            "full-propagation",
             "propagation, full town",
             lambda: propagate_full(results, work, nodes, town, town_node),
         )
-        phase(results, "backlog", lambda: backlog(results, work, town, town_node))
+        phase_unless("backlog", "backlog", lambda: backlog(results, work, town, town_node))
         proxy.close()
         town.store.close()
     finally:
@@ -890,6 +918,43 @@ def rows(r: Results) -> list[Row]:
         *initial_rows(r),
         *load_rows(r),
         *backlog_rows(r),
+        *goal_rows(r),
+    ]
+
+
+def goal_rows(r: Results) -> list[Row]:
+    """Issue 20's goals for sync, each beside its figure of this run (bench/goals.py)."""
+    p, n, i, load = r.propagation, r.noop, r.initial, r.load
+    p95 = percentile(p.all_hubs_s, 0.95) if p and p.all_hubs_s and not p.missed else None
+    hubs = f"{p.hubs} hubs" if p else "hubs"
+    ratio = i.pulled / i.seconds / r.raw_verify if i and r.raw_verify else None
+    return [
+        goal_row(
+            f"goal (issue 20): notice propagation to {hubs} on loopback, p95",
+            ms(p95) if p95 is not None else None,
+            f"< {ms(PROPAGATION_P95_GOAL_S)} (20 hubs)",
+            None if p95 is None or p is None else p95 < PROPAGATION_P95_GOAL_S and p.hubs >= 20,
+        ),
+        goal_row(
+            "goal (issue 20): no-op sync bytes hub → town / town → hub",
+            f"{n.up} / {n.down} B, {n.round_trips} round trip(s)" if n else None,
+            f"< {NOOP_BYTES_GOAL_20} B each way, 1 round trip",
+            None
+            if n is None
+            else max(n.up, n.down) < NOOP_BYTES_GOAL_20 and n.round_trips == 1 and n.equal,
+        ),
+        goal_row(
+            "goal (issue 20): initial sync apply rate / raw Ed25519 verify",
+            f"{ratio:.2f}" if ratio is not None else None,
+            f">= {APPLY_RATIO_GOAL}",
+            None if ratio is None else ratio >= APPLY_RATIO_GOAL,
+        ),
+        goal_row(
+            f"goal (issue 20): town no-op syncs/s, {r.scale.sim_hubs} hubs, keep-alive",
+            f"{load.rate:,.0f} /s" if load else None,
+            f"> {NOOP_RATE_GOAL_20:,.0f} /s",
+            None if load is None else load.rate > NOOP_RATE_GOAL_20 and not load.errors,
+        ),
     ]
 
 
@@ -1131,21 +1196,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small smoke run (under a minute)")
     parser.add_argument("--hubs", type=int, help="hub daemons for the propagation measure")
     parser.add_argument("--backlog", type=int, help="ops for the hub memory measure")
+    parser.add_argument("--notices", type=int, help="notices of the town for the initial sync")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        choices=SKIPPABLE,
+        default=[],
+        help="leave out a measure (repeatable), for a shorter run while iterating",
+    )
     options = parser.parse_args(args)
     scale = QUICK if options.quick else FULL
     scale = Scale(
         hubs=options.hubs or scale.hubs,
         repeats=scale.repeats,
-        notices=scale.notices,
+        notices=options.notices or scale.notices,
         sim_hubs=scale.sim_hubs,
         load_s=scale.load_s,
-        backlog=max(scale.notices + 1, options.backlog or scale.backlog),
+        backlog=max((options.notices or scale.notices) + 1, options.backlog or scale.backlog),
     )
     print(f"Machine: {machine_line()}")
     print(f"Scale: {scale}\n")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="dorfhub-bench-sync-") as directory:
-        results = run(Path(directory), scale)
+        results = run(Path(directory), scale, options.skip)
     print()
     print(table(rows(results)))
     if results.noop is not None:

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import msgspec
 import requests
+from requests.structures import CaseInsensitiveDict
+from urllib3.util import SKIP_HEADER
 
 from content import relay
 from content.grants import roles_of
@@ -52,6 +54,8 @@ READ_TIMEOUT = 30.0
 # A peer is as hostile as any client: its answers are bounded in size (a batch is at most one
 # request's worth) and in time (content/limits.py PEER_ANSWER_DEADLINE_S, sync/deadline.py).
 MAX_ANSWER_BYTES = MAX_REQUEST_BYTES
+# How much of the peer's key a no-op hello names (sync.server.MIN_HELLO_NODE_CHARS).
+HELLO_NODE_CHARS = 16
 S = TypeVar("S")
 
 
@@ -63,6 +67,19 @@ class Hello(msgspec.Struct, frozen=True):
     digest: str
     equal: bool
     time: int
+
+
+class HelloAnswer(msgspec.Struct, frozen=True):
+    """A hello answer as it comes: whole, or only `{equal, time}` when the caller named the
+    node it heard before and the digests are equal (sync.server.PeerService.hello)."""
+
+    equal: bool
+    time: int
+    proto: int | None = None
+    net: str = ""
+    node: str = ""
+    role: str = ""
+    digest: str = ""
 
 
 class PushAnswer(msgspec.Struct, frozen=True):
@@ -133,13 +150,20 @@ class PeerClient:
         self.identity = identity
         self.network_id = network_id
         self.session = requests.Session()
+        # No default headers: the peer reads none of them, and a no-op sync is one small
+        # request (User-Agent, Accept and Accept-Encoding were 100 of its 263 bytes).
+        self.session.headers = CaseInsensitiveDict(
+            {"User-Agent": SKIP_HEADER, "Accept-Encoding": SKIP_HEADER}
+        )
         self.deadline_s = deadline_s
         self.sockets = SocketRegistry()
         self.trust = trust or ServerTrust()
         self.trust.apply(self.session, self.sockets)
         self.clock_offset_ms = 0  # the peer's clock minus ours, learnt from hello
         self.last_node = ""
+        self.last_hello: Hello | None = None  # the last whole hello answer
         self.peer_digest = ""  # from the peer's last vector answer
+        self.pulled_digest = ""  # from the peer's last pull answer, if it said
         self.bytes_in = 0
         self.bytes_out = 0
 
@@ -147,21 +171,37 @@ class PeerClient:
         self.session.close()
 
     def hello(self, digest: str) -> Hello:
+        """Who the peer is and whether `digest` equals its own. Once a whole answer told us the
+        peer's key, we name its start, and an equal peer answers only `{equal, time}`: it is
+        still the node (in the same network and protocol) the whole answer described."""
         started = time.time()
-        answer = self._send("GET", "/hello", params={"digest": digest}, signed=False)
-        hello = answer.decode(Hello, self.url)
+        params = {"digest": digest}
+        known = self.last_hello
+        if digest and known is not None:
+            params["node"] = known.node[:HELLO_NODE_CHARS]
+        # Unsigned, so without the headers of signed requests: the answer names net and proto.
+        answer = self._send("GET", "/hello", params=params, signed=False)
+        got = answer.decode(HelloAnswer, self.url)
         midpoint = (started + time.time()) / 2
-        self.clock_offset_ms = hello.time - int(midpoint * 1000)
+        self.clock_offset_ms = got.time - int(midpoint * 1000)
+        if not got.node:
+            if known is None or "node" not in params or not got.equal:
+                raise PeerError(f"{self.url} answered hello without saying who it is")
+            return msgspec.structs.replace(known, digest=digest, equal=True, time=got.time)
+        hello = Hello(got.proto or 0, got.net, got.node, got.role, got.digest, got.equal, got.time)
         self.last_node = hello.node
         if hello.proto != PROTOCOL_VERSION:
             raise PeerError(f"{self.url} speaks protocol {hello.proto}, not {PROTOCOL_VERSION}")
         if self.network_id and hello.net != self.network_id:
             raise PeerError(f"{self.url} belongs to another network ({hello.net})")
+        self.last_hello = hello
         return hello
 
     def pull(self, vector: dict[str, int]) -> tuple[list[RawOp], int, bool]:
-        """One batch of what we lack: its ops, its size on the wire, and whether more follow."""
+        """One batch of what we lack: its ops, its size on the wire, and whether more follow.
+        The last batch may come with a digest the peer held (kept in pulled_digest)."""
         answer = self._send("POST", "/pull", body=encode_vector(vector))
+        self.pulled_digest = answer.headers.get(DIGEST_HEADER, "")
         return self._decoded(decode_batch, answer.body), len(answer.body), _more(answer)
 
     def bodies(self, hashes: list[str]) -> tuple[list[RawOp], int]:
@@ -212,8 +252,9 @@ class PeerClient:
         read_timeout: float = READ_TIMEOUT,
     ) -> Answer:
         full_path = API + path
-        headers = {NET_HEADER: self.network_id, PROTO_HEADER: str(PROTOCOL_VERSION)}
+        headers: dict[str, str] = {}
         if signed:
+            headers = {NET_HEADER: self.network_id, PROTO_HEADER: str(PROTOCOL_VERSION)}
             now = int(time.time() * 1000) + self.clock_offset_ms
             headers |= sign_request(self.identity, method, full_path, self.network_id, body, now)
         try:
@@ -292,6 +333,10 @@ def sync_round(log: Log, client: PeerClient, known_peers_only: bool = False) -> 
         if not report.applied and more:
             break  # the peer sends what we cannot apply; do not loop on it
     _fetch_wanted_bodies(log, client, result)
+    if not more and client.pulled_digest and client.pulled_digest == log.digest():
+        # We now hold what the peer held when it answered: nothing to push, no vector to ask
+        # for (the round of a hub woken by a new notice is hello and pull).
+        return result
     theirs = client.vector()
     # The peer gets the files it shows, or every file if it is the town server.
     blob_bodies = relay.bodies_for(log.store.conn, log.network_id, hello.node)

@@ -11,8 +11,11 @@ returns at once, requests raises, and the round with that peer fails like any ot
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,13 +49,67 @@ class SocketRegistry:
     @contextmanager
     def deadline(self, seconds: float) -> Iterator[None]:
         """Cut this client's connections if the block is still running after `seconds`."""
-        timer = threading.Timer(seconds, self.cut)
-        timer.daemon = True
-        timer.start()
+        key = _watchdog.add(seconds, self.cut)
         try:
             yield
         finally:
-            timer.cancel()
+            _watchdog.cancel(key)
+
+
+class _Watchdog:
+    """One thread for every deadline of the process. A timer thread per request cost more
+    than the request on a busy machine (starting and stopping it, about 8 ms of a hub's
+    propagation round of 70 ms: bench/sync.py); this thread sleeps until the earliest
+    deadline, and a request that ends in time only takes its entry out again."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.due: dict[int, Callable[[], None]] = {}
+        self.heap: list[tuple[float, int]] = []  # (monotonic deadline, key); cancelled stay
+        self.keys = itertools.count()
+        self.thread: threading.Thread | None = None
+
+    def add(self, seconds: float, action: Callable[[], None]) -> int:
+        at = time.monotonic() + seconds
+        with self.cond:
+            key = next(self.keys)
+            self.due[key] = action
+            heapq.heappush(self.heap, (at, key))
+            if len(self.heap) > 2 * len(self.due) + 64:  # drop what was cancelled
+                self.heap = [entry for entry in self.heap if entry[1] in self.due]
+                heapq.heapify(self.heap)
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self._run, name="dorfhub-deadlines", daemon=True
+                )
+                self.thread.start()
+            elif self.heap[0][1] == key:
+                self.cond.notify()  # earlier than what the thread sleeps for
+        return key
+
+    def cancel(self, key: int) -> None:
+        with self.cond:
+            self.due.pop(key, None)
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while self.heap and self.heap[0][1] not in self.due:
+                    heapq.heappop(self.heap)
+                if not self.heap:
+                    self.cond.wait()
+                    continue
+                at, key = self.heap[0]
+                left = at - time.monotonic()
+                if left > 0:
+                    self.cond.wait(left)
+                    continue
+                heapq.heappop(self.heap)
+                action = self.due.pop(key)
+            action()  # outside the lock: cutting sockets may take a moment
+
+
+_watchdog = _Watchdog()
 
 
 def _pool_classes(on_socket: Callable[[socket.socket], None]) -> dict[str, type[Any]]:

@@ -18,6 +18,7 @@ Once a request is complete, the application may take as long as it needs (the lo
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from asyncio import constants as asyncio_constants
 from collections import Counter
@@ -39,6 +40,15 @@ from content.limits import (
 # they share the whole limit, not one address's share. They are also the only addresses whose
 # X-Forwarded-Proto and X-Forwarded-For headers are believed (node/daemon.py).
 LOCAL_PROXIES = ("127.0.0.1", "::1")
+# Where the app (sync.server's lifespan state) offers the protocol its quick hello: a function
+# from a request target to the whole HTTP answer, or None to take the normal path.
+QUICK_HELLO_STATE = "dorfhub.quick_hello"
+QUICK_MAX_BYTES = 4096
+QUICK_REQUEST_LINE = re.compile(rb"GET (/[!-~]*) HTTP/1\.1")
+QUICK_HEADER = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([!-~]+(?:[ \t]+[!-~]+)*)[ \t]*")
+QUICK_REFUSED_HEADERS = frozenset(
+    (b"content-length", b"transfer-encoding", b"expect", b"upgrade", b"te", b"trailer")
+)
 
 
 @dataclass
@@ -102,8 +112,37 @@ def guarded_protocol(guard: ConnectionGuard) -> type[H11Protocol]:
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
+            if self._quick_hello(data):
+                return
             super().data_received(data)
             self._follow_request()
+
+        def _quick_hello(self, data: bytes) -> bool:
+            """Answer a plain hello here, without h11 and the ASGI app: a hub's no-op sync is
+            this one request, from every hub many times a minute. Only a whole request that
+            arrived alone on an idle connection, with nothing h11 would treat otherwise (a
+            body, an upgrade, `Connection: close`, an odd header); anything else goes the
+            normal way. The connection's deadlines and keep-alive go on as after any answer."""
+            answer = self.app_state.get(QUICK_HELLO_STATE)
+            if answer is None or not data.endswith(b"\r\n\r\n") or len(data) > QUICK_MAX_BYTES:
+                return False
+            conn = self.conn
+            if conn.our_state is not h11.IDLE or conn.their_state is not h11.IDLE:
+                return False
+            if conn.trailing_data[0] or not self.cycle_idle():
+                return False
+            target = _plain_get(data)
+            response = answer(target) if target is not None else None
+            if response is None:
+                return False
+            self._unset_keepalive_if_required()
+            self.transport.write(response)
+            self.server_state.total_requests += 1
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
+            self._await_headers()
+            return True
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -153,6 +192,28 @@ def guarded_protocol(guard: ConnectionGuard) -> type[H11Protocol]:
             )
 
     return GuardedH11Protocol
+
+
+def _plain_get(data: bytes) -> bytes | None:
+    """The target of one complete `GET ... HTTP/1.1` request without a body, whose headers are
+    all well-formed, one of them Host, none of them one that changes how the connection goes
+    on; None otherwise."""
+    head = data[:-4].split(b"\r\n")
+    request = QUICK_REQUEST_LINE.fullmatch(head[0])
+    if request is None:
+        return None
+    hosts = 0
+    for line in head[1:]:
+        header = QUICK_HEADER.fullmatch(line)
+        if header is None:
+            return None
+        name = header[1].lower()
+        if name in QUICK_REFUSED_HEADERS:
+            return None
+        if name == b"connection" and header[2].strip().lower() != b"keep-alive":
+            return None
+        hosts += name == b"host"
+    return request[1] if hosts == 1 else None
 
 
 def no_delay(transport: asyncio.BaseTransport) -> None:

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -63,7 +64,7 @@ from content.ops import RawOp, decode_header
 from content.store import Store
 from sync import enrollment
 from sync.guards import NonceBook, RateLimiter, Replayed, ReplayGuard
-from sync.http import LOCAL_PROXIES
+from sync.http import LOCAL_PROXIES, QUICK_HELLO_STATE
 from sync.protocol import (
     API,
     DIGEST_HEADER,
@@ -88,11 +89,23 @@ from sync.protocol import (
 log = logging.getLogger("dorfhub.peer")
 T = TypeVar("T")
 WATCH_INTERVAL = 0.05
+# The town server looks more often: what an admin publishes there (the CLI, the desk: other
+# processes) reaches every hub through it, and this poll is the first wait on that path
+# (bench/sync.py, propagation). A look costs about 0.1 ms, 50 of them a second 0.5 % of a core.
+SERVER_WATCH_INTERVAL = 0.02
 # How often the in-memory drop counts (nonces, rate buckets, connections) reach the store.
 DROPS_FLUSH_SECONDS = 10.0
 # What a key without a grant gets from pull and vector.
 NOTHING = Batch(encode_batch([]), 0, False)
 EMPTY_VECTOR = encode_vector({})
+# A hello that sync.http may answer itself: hex values only, so nothing needs decoding and
+# FastAPI would read the same (anything else goes the normal way).
+QUICK_HELLO = re.compile(
+    re.escape(API.encode()) + rb"/hello\?digest=([0-9a-f]{0,64})(?:&node=([0-9a-f]{16,64}))?"
+)
+# How much of its key a node must be asked for to give the short no-op answer: 64 bits tell any
+# two nodes apart (hello is unsigned: the key it names proves nothing either way).
+MIN_HELLO_NODE_CHARS = 16
 # Request bodies by path; any other path may carry at most MAX_REQUEST_BYTES (one batch).
 BODY_LIMITS = {
     f"{API}/pull": MAX_VECTOR_BYTES,
@@ -163,6 +176,38 @@ class PeerService:
         # Only the town server keeps the hubs' kiosk screenshots, for the desk.
         self.screenshots = screenshots.server_dir(db_path.parent) if role == "server" else None
 
+    def hello(self, digest: str, node: str = "") -> dict[str, Any]:
+        """The hello answer (GET /v1/hello, and sync.http's quick path for it)."""
+        now = int(time.time() * 1000)
+        equal = digest == self.digest
+        if equal and len(node) >= MIN_HELLO_NODE_CHARS and self.node_key.startswith(node):
+            return {"equal": True, "time": now}
+        return {
+            "proto": PROTOCOL_VERSION,
+            "net": self.network_id,
+            "node": self.node_key,
+            "role": self.role,
+            "digest": self.digest,
+            "equal": equal,
+            "time": now,
+        }
+
+    def quick_hello(self, target: bytes) -> bytes | None:
+        """The whole HTTP answer to `GET target` when it is a plain hello (sync.http answers
+        it without the ASGI stack: the no-op sync of every hub, many times a minute); None for
+        anything else, which takes the normal path."""
+        query = QUICK_HELLO.fullmatch(target)
+        if query is None:
+            return None
+        body = json.dumps(
+            self.hello(query[1].decode(), (query[2] or b"").decode()), separators=(",", ":")
+        ).encode()
+        return b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n%s\r\n%s" % (
+            len(body),
+            b"content-type: application/json\r\n",
+            body,
+        )
+
     async def run(self, fn: Callable[[Store], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, lambda: fn(self._store()))
@@ -198,7 +243,7 @@ class PeerService:
         version = await self.run(lambda s: s.data_version())
         flushed = time.monotonic()
         while True:
-            await asyncio.sleep(WATCH_INTERVAL)
+            await asyncio.sleep(SERVER_WATCH_INTERVAL if self.role == "server" else WATCH_INTERVAL)
             if time.monotonic() - flushed >= DROPS_FLUSH_SECONDS:
                 flushed = time.monotonic()
                 await self.flush_drops()
@@ -408,13 +453,16 @@ def create_app(
     return app
 
 
-def _lifespan(service: PeerService) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    service: PeerService,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[dict[str, Any]]]:
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         await service.start()
         watcher = asyncio.create_task(service.watch())
         try:
-            yield
+            # The server's protocol (sync.http) finds the quick hello in the lifespan state.
+            yield {QUICK_HELLO_STATE: service.quick_hello}
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -443,23 +491,20 @@ def _sync_routes(service: PeerService) -> APIRouter:
     router = APIRouter()
 
     @router.get(f"{API}/hello")
-    async def hello(digest: str = Query("", max_length=64)) -> dict[str, Any]:
-        """Who answers here, and whether the caller's digest equals ours (nothing to do)."""
-        return {
-            "proto": PROTOCOL_VERSION,
-            "net": service.network_id,
-            "node": service.node_key,
-            "role": service.role,
-            "digest": service.digest,
-            "equal": digest == service.digest,
-            "time": int(time.time() * 1000),
-        }
+    async def hello(
+        digest: str = Query("", max_length=64), node: str = Query("", max_length=64)
+    ) -> dict[str, Any]:
+        """Who answers here, and whether the caller's digest equals ours (nothing to do).
+        `node`: the start of the key the caller heard here before; when it matches and the
+        digests are equal, the answer is only `{equal, time}` (the no-op sync's few bytes)."""
+        return service.hello(digest, node)
 
     @router.post(f"{API}/pull")
     async def pull(request: Request) -> Response:
         """Body: the caller's zstd version vector. Answer: one batch of ops it lacks."""
         caller = await service.authenticate(request)
         caller.may_read()
+        headers: dict[str, str] = {}
         if not caller.member:
             batch = NOTHING  # a stranger's vector is not even read
         else:
@@ -468,11 +513,12 @@ def _sync_routes(service: PeerService) -> APIRouter:
             batch = await service.run(
                 lambda s: _pull_batch(s, service.network_id, caller.node, vector, remember)
             )
-        return Response(
-            batch.data,
-            media_type="application/zstd",
-            headers={MORE_HEADER: "1" if batch.more else "0"},
-        )
+            if not batch.more:
+                # A digest this node held: a caller whose digest equals it once it applied
+                # the batch holds what this node holds, and need not ask for the vector.
+                headers[DIGEST_HEADER] = service.digest
+        headers[MORE_HEADER] = "1" if batch.more else "0"
+        return Response(batch.data, media_type="application/zstd", headers=headers)
 
     @router.post(f"{API}/vector")
     async def vector(request: Request) -> Response:
