@@ -45,6 +45,7 @@ from kiosk.screens.climate import ClimateScreen
 from kiosk.screens.guide import GuideScreen, PinScreen
 from kiosk.screens.help import HelpDoneScreen, HelpKindScreen, HelpScreen
 from kiosk.screens.home import HomeScreen, SoonScreen
+from kiosk.screens.howto import HOWTO, HOWTO_SCREENS
 from kiosk.screens.my_booking import MY_BOOKING, MyBookingScreen
 from kiosk.screens.my_booking_status import MY_BOOKING_STATUS, MyBookingStatusScreen
 from kiosk.screens.offer import (
@@ -76,6 +77,7 @@ DATA_SCREENS = (
     "climate",
     *BOOKING_SCREENS,
     MY_BOOKING_STATUS,
+    *HOWTO_SCREENS,
 )
 # Of those, the ones that also show the hub's own tables (sensor readings, sync state): only
 # they are read again when a commit brought no op, as the sensors' every five seconds.
@@ -95,6 +97,7 @@ SCREENS: dict[str, Callable[[], KioskScreen]] = {
     "pin": PinScreen,
     "guide": GuideScreen,
     **BOOKING_SCREENS,
+    **HOWTO_SCREENS,
     MY_BOOKING: MyBookingScreen,
     MY_BOOKING_STATUS: MyBookingStatusScreen,
     "offer_kind": OfferKindScreen,
@@ -340,6 +343,10 @@ class KioskApp(App):
     def open_soon(self, topic: str) -> None:
         self.screen("soon").topic = topic
         self.go("soon")
+
+    def open_howto(self) -> None:
+        """So funktioniert's: the how-to library (the home tile)."""
+        self.go(HOWTO)
 
     def open_help(self) -> None:
         """First what the help is about; name and phone come after."""

@@ -22,6 +22,7 @@ from content.clock import wall_clock_ms
 from content.identity import Identity, load_identity, network_id_for, save_identity
 from content.log import Log
 from content.store import Store
+from node.demo_articles import publish_demo_articles
 from node.home import Home, NodeConfig
 
 HOUR = 3_600_000
@@ -122,6 +123,8 @@ def make_hub_home(directory: Path, extra_notices: int = 0) -> HubHome:
                     category="allgemein",
                 )
             )
+        # The how-to library the demo ships (So funktioniert's), for every hub.
+        publish_demo_articles(log, admin)
     return HubHome(home.path, admin_key, hub, guide, server, ids, event_id)
 
 

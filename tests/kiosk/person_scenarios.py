@@ -34,6 +34,8 @@ SCREEN_NAMES = (
     "booking_status",
     "my_booking",
     "my_booking_status",
+    "howto",
+    "howto_article",
     "offer_kind",
     "offer_text",
     "offer_contact",
@@ -88,6 +90,9 @@ def traces(app: Any) -> dict[str, Any]:
     mine = app.screen("my_booking_status")
     if mine.request_id or mine.heading_text:
         found["my_booking"] = [mine.request_id, mine.heading_text]
+    article = app.screen("howto_article")
+    if article.article_id or article.step or article.reading:
+        found["howto"] = [article.article_id, article.step, article.reading]
     offer = app.screen("offer_text")
     if offer.kind != "biete" or offer.digits or app.screen("offer_check").contact_text:
         found["offer"] = [offer.kind, offer.digits, app.screen("offer_check").contact_text]
@@ -153,6 +158,10 @@ def _leave_traces(app: Any, ctx: Context) -> Iterator[Step]:
     code.message = app.t("my_booking.unknown", app.lang)
     mine = app.screen("my_booking_status")
     mine.request_id, mine.heading_text = "a-request", app.t("booking.state.cancelled", app.lang)
+    article = app.screen("howto_article")  # So funktioniert's: an article at its second step,
+    article.show("a-demo-video")  # read aloud
+    article.turn(1)
+    article.reading = True
     app.open_offer()
     app.current.choose_kind("suche")
     _fill(app.current, {"title": "Rad", "text": "blau"})

@@ -60,7 +60,7 @@ def tour(app: Any, ctx: Context) -> Iterator[Step]:
     yield from shot("events")
     app.home()
     yield settled(app)
-    tap(widget(app, "tile_help"))
+    tap(widget(app, "bar_help"))
     yield from shot("help")
     app.go("pin")
     yield from shot("pin")
@@ -204,7 +204,7 @@ def navigation(app: Any, ctx: Context) -> Iterator[Step]:
         "tile_notices",
         "tile_events",
         "tile_doctor",
-        "tile_help",
+        "tile_howto",
         "tile_climate",
         "guide_login",
     ):
@@ -413,7 +413,7 @@ def one_keyboard(app: Any, ctx: Context) -> Iterator[Step]:
     out = ctx.results
     set_pin(ctx.home, "4711")
     yield settled(app)
-    yield from _tap(app, "tile_help")
+    yield from _tap(app, "bar_help")
     yield from _tap(app, "kind_other")
     help_screen = app.current
     keyboard = held_keyboard(app)
@@ -588,7 +588,7 @@ def idle(app: Any, ctx: Context) -> Iterator[Step]:
     """The 2-minute warning, "Weiter", and the reset that wipes the help fields."""
     out = ctx.results
     yield settled(app)
-    yield from _tap(app, "tile_help")
+    yield from _tap(app, "bar_help")
     yield from _tap(app, "kind_other")
     screen = app.current
     yield from _type(app, "Anna")
@@ -626,7 +626,7 @@ def idle(app: Any, ctx: Context) -> Iterator[Step]:
     # The larger theme lays the home screen out again: tap the tile once it has settled.
     yield lambda: app.accessible
     yield settled(app, 3)
-    yield from _tap(app, "tile_help")
+    yield from _tap(app, "bar_help")
     yield lambda: app.sm.current == "help_kind"
     ctx.clock.advance(121)
     yield settled(app, 3)

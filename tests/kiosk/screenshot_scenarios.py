@@ -94,7 +94,7 @@ def _costs(app: Any) -> dict[str, list[float]]:
 def _help_flow(app: Any, ctx: Context, every: float) -> Iterator[Step]:
     out = ctx.results
     yield from _tap(app, "tile_notices")  # the first touch only ends the signage
-    yield from _tap(app, "tile_help")
+    yield from _tap(app, "bar_help")
     yield from _tap(app, "kind_other")
     yield from _type(app, "Anna")
     ctx.clock.advance(every + 1)

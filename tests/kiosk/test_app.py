@@ -33,7 +33,7 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
         "tile_notices": ["board", "", "home"],
         "tile_events": ["events", "", "home"],
         "tile_doctor": ["booking_practice", "", "home"],
-        "tile_help": ["help_kind", "", "home"],
+        "tile_howto": ["howto", "", "home"],
         "tile_climate": ["climate", "", "home"],
         "guide_login": ["pin", "", "home"],
     }

@@ -28,6 +28,7 @@ LEFT_EVERYWHERE = {
     "keyboard",  # the digit pad, and caps lock (Groß twice) left on
     "code",  # Meine Buchung: a code half typed, a message
     "my_booking",  # a booking found by its code
+    "howto",  # an article, the step reached and read-aloud on
     "offer",  # Biete / Suche: the kind chosen, the digits on, the contact read back
 }
 
