@@ -206,6 +206,7 @@ def navigation(app: Any, ctx: Context) -> Iterator[Step]:
         "tile_doctor",
         "tile_howto",
         "tile_climate",
+        "tile_offer",
         "guide_login",
     ):
         yield from _tap(app, tile)

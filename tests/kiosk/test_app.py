@@ -35,6 +35,7 @@ def test_tiles_navigation_detail_categories_and_language(hub_home: HubHome, tmp_
         "tile_doctor": ["booking_practice", "", "home"],
         "tile_howto": ["howto", "", "home"],
         "tile_climate": ["climate", "", "home"],
+        "tile_offer": ["offer_kind", "", "home"],
         "guide_login": ["pin", "", "home"],
     }
     # Home's "today": each line opens what it shows.
