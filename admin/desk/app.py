@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin.desk import (
+    articles,
     auth,
     fleet,
     guide,
@@ -50,6 +51,7 @@ ROUTERS = (
     practice_feed.router,
     guide.router,
     guide_hours.router,
+    articles.router,
     moderation.router,
     submissions.router,
 )

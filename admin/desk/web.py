@@ -77,6 +77,7 @@ NAV: list[NavItem] = [
     NavItem("nav.guide.queue", "/guide", ("guide",)),
     NavItem("nav.guide.hours", "/guide/hours", ("guide",)),
     NavItem("nav.guide.bookings", "/guide/bookings", ("guide",)),
+    NavItem("nav.articles", "/articles", ("admin", "guide")),
     NavItem("nav.submissions", "/submissions", ("editor",)),
     NavItem("nav.submissions.new", "/submissions/new", ("editor",)),
 ]
