@@ -14,6 +14,7 @@ from content.bodies import encode_body
 from content.clock import wall_clock_ms
 from content.identity import Identity
 from content.log import AppendRefused, Log
+from content.log_audit import verify_store
 from content.notices import get_notice, publish
 from content.pruning import erase_due
 from content.retention import DAY_MS
@@ -127,6 +128,8 @@ def test_a_resident_submission_is_sealed_and_reaches_no_board_before_acceptance(
     assert PHONE.encode() not in public
     with pytest.raises(SubmissionError, match="decided"):
         reject_submission(log, admin, submission, "zu spät")
+    verified = verify_store(log.store)
+    assert verified.ok, verified.problems
 
 
 def test_bad_inputs_name_their_field_and_store_nothing(network: Network, people: People) -> None:
@@ -308,5 +311,8 @@ def test_submission_bodies_are_erased_after_the_decision(network: Network, peopl
     assert decision.reason == "Bitte beim Fundamt abgeben."
     assert erase_due(log.store, now + 29 * DAY_MS).submissions == 0
     assert erase_due(log.store, now + 31 * DAY_MS).submissions == 1
+    # The log still verifies: headers kept, views rebuilt equal (the decisions' view too).
+    verified = verify_store(log.store)
+    assert verified.ok, verified.problems
     assert pending_count(conn) == 0
     assert waiting
