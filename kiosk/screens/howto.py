@@ -84,11 +84,19 @@ class HowtoScreen(KioskScreen):
         app = running_app()
         return articles_for_hub(app.data.conn, app.data.hub.key_id)
 
+    shown: tuple[object, ...] = ()  # what the rows were made from: made again only for a change
+
     def refresh(self) -> None:
+        """Read the library again (any new op, a new language): the rows are made again only
+        when an article came, went or changed, so the resident's place in the list stays."""
         lang = running_app().lang
+        found = self.articles()
+        shown = (lang, *((a.id, a.updated_at) for a in found))
+        if shown == self.shown:
+            return
+        self.shown = shown
         rows = self.ids.rows
         rows.clear_widgets()
-        found = self.articles()
         for article in found:
             row = HowtoRow(
                 article_id=article.id, text=f"{article.title(lang)}\n{article.summary(lang)}"
@@ -142,6 +150,7 @@ class HowtoArticleScreen(KioskScreen):
         self.print_text = ""
         self._textures: dict[str, Any] = {}
         self.refresh()
+        self.ids.text_scroll.scroll_y = 1.0
 
     def article(self) -> Article | None:
         if not self.article_id:
@@ -168,7 +177,6 @@ class HowtoArticleScreen(KioskScreen):
         self.position_text = tr("howto.step", number=self.step + 1, total=self.steps)
         self.step_text = article.step_text(self.step, lang)
         self.ids.picture.texture = self._texture(article)
-        self.ids.text_scroll.scroll_y = 1.0
         self.can_print = slips.find_printer(app.home_dir) is not None
 
     def _texture(self, article: Article) -> Any:
@@ -193,6 +201,7 @@ class HowtoArticleScreen(KioskScreen):
             return
         self.step = target
         self.refresh()
+        self.ids.text_scroll.scroll_y = 1.0  # a new step is read from its top
         if self.reading:
             running_app().say(self.speech())
 
