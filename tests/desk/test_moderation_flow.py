@@ -7,7 +7,9 @@ The club submits a notice for Ringelai alone in the admin's editor; nothing reac
 while it waits. An admin sees it counted on Today and on the fleet page, opens the queue,
 publishes it: it reaches Ringelai, and Perlesreut, which provably holds everything the town held
 after the acceptance, does not show it. The club's second notice is rejected with a reason:
-the club reads the reason, and no hub shows the notice. One module-scoped world for both.
+the club reads the reason, and no hub shows the notice. A resident's offer made at Ringelai's
+kiosk waits in the same queue, and once published shows at Ringelai alone. One module-scoped
+world for both tests.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from content.local_time import local
+from content.log import Log
 from content.notices import active_notices
+from content.store import Store
 from content.submission_rules import notice_id_for
+from content.submissions import submit_from_hub
 from node.home import Home
 from tests.desk.conftest import ANNA, AxeChecker, DeskSite, Login
 from tests.desk.test_flow import holds, version_vector
@@ -43,6 +48,13 @@ ACCEPTED = "Schützenfest am Sonntag"
 REJECTED = "Vereinsausflug zum Lusen"
 REASON = "Bitte mit Abfahrtszeit und Treffpunkt neu einreichen."
 CONTACT = ("Kassier Xaver Huber", "08555 4711")
+RESIDENT = (
+    "biete",
+    "Mitfahrgelegenheit nach Grafenau",
+    "Dienstags um 9 Uhr.",
+    "Anton Brunner",
+    "08555 3141",
+)
 SYNC_WAIT_S = 90  # generous: the machine is shared, and a hub starts in a few seconds
 
 
@@ -150,6 +162,16 @@ def submit(page: Page, world: World, title: str) -> str:
     return str(row[0])
 
 
+def _held(node: Node, submission: str) -> bool:
+    with sqlite3.connect(f"file:{node.db}?mode=ro", uri=True) as conn:
+        return (
+            conn.execute(
+                "SELECT 1 FROM ops WHERE kind = 'submission.put' AND entity = ?", (submission,)
+            ).fetchone()
+            is not None
+        )
+
+
 def shown_at(world: World) -> tuple[list[str], list[str]]:
     """The titles each hub's board shows now, read as its kiosk reads them (read-only, while
     its daemon runs)."""
@@ -166,12 +188,22 @@ def test_a_club_submits_an_admin_publishes_and_it_reaches_the_targeted_hub_only(
 ) -> None:
     site, club, admin = world.site, world.club, world.admin
     submission = submit(club, world, ACCEPTED)
+    # A resident offers a lift at Ringelai's kiosk (its own library call, on the hub's store
+    # while its daemon runs), once the hub knows the admins it seals to.
+    world.wait_until_synced(world.ours, "synced with the town")
+    with Store(world.ours.db) as store:
+        offer = submit_from_hub(Log(store), Home(world.ours.home).identity(), *RESIDENT)
+    wait_for(lambda: _held(world.town, offer), SYNC_WAIT_S, "the offer at the town")
 
     site.visit(admin, "/")
-    expect(admin.locator("#count-submissions")).to_have_text("1 warten auf Prüfung")
+    expect(admin.locator("#count-submissions")).to_have_text("2 warten auf Prüfung")
     site.visit(admin, "/hubs")
-    expect(admin.locator("#moderation-count")).to_have_text("1 warten auf Prüfung")
+    expect(admin.locator("#moderation-count")).to_have_text("2 warten auf Prüfung")
     go(admin, site, admin.get_by_role("link", name="Einreichungen", exact=True).click)
+    card = admin.locator("li.request", has_text=RESIDENT[1])
+    expect(card).to_contain_text(f"einer Person am Hub {OURS}")
+    expect(card).to_contain_text(f"{RESIDENT[3]}, {RESIDENT[4]}")
+    go(admin, site, card.get_by_role("button", name="Veröffentlichen").click)
     card = admin.locator("li.request", has_text=ACCEPTED)
     expect(card).to_contain_text(CLUB.name)
     expect(card.locator("dd.targets")).to_have_text(OURS)  # Ringelai alone
@@ -186,6 +218,8 @@ def test_a_club_submits_an_admin_publishes_and_it_reaches_the_targeted_hub_only(
     ours, other = shown_at(world)
     assert ACCEPTED in ours
     assert ACCEPTED not in other
+    assert f"Biete: {RESIDENT[1]}" in ours  # a resident's offer: its own hub's board only
+    assert f"Biete: {RESIDENT[1]}" not in other
     with sqlite3.connect(f"file:{world.ours.db}?mode=ro", uri=True) as conn:
         author = conn.execute(
             "SELECT k.name FROM notices n JOIN keys k ON k.key = n.author WHERE n.id = ?",
