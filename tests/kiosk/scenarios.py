@@ -127,6 +127,15 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
     app.screen("help_done").show(["Di 02.12., 14:00–16:00 Uhr, Dorfhub: Sprechstunde"])
     yield from _go_and_settle(app, lambda: app.go("help_done"))
     yield from measure("help_done")
+    # Meine Buchung's pad with its longest message; Biete / Suche's text screen with the keys
+    # (the other screens of both: tests/kiosk/test_my_booking.py, test_offer.py).
+    yield from _go_and_settle(app, app.open_my_booking)
+    app.current.message = app.t("my_booking.unknown", app.lang)
+    yield from measure("my_booking")
+    app.screen("offer_text").kind = "fund"
+    yield from _go_and_settle(app, lambda: app.go("offer_text"))
+    app.current.ids.title_field.value = "Schlüsselbund am Dorfplatz gefunden"
+    yield from measure("offer_text")
     yield from _go_and_settle(app, lambda: app.go("pin"))
     app.current.message = app.t("pin.wrong", app.lang)
     yield from measure("pin")

@@ -118,6 +118,8 @@ def test_every_screen_keeps_the_size_gap_and_contrast_rules(
         "help_name",
         "help_phone",
         "help_done",
+        "my_booking",
+        "offer_text",
         "pin",
         "guide",
         "idle_warning",
