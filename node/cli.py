@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from content.private_files import restrict_umask
 from node import (
+    cli_article,
     cli_booking,
     cli_demo,
     cli_desk,
@@ -31,6 +32,7 @@ from node.terminal import terminal_safe
 COMMANDS = (
     cli_node,
     cli_notice,
+    cli_article,
     cli_demo,
     cli_sync,
     cli_sensors,

@@ -11,6 +11,7 @@ them instead of adding copies.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from content.article_bodies import ArticleBody
@@ -504,7 +505,11 @@ def picture_bytes(stem: str) -> bytes:
 
 
 def demo_article(
-    title: Texts, summary: Texts, steps: list[StepTexts], groups: list[str] | None = None
+    title: Texts,
+    summary: Texts,
+    steps: list[StepTexts],
+    hubs: Sequence[str] = (),
+    groups: Sequence[str] = (),
 ) -> tuple[ArticleBody, list[bytes]]:
     """One article's body and its pictures' bytes."""
     files = [picture_bytes(stem) for _, _, stem in steps]
@@ -524,16 +529,19 @@ def demo_article(
                 }
                 for (text, alt, _), data in zip(steps, files, strict=True)
             ],
-            "targets": {"groups": groups or []},
+            "targets": {"hubs": sorted(hubs), "groups": sorted(groups)},
         }
     )
     return body, files
 
 
-def publish_demo_articles(log: Log, admin: Identity) -> list[str]:
-    """The four articles for every hub of the network, under their fixed ids."""
+def publish_demo_articles(
+    log: Log, admin: Identity, hubs: Sequence[str] = (), groups: Sequence[str] = ()
+) -> list[str]:
+    """The four articles under their fixed ids, for these hubs (keys) and groups; for every hub
+    of the network when neither is given."""
     published = []
     for article_id, title, summary, steps in ARTICLES:
-        body, files = demo_article(title, summary, steps)
+        body, files = demo_article(title, summary, steps, hubs, groups)
         published.append(put_article(log, admin, body, files, article_id))
     return published

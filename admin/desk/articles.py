@@ -49,6 +49,7 @@ from content.attachments import MAX_SOURCE_BYTES, FileProblem, Prepared, prepare
 from content.clock import trusted_now
 from content.guides import guide_groups
 from content.log import AppendRefused, Log
+from content.notice_targets import network_of
 from content.notices import blob
 from content.ops import body_hash
 from content.roles import guide_article_prefix
@@ -350,13 +351,11 @@ def _own_article(desk: Desk, user: DeskUser, article_id: str) -> Article:
 
 
 def _groups(conn: sqlite3.Connection, user: DeskUser) -> list[str]:
-    """The groups the user may choose: a guide's own; for an admin, every group a hub's or a
-    guide's grant names."""
-    now = trusted_now(conn).now_ms
+    """The groups the user may choose: a guide's own; for an admin, every group a hub's grant
+    names (content/notice_targets.py, as for a notice)."""
     if user.role == "guide":
-        return guide_groups(conn, user.key, now)
-    rows = conn.execute("SELECT DISTINCT g.value FROM keys k, json_each(k.groups) g")
-    return sorted((str(row[0]) for row in rows), key=str.casefold)
+        return guide_groups(conn, user.key, trusted_now(conn).now_ms)
+    return list(network_of(conn).groups)
 
 
 def _stash(request: Request) -> UploadStash:
