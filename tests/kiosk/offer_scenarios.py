@@ -4,6 +4,7 @@ tightest theme (high contrast, large text)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,8 +33,22 @@ def _write(app: Any, watch: Watch | None, text: str) -> Iterator[Step]:
                 yield from _press(app, watch, keyboard.keys[key], f"key {key!r}")
 
 
+class _Records(logging.Handler):
+    """Every log record of the kiosk process, as the journal would get it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name}: {record.getMessage()}")
+
+
 def offer(app: Any, ctx: Context) -> Iterator[Step]:
     out, said, params = ctx.results, ctx.speaker.said, ctx.params
+    records = _Records()
+    for name in ("", "kivy", "dorfhub"):
+        logging.getLogger(name).addHandler(records)
     app.set_theme("high-contrast", True)
     yield settled(app)
     yield from _tap(app, "tile_notices")
@@ -106,3 +121,32 @@ def offer(app: Any, ctx: Context) -> Iterator[Step]:
     }
     yield from _tap(app, "bar_back")
     out["back_from_done"] = app.sm.current
+    yield from _over_the_limit(app, ctx, records)
+
+
+def _over_the_limit(app: Any, ctx: Context, records: _Records) -> Iterator[Step]:
+    """The hub's daily limit reached (nine more from this hub): the next notice is refused,
+    shown and spoken on the check screen, and the log names only the field."""
+    from content.submission_rules import SUBMISSIONS_PER_DAY
+    from content.submissions import submit_from_hub
+
+    params, said = ctx.params, ctx.speaker.said
+    for number in range(SUBMISSIONS_PER_DAY - 1):
+        submit_from_hub(app.data.log, app.data.hub, "biete", f"Rad {number}", "")
+    app.open_offer()
+    app.current.choose_kind("biete")
+    app.current.ids.title_field.value = "Kinderwagen"
+    app.screen("offer_contact").ids.name_field.value = params["name"]
+    app.screen("offer_contact").ids.phone_field.value = params["phone"]
+    app.go("offer_check")
+    yield settled(app, 3)
+    spoken = len(said)
+    yield from _tap(app, "offer_send")
+    ctx.results["refused"] = {
+        "screen": app.sm.current,
+        "error": app.current.error_text,
+        "said": [text for text, _, _ in said[spoken:]],
+        "layout": check_layout(app)["problems"],
+        "kept": app.screen("offer_contact").value("phone"),  # to try again tomorrow, or change
+    }
+    ctx.results["log"] = records.lines

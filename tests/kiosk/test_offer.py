@@ -100,13 +100,27 @@ def test_a_resident_types_hears_and_sends_a_notice_sealed(
     assert done["left"] == ["", "", "", "", ""]
     assert done["layout"] == []
     assert out["back_from_done"] == "home"
-    # In the store: one submission op, sealed; an admin opens it with the contact.
+    refused = out["refused"]
+    limit = "Heute sind hier schon viele Aushänge eingereicht worden."
+    assert refused["screen"] == "offer_check"
+    assert refused["error"].startswith(limit)
+    assert refused["said"] == [refused["error"]]
+    assert refused["layout"] == []
+    assert refused["kept"] == PHONE
+    assert "dorfhub.kiosk: submission refused (field '')" in out["log"]
+    logged = "\n".join(out["log"])
+    assert NAME not in logged
+    assert "Kreuzeder" not in logged
+    assert "9182736" not in logged.replace(" ", "")
+    # In the store: the resident's submission and the nine that filled the day, sealed; an
+    # admin opens the resident's with the contact.
     db = hub_home.path / "dorfhub.db"
     with Store(db) as store:
         rows = store.conn.execute("SELECT body FROM ops WHERE kind = 'submission.put'").fetchall()
         admin = load_identity(hub_home.admin_key)
-        [queued] = submissions.moderation_queue(store.conn, admin)
-    assert len(rows) == 1
+        queue = submissions.moderation_queue(store.conn, admin)
+    assert len(rows) == len(queue) == 10
+    [queued] = [found for found in queue if found.body is not None and found.body.kind == "suche"]
     assert queued.body is not None
     assert queued.body.kind == "suche"
     assert queued.body.notice.title["de"] == f"Suche: {title}"
@@ -117,5 +131,5 @@ def test_a_resident_types_hears_and_sends_a_notice_sealed(
         for needle in needles:
             for encoding in ("utf-8", "utf-16-le"):
                 assert needle.encode(encoding) not in raw, (path.name, needle)
-    body = bytes(rows[0][0])
-    assert PHONE.replace(" ", "").encode() not in body
+    for (body,) in rows:
+        assert PHONE.replace(" ", "").encode() not in bytes(body)
