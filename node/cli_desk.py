@@ -123,7 +123,7 @@ def _guide_options(args: argparse.Namespace, home: Home) -> tuple[list[str], str
 
     if args.role not in ("guide", "editor"):
         if args.group or args.email:
-            raise AccountError("--group goes with --role guide or editor, --email with guide")
+            raise AccountError("--group and --email go with --role guide (--group with editor too)")
         return [], ""
     if args.role == "editor" and args.email:
         raise AccountError("--email goes with --role guide")

@@ -184,7 +184,7 @@ def test_a_passphrase_typed_in_another_unicode_form_opens(users: Path) -> None:
     [
         ("", "admin", PASSPHRASE, "the name must be 1 to"),
         ("Anna\u202eBerger", "admin", PASSPHRASE, "invisible or control"),
-        ("Anna", "editor", PASSPHRASE, "no role 'editor'"),
+        ("Anna", "hub", PASSPHRASE, "no role 'hub'"),
         ("Anna", "admin", "kurz", "at least 10 characters"),
     ],
 )
