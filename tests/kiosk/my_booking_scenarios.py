@@ -11,6 +11,29 @@ from tests.kiosk.scenarios import _tap, settled, still
 from tests.kiosk.ui import check_layout, tap, widget
 
 
+def sample_slip(**changes: Any) -> Any:
+    """A confirmed booking's slip as content.booking.slip gives it, with `changes`."""
+    from dataclasses import replace
+
+    from content.booking import Slip
+
+    slip = Slip(
+        state="confirmed",
+        code="KM4T-7QXA",
+        date="Di 02.12.2026",
+        time="09:30",
+        place="Dorfhub – Beratungsraum",
+        practice="Hausarztpraxis Dr. Huber",
+        practice_address="Stadtplatz 1, 94078 Freyung",
+        practice_phone="08551 9876",
+        service="Videosprechstunde",
+        bring="Versichertenkarte",
+        how_to_cancel="Absagen: am Dorfhub mit dem Buchungscode.",
+        video_url="",
+    )
+    return replace(slip, **changes)
+
+
 def _code(app: Any, code: str) -> Iterator[Step]:
     screen = app.current
     for char in code.replace("-", ""):

@@ -28,6 +28,7 @@ from kiosk.booking_code import (
 )
 from node.home import Home
 from tests.kiosk.fakes import FakeClock
+from tests.kiosk.my_booking_scenarios import sample_slip
 from tests.kiosk.run import run_scenario
 from tests.kiosk.test_booking_flow import (
     RESIDENT,
@@ -73,21 +74,7 @@ def test_wrong_codes_in_a_row_lock_for_a_while() -> None:
 
 
 def test_a_cancelled_bookings_slip_says_why_and_has_no_code_to_come() -> None:
-    found = booking.Slip(
-        state="cancelled",
-        code=None,
-        date="Di 02.12.2026",
-        time="09:30",
-        place="Dorfhub – Beratungsraum",
-        practice="Hausarztpraxis Dr. Huber",
-        practice_address="Stadtplatz 1, 94078 Freyung",
-        practice_phone="08551 9876",
-        service="Videosprechstunde",
-        bring="Versichertenkarte",
-        how_to_cancel="Absagen: am Dorfhub mit dem Buchungscode.",
-        video_url="",
-        cancel_reason=REASON,
-    )
+    found = sample_slip(state="cancelled", code=None, cancel_reason=REASON)
     labels = _labels()
     rows = dict(slips.lines(found, labels))
     assert slips.title(found, labels) == "Dieser Termin ist abgesagt"
@@ -123,6 +110,7 @@ def test_a_resident_sees_the_practices_cancel_by_the_code_on_the_slip(tmp_path: 
     assert cancelled is not None
     assert confirmed is not None
     assert (cancelled.state, cancelled.cancel_reason) == ("cancelled", REASON)
+    assert cancelled.code is not None  # confirmed before the practice cancelled
     params = {"cancelled_code": cancelled.code, "confirmed_code": confirmed.code}
     out = run_scenario("my_booking_scenarios:my_booking", home.hub, tmp_path, params)["results"]
     assert out["opened"] == ["my_booking", "____-____"]
