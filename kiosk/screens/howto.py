@@ -137,6 +137,7 @@ class HowtoArticleScreen(KioskScreen):
     title_text = StringProperty("")
     position_text = StringProperty("")
     step_text = StringProperty("")
+    picture_note = StringProperty("")  # the alt text, shown while the picture is not here
     can_print = BooleanProperty(False)
     printing = BooleanProperty(False)
     print_text = StringProperty("")
@@ -164,7 +165,7 @@ class HowtoArticleScreen(KioskScreen):
         article = self.article()
         if article is None:
             self.steps = 0
-            self.title_text = self.position_text = self.step_text = ""
+            self.title_text = self.position_text = self.step_text = self.picture_note = ""
             self.ids.picture.texture = None
             if app.sm.current == self.name and self.article_id:
                 self.article_id = ""
@@ -177,6 +178,7 @@ class HowtoArticleScreen(KioskScreen):
         self.position_text = tr("howto.step", number=self.step + 1, total=self.steps)
         self.step_text = article.step_text(self.step, lang)
         self.ids.picture.texture = self._texture(article)
+        self.picture_note = "" if self.ids.picture.texture else article.alt(self.step, lang)
         self.can_print = slips.find_printer(app.home_dir) is not None
 
     def _texture(self, article: Article) -> Any:
@@ -275,7 +277,7 @@ class HowtoArticleScreen(KioskScreen):
         self.steps = 0
         self.reading = False
         self.print_text = ""
-        self.title_text = self.position_text = self.step_text = ""
+        self.title_text = self.position_text = self.step_text = self.picture_note = ""
         if "picture" in self.ids:
             self.ids.picture.texture = None
 

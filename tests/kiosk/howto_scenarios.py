@@ -56,6 +56,7 @@ def howto(app: Any, ctx: Context) -> Iterator[Step]:
                 screen.step_text,
                 [said[0] for said in ctx.speaker.said[said_before:]],
                 screen.ids.picture.texture is not None,
+                screen.picture_note,
             ]
         )
         now = _buttons(app)

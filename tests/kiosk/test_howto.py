@@ -29,10 +29,15 @@ def test_the_library_an_article_step_by_step_read_aloud_and_printed_large(
     # The printer keeps the PDF it is given, as `lp` would spool it (test_take_home.py).
     command = ["sh", "-c", 'cp "$1" "$0"', str(out_pdf)]
     Home.open(hub_home.path).save_table("printer", {"command": command})
-    out = run_scenario("howto_scenarios:howto", hub_home.path, tmp_path)["results"]
     with Store(hub_home.path / "dorfhub.db") as store:
         article = get_article(store.conn, ARTICLE)
-    assert article is not None
+        assert article is not None
+        # The third step's picture has not reached this hub yet: it holds the file's header
+        # alone, as a hub may (content/relay.py).
+        missing = article.body.steps[2].picture.blob
+        store.conn.execute("UPDATE ops SET body = NULL WHERE entity = ?", (missing,))
+        store.conn.commit()
+    out = run_scenario("howto_scenarios:howto", hub_home.path, tmp_path)["results"]
     steps = article.body.steps
     # The tile opens the library: one row per article, its title over its summary.
     assert out["library"] == ["howto", len(ARTICLES)]
@@ -45,11 +50,12 @@ def test_the_library_an_article_step_by_step_read_aloud_and_printed_large(
     # to is read as it opens.
     assert out["first_spoken"] == [f"Das E-Rezept. Schritt 1 von 5. {article.step_text(0, 'de')}"]
     assert len(out["steps"]) == len(steps) - 1
-    for number, (position, text, spoken, pictured) in enumerate(out["steps"], start=2):
+    for number, (position, text, spoken, pictured, note) in enumerate(out["steps"], start=2):
         assert position == f"Schritt {number} von {len(steps)}"
         assert text == article.step_text(number - 1, "de")
         assert spoken == [f"{position}. {text}"]
-        assert pictured
+        # A picture not here yet is said in words (its alt text) in its place.
+        assert (pictured, note) == ((False, article.alt(2, "de")) if number == 3 else (True, ""))
     assert out["last_button"] == "Fertig"
     assert out["back_one"] == f"Schritt {len(steps) - 1} von {len(steps)}"
     # Nothing moved under a finger: not on a step, not with the print message.
@@ -68,7 +74,7 @@ def test_the_library_an_article_step_by_step_read_aloud_and_printed_large(
     listed = subprocess.run(
         ["pdfimages", "-list", str(out_pdf)], capture_output=True, text=True, check=True
     )
-    assert len(listed.stdout.splitlines()[2:]) == len(steps)  # a picture per step
+    assert len(listed.stdout.splitlines()[2:]) == len(steps) - 1  # every picture held here
     # In English, the article and the layout rules in high contrast and large text; Weiter on
     # the last step goes back to the library.
     assert out["english"] == ["The e-prescription", f"Step {len(steps) - 1} of {len(steps)}"]
