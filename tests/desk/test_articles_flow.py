@@ -2,7 +2,7 @@
 (axe-core on every page): a guide writes an article for its hub, with a picture per step,
 adding and moving steps on the way (the picture sent once is kept); the article is stored for
 the guide's hub only, its pictures with it. Another guide can neither open it nor write for a
-group that is not its own; the guide retracts it.
+group that is not its own; the guide changes it (a step removed) and retracts it.
 """
 
 from __future__ import annotations
@@ -160,6 +160,24 @@ def test_a_guide_writes_an_article_with_pictures_for_its_hub(page: Page, town: T
     finally:
         other.close()
     assert [found for found, _ in town.articles()] == [article_id]
+
+    # The guide changes it: the card step goes, the code step is all that is left.
+    go(
+        page,
+        site,
+        page.get_by_role("link", name="Anleitung „Das Rezept in der Apotheke“ ändern").click,
+    )
+    expect(page.get_by_role("img", name="Eine Karte im Lesegerät.")).to_be_visible()
+    go(page, site, page.get_by_role("button", name="Schritt 1 entfernen").click)
+    expect(page.get_by_label("Schritt 1: Text (Deutsch)")).to_have_value(
+        "Zeigen Sie den Zettel mit dem Code."
+    )
+    go(page, site, page.get_by_role("button", name="Speichern und veröffentlichen").click)
+    expect(page.get_by_role("status")).to_contain_text("Die Anleitung ist gespeichert")
+    with sqlite3.connect(f"file:{town.home / 'dorfhub.db'}?mode=ro", uri=True) as conn:
+        (article,) = articles_for_hub(conn, town.ringelai.key_id)
+        assert article.id == article_id
+        assert [step.picture.blob for step in article.body.steps] == digests[1:]
 
     # The guide retracts it: the kiosks take it out.
     go(
