@@ -20,6 +20,7 @@ from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.scrollview import ScrollView
+from kivy.utils import escape_markup
 
 from content.articles import Article, articles_for_hub, get_article, picture
 from kiosk import slip as slips
@@ -42,7 +43,7 @@ def paging(view: ScrollView) -> tuple[bool, bool]:
 
 
 class HowtoRow(KButton):
-    """One article in the library: its title over its summary, in reading text of at most 70
+    """One article in the library: its title in bold over its summary, in reading text of at most 70
     characters a line (KIOSK-UX.md), the row as high as its text. Set here, not in howto.kv:
     that file loads before widgets.kv, whose KButton rule would win."""
 
@@ -54,6 +55,7 @@ class HowtoRow(KButton):
         self.size_role = "reading"
         self.shorten = False
         self.halign = "left"
+        self.markup = True  # the title in bold
         fit = Clock.create_trigger(self._fit, -1)
         self.bind(width=fit, texture_size=fit, height=fit)
         fit()
@@ -98,9 +100,11 @@ class HowtoScreen(KioskScreen):
         rows = self.ids.rows
         rows.clear_widgets()
         for article in found:
-            row = HowtoRow(
-                article_id=article.id, text=f"{article.title(lang)}\n{article.summary(lang)}"
+            title, summary = (
+                escape_markup(article.title(lang)),
+                escape_markup(article.summary(lang)),
             )
+            row = HowtoRow(article_id=article.id, text=f"[b]{title}[/b]\n{summary}")
             row.bind(on_release=self._open)
             rows.add_widget(row)
         self.count = len(found)

@@ -39,9 +39,11 @@ def test_the_library_an_article_step_by_step_read_aloud_and_printed_large(
         store.conn.commit()
     out = run_scenario("howto_scenarios:howto", hub_home.path, tmp_path)["results"]
     steps = article.body.steps
-    # The tile opens the library: one row per article, its title over its summary.
+    # The tile opens the library: one row per article, its title in bold over its summary.
     assert out["library"] == ["howto", len(ARTICLES)]
-    assert out["rows"][0].startswith("Das E-Rezept\n")  # alphabetical: Das, Sicher, So, Video
+    assert out["rows"][0].startswith(
+        "[b]Das E-Rezept[/b]\n"
+    )  # alphabetical: Das, Sicher, So, Video
     assert out["library_speech"].startswith("So funktioniert’s. Schritt für Schritt erklärt")
     # The article opens at its first step, with its picture.
     assert out["opened"] == ["howto_article", "Das E-Rezept", "Schritt 1 von 5"]
