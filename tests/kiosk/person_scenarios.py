@@ -162,15 +162,17 @@ def _leave_traces(app: Any, ctx: Context) -> Iterator[Step]:
     article.show("a-demo-video")  # read aloud
     article.turn(1)
     article.reading = True
-    app.open_offer()
-    app.current.choose_kind("suche")
-    _fill(app.current, {"title": "Rad", "text": "blau"})
-    app.current.toggle_digits()
-    app.current.error_text = app.t("offer.error.title", app.lang)
-    app.go("offer_contact")
-    _fill(app.current, {"name": "Anna", "phone": "0170"})
-    app.go("offer_check")
-    app.current.error_text = app.t("offer.error.limit", app.lang)
+    # Biete / Suche through the screens' handlers without showing them (each visit would lay
+    # the keyboard out again): a kind, both texts, the digits, a contact and two errors.
+    offer, contact = app.screen("offer_text"), app.screen("offer_contact")
+    offer.kind = "suche"
+    _fill(offer, {"title": "Rad", "text": "blau"})
+    offer.toggle_digits()
+    offer.error_text = app.t("offer.error.title", app.lang)
+    _fill(contact, {"name": "Anna", "phone": "0170"})
+    check = app.screen("offer_check")
+    check.on_pre_enter()  # what it shows on arrival: the contact
+    check.error_text = app.t("offer.error.limit", app.lang)
     _slot_chosen(app).calendar_page = 1
     app.go("booking_person")
     person = app.current
