@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from content.booking import BookingStatus
 from content.booking_bodies import CODE_ALPHABET
@@ -23,8 +22,6 @@ PAD_COLUMNS = 7
 # Rows of seven, in the alphabet's order (letters, then digits): the last row ends with the
 # delete key, so the pad is a full rectangle and no key ever moves.
 PAD_KEYS = tuple(CODE_ALPHABET)
-MAX_WRONG = 5
-LOCK_S = 300.0
 
 
 def add_key(typed: str, key: str) -> str:
@@ -45,32 +42,6 @@ def shown(typed: str) -> str:
 
 def complete(typed: str) -> bool:
     return len(typed) == CODE_LENGTH
-
-
-@dataclass
-class CodeGate:
-    """Counts wrong codes in a row and locks the pad after MAX_WRONG of them."""
-
-    clock: Callable[[], float]
-    wrong: int = 0
-    locked_until: float = 0.0
-
-    def locked_for(self) -> float:
-        return max(0.0, self.locked_until - self.clock())
-
-    def attempt(self, found: bool) -> bool:
-        """Records a look-up's outcome; True when it may be shown (not locked and found).
-        While locked nothing is looked up at all (the caller asks `locked_for` first)."""
-        if self.locked_for() > 0:
-            return False
-        if found:
-            self.wrong = 0
-            return True
-        self.wrong += 1
-        if self.wrong >= MAX_WRONG:
-            self.wrong = 0
-            self.locked_until = self.clock() + LOCK_S
-        return False
 
 
 def cancelled_by_practice(conn: sqlite3.Connection, status: BookingStatus) -> bool:

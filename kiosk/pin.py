@@ -1,7 +1,7 @@
 """The guides' PIN: hashed with scrypt and a random salt in a 0600 file in the hub's home.
 
-A few wrong PINs in a row lock entry for a while, so a passer-by cannot try all 10,000 four-digit
-PINs at the screen. The lock lives in memory: restarting the kiosk takes minutes and is visible.
+A few wrong PINs in a row lock entry for a while (kiosk/lockout.py), so a passer-by cannot try
+all 10,000 four-digit PINs at the screen.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.lockout import LOCK_S, MAX_WRONG, Lockout
+
+__all__ = ["LOCK_S", "MAX_WRONG", "PinError", "PinGate", "set_pin", "verify_pin"]
+
 PIN_FILE = "kiosk-pin.json"
 MIN_DIGITS = 4
 MAX_DIGITS = 12
@@ -21,8 +25,6 @@ MAX_DIGITS = 12
 SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 1
-MAX_WRONG = 5
-LOCK_S = 300.0
 
 
 class PinError(Exception):
@@ -84,25 +86,19 @@ def verify_pin(home: Path, pin: str) -> bool:
 
 @dataclass
 class PinGate:
-    """Counts wrong PINs in a row and locks after MAX_WRONG of them."""
+    """The PIN pad's lock: wrong PINs in a row lock it (kiosk.lockout)."""
 
     home: Path
     clock: Callable[[], float]
-    wrong: int = 0
-    locked_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.lockout = Lockout(self.clock)
 
     def locked_for(self) -> float:
-        return max(0.0, self.locked_until - self.clock())
+        return self.lockout.locked_for()
 
     def try_pin(self, pin: str) -> bool:
         """True opens guide mode. While locked every attempt fails without being checked."""
         if self.locked_for() > 0:
             return False
-        if verify_pin(self.home, pin):
-            self.wrong = 0
-            return True
-        self.wrong += 1
-        if self.wrong >= MAX_WRONG:
-            self.wrong = 0
-            self.locked_until = self.clock() + LOCK_S
-        return False
+        return self.lockout.attempt(verify_pin(self.home, pin))

@@ -10,7 +10,8 @@ from typing import Any
 from kivy.properties import StringProperty
 
 from content import booking
-from kiosk.booking_code import PAD_COLUMNS, PAD_KEYS, CodeGate, add_key, complete
+from kiosk.booking_code import PAD_COLUMNS, PAD_KEYS, add_key, complete
+from kiosk.lockout import Lockout
 from kiosk.screens.base import KioskScreen, running_app, tr
 from kiosk.widgets import KButton
 
@@ -27,7 +28,7 @@ class MyBookingScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         self.keys: dict[str, CodeKey] = {}  # filled by on_kv_post, inside Screen.__init__
-        self.gate = CodeGate(running_app().monotonic)
+        self.gate = Lockout(running_app().monotonic)
         super().__init__(name=MY_BOOKING, **kwargs)
 
     def on_kv_post(self, base_widget: object) -> None:

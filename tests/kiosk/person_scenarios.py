@@ -34,13 +34,13 @@ SCREEN_NAMES = (
     "booking_status",
     "my_booking",
     "my_booking_status",
-    "howto",
-    "howto_article",
     "offer_kind",
     "offer_text",
     "offer_contact",
     "offer_check",
     "offer_done",
+    "howto",
+    "howto_article",
 )
 
 
@@ -395,7 +395,7 @@ def _person(app: Any, watch: Watch) -> Iterator[Step]:
 
 def _code_pad(app: Any, watch: Watch) -> Iterator[Step]:
     """Meine Buchung: the code line, every message (short, unknown, locked) and the keys."""
-    from kiosk.booking_code import MAX_WRONG
+    from kiosk.lockout import MAX_WRONG
 
     screen = app.current
     screen.gate.locked_until = 0.0  # a lock left by the theme before

@@ -17,15 +17,13 @@ from content.store import Store
 from kiosk import slip as slips
 from kiosk.booking_code import (
     CODE_LENGTH,
-    LOCK_S,
-    MAX_WRONG,
     PAD_COLUMNS,
     PAD_KEYS,
-    CodeGate,
     add_key,
     complete,
     shown,
 )
+from kiosk.lockout import LOCK_S, MAX_WRONG, Lockout
 from node.home import Home
 from tests.kiosk.fakes import FakeClock
 from tests.kiosk.my_booking_scenarios import sample_slip
@@ -62,7 +60,7 @@ def test_the_pad_types_only_what_a_code_can_hold() -> None:
 
 def test_wrong_codes_in_a_row_lock_for_a_while() -> None:
     clock = FakeClock()
-    gate = CodeGate(clock)
+    gate = Lockout(clock)
     assert not gate.attempt(False)
     assert gate.attempt(True)  # a right code starts the count again
     for _ in range(MAX_WRONG):
