@@ -21,7 +21,7 @@ CLIMATE_LINE = ("temperature", "humidity", "co2")
 
 
 def climate_line(values: list[cd.ClimateValue], language: str) -> str:
-    """'21,5 °C · 45 % · 650 ppm CO₂ gut', or "" when nothing is current."""
+    """'21,5 °C · 45 % · CO2 650 ppm gut', or "" when nothing is current."""
     parts = []
     for value in values:
         if value.quantity not in CLIMATE_LINE or not value.current or value.value is None:

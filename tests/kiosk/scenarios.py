@@ -77,13 +77,17 @@ def _go_and_settle(app: Any, action: Any) -> Iterator[Step]:
 
 def layout(app: Any, ctx: Context) -> Iterator[Step]:
     """Every screen and overlay in one theme: measure, and write a screenshot of each."""
-    from tests.kiosk.hubhome import publish_emergency
+    from tests.kiosk.hubhome import publish_emergency, publish_notice
     from tests.kiosk.ui import check_layout
 
     palette, large = ctx.params["palette"], ctx.params["large"]
     shots = Path(ctx.params["shots"]) if ctx.params.get("shots") else None
     app.set_theme(palette, large)
     app.set_language(ctx.params.get("language", "de"))
+    # A title of three lines and more in reading text: its row must grow with it (home's
+    # newest notices and the board show it first).
+    long_id = publish_notice(ctx.home, Path(ctx.params["admin_key"]), LONG_TITLE)
+    yield lambda: app.current.notice_ids[0] == long_id
     yield settled(app)
 
     def measure(state: str) -> Iterator[Step]:
@@ -98,6 +102,12 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
     yield from _go_and_settle(app, app.open_board)
     yield from measure("board")
     ctx.results["board"]["paging"] = _paging(app)
+    row = next(row for row in rows(app) if row.notice_id == long_id)
+    ctx.results["board"]["long_row"] = [
+        len(row._label._cached_lines),
+        row.texture_size[1],
+        row.height,
+    ]
     yield from _go_and_settle(app, lambda: app.go("categories"))
     yield from measure("categories")
     grid = app.current.ids.grid.__self__  # ids are weak proxies
@@ -118,6 +128,9 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
     fill_climate(ctx.home)
     yield from _go_and_settle(app, lambda: app.go("climate"))
     yield from measure("climate")
+    home = app.screen("home")
+    home.refresh()  # as the sensors' next commit would
+    ctx.results["climate"]["home_line"] = home.climate_text
     yield from _go_and_settle(app, app.open_help)
     yield from measure("help_kind")
     yield from _go_and_settle(app, lambda: app.current.choose_kind("health"))
@@ -158,6 +171,12 @@ def layout(app: Any, ctx: Context) -> Iterator[Step]:
     yield from measure("emergency")
     app.dismiss_emergency()  # "Verstanden": the banner above the screen
     yield from measure("emergency_banner")
+
+
+LONG_TITLE = (
+    "Gemeinderatssitzung am Donnerstag: Ausbau der Ortsdurchfahrt, neue Straßenbeleuchtung "
+    "am Kirchplatz und ein Zuschuss für den Dorfladen im kommenden Haushaltsjahr"
+)
 
 
 def _today(home: Any) -> dict[str, Any]:

@@ -151,11 +151,21 @@ def test_every_screen_keeps_the_size_gap_and_contrast_rules(
     assert len(today["notices"]) == 3
     assert "Dorfhub" in today["office_hours"]
     assert today["climate"]  # no sensor: it says so
+    # With readings, the room climate in one line: temperature, humidity and CO2.
+    line = out["climate"]["home_line"]
+    assert "°C" in line
+    assert " % " in line
+    assert "CO2 " in line
+    assert "ppm" in line
     # Only lines with something to show take a place (two events, three notices).
     assert sorted(today["lines"]) == ["event_0", "event_1", "notice_0", "notice_1", "notice_2"]
     # Page buttons only where there is more to see: the board's 35 notices go on below, the
     # event's short text does not; topics with no notices (Verwaltung, Vereine) are hidden.
     assert out["board"]["paging"] == [False, True]
+    # A title of three lines and more: its row grew with it (the meta line is one more).
+    lines, text_px, row_px = out["board"]["long_row"]
+    assert lines >= 4
+    assert row_px >= text_px
     assert out["detail"]["paging"] == [False, False]
     assert sorted(out["categories"]["shown"]) == [
         "cat_all",
