@@ -36,6 +36,7 @@ from kiosk.overlays import (
     IdleOverlay,
     KioskRoot,
     SpeechNotice,
+    spoken_official,
 )
 from kiosk.pin import PinGate
 from kiosk.screens.base import KioskScreen, scroll_to_top
@@ -464,7 +465,9 @@ class KioskApp(App):
     def read_aloud(self) -> None:
         if self.emergency_overlay.parent is not None:
             overlay = self.emergency_overlay
-            self.say(f"{overlay.title_text}. {overlay.body_text}")
+            # The source, issued and until when of an official warning are heard as well.
+            parts = [overlay.title_text, spoken_official(overlay.official_text), overlay.body_text]
+            self.say(". ".join(part for part in parts if part))
             return
         public = self.current.speech()
         personal = self.current.personal_speech()

@@ -60,6 +60,12 @@ def official_line(notice_id: str, language: str, *_changed: object) -> str:
     return f"{first}\n{' · '.join(words)}"
 
 
+def spoken_official(line: str) -> str:
+    """official_line as read aloud: its lines and parts as sentences (a line break or a dot
+    between parts would be read as nothing, or as "Punkt")."""
+    return ". ".join(part for part in line.replace(" · ", "\n").split("\n") if part)
+
+
 class EmergencyOverlay(Panel):
     notice_id = StringProperty("")
     title_text = StringProperty("")

@@ -18,6 +18,7 @@ from content.notices import Notice
 from kiosk import qr
 from kiosk import slip as slips
 from kiosk.data import LIST_CHUNK_ROWS
+from kiosk.overlays import spoken_official
 from kiosk.screens.base import KioskScreen, page, running_app, tr
 from kiosk.signage import when_and_where
 from kiosk.widgets import text_height
@@ -357,5 +358,6 @@ class DetailScreen(KioskScreen):
         scroll position, which the app resets) was the reader's."""
 
     def speech(self) -> str:
-        parts = [self.title_text, self.when_text, self.where_text, self.body_text]
+        official = spoken_official(self.ids.official.text)  # an official warning's source
+        parts = [self.title_text, official, self.when_text, self.where_text, self.body_text]
         return ". ".join(part for part in parts if part)

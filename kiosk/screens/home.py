@@ -12,6 +12,7 @@ from content.help import DEFAULT_EVENT_MS
 from content.notices import Notice
 from kiosk import climate_data as cd
 from kiosk.data import TODAY_ROWS
+from kiosk.overlays import official_line
 from kiosk.screens.base import KioskScreen, page, running_app, tr
 from kiosk.screens.board import can_page
 from kiosk.widgets import NoticeButton
@@ -84,7 +85,7 @@ class HomeScreen(KioskScreen):
         """Read "today" again: with every new op, a notice starting or ending, new sensor
         readings and a new language (the app's DATA_SCREENS and LOCAL_SCREENS)."""
         app = running_app()
-        data, lang = app.data, app.lang
+        data = app.data
         now = data.now_ms()
         events = data.next_events(TODAY_ROWS, at_ms=now)
         self.event_ids = self._padded([n.id for n in events], "")
@@ -94,9 +95,7 @@ class HomeScreen(KioskScreen):
         self.notice_texts = self._padded([self._notice_line(n) for n in newest], "")
         self.notice_important = self._padded([n.priority != "normal" for n in newest], False)
         self.important_id = important.id if important else ""
-        self.important_text = (
-            f"{tr('priority.important')}: {important.text('title', lang)}" if important else ""
-        )
+        self.important_text = self._important_line(important) if important else ""
         self.office_id, self.office_text = self._office_hour(data.next_office_hour(now), now)
         self.climate_text = self._climate(app.home_dir)
         self._arrange("events", "event_", "no_events", "office_hours")
@@ -133,6 +132,13 @@ class HomeScreen(KioskScreen):
             parts.insert(0, tr(f"priority.{notice.priority}"))
         parts.append(app.translator.short_date(app.lang, notice.published_at))
         return notice.text("title", app.lang) + "\n" + " · ".join(parts)
+
+    def _important_line(self, notice: Notice) -> str:
+        """'Wichtig: <title>', and for an official warning its source, issued and until when
+        (the takeover's and the detail screen's line, official_line)."""
+        line = f"{tr('priority.important')}: {notice.text('title', running_app().lang)}"
+        official = official_line(notice.id, running_app().lang)
+        return f"{line}\n{official}" if official else line
 
     def _office_hour(self, notice: Notice | None, now: int) -> tuple[str, str]:
         if notice is None or notice.event_start is None:

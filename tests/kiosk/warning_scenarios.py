@@ -42,6 +42,9 @@ def takeover(app: Any, ctx: Context) -> Iterator[Step]:
     app.home()
     yield settled(app)
     home = app.screen("home")
-    if hasattr(home, "important_id"):
-        yield lambda: bool(home.important_id)
-        out["banner"] = [home.important_id, home.important_text]
+    yield lambda: bool(home.important_id)
+    out["banner"] = [home.important_id, home.important_text]
+    out["home_said"] = home.speech()
+    app.open_notice(home.important_id)  # the banner's notice, read aloud
+    yield settled(app)
+    out["detail_said"] = app.screen("detail").speech()

@@ -71,6 +71,9 @@ def test_an_emergency_warning_takes_over_and_an_important_one_is_the_banner(
         process.kill()
     assert out["title"] == "Amtliche UNWETTERWARNUNG vor SCHWEREM GEWITTER mit ORKANBÖEN"
     assert out["said"].startswith("Amtliche UNWETTERWARNUNG")
+    # The takeover's speech names the source, when it was issued and until when.
+    assert "Amtliche Warnung – Quelle: DWD. Ausgegeben " in out["said"]
+    assert "gültig bis " in out["said"]
     first, issued = out["official"].split("\n")
     assert first == "Amtliche Warnung – Quelle: DWD"
     # Issued 1 June 2026, 12:00 (CAP sent, +02:00), valid until the CAP expires.
@@ -81,6 +84,15 @@ def test_an_emergency_warning_takes_over_and_an_important_one_is_the_banner(
     assert out["detail_official"] == out["official"]
     assert out["detail_official_en"].startswith("Official warning – source: DWD\nIssued ")
     assert out["takeover_en"] == out["detail_official_en"]
-    if "banner" in out:
-        assert out["banner"][0] == important
-        assert "Trinkwasser im Ilzer Land abkochen" in out["banner"][1]
+    # The important warning is the home banner, with its source, issued and until when, as
+    # the takeover's line; the home screen's speech and its notice's speech name the source.
+    banner_id, banner = out["banner"]
+    assert banner_id == important
+    title, source, times = banner.split("\n")
+    assert title.startswith("Wichtig: ")
+    assert "Trinkwasser im Ilzer Land abkochen" in title
+    assert source.startswith("Amtliche Warnung – Quelle: ")
+    assert times.startswith("Ausgegeben ")
+    assert " · gültig bis " in times
+    assert f"{title}, {source}, {times}" in out["home_said"]
+    assert f"{source}. {times.replace(' · ', '. ')}" in out["detail_said"]
