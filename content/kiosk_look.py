@@ -158,6 +158,19 @@ HIGH_CONTRAST = Palette(
 PALETTES = {palette.name: palette for palette in (DEFAULT, HIGH_CONTRAST)}
 
 
+# KIOSK-UX.md, EN 301 549 5.1.4: reading text at least 32 px at 1080p, and its capital letters
+# subtend 0.7 degrees at 50 cm (6.1 mm, 25 px on the reference panel). Roboto's capitals are
+# 1456 of its 2048 units per em high, so that takes a 35 px font there.
+READING_CAP_MM = 500 * math.tan(math.radians(0.7))
+CAP_HEIGHT_EM = 1456 / 2048
+# KIOSK-UX.md: a line of reading text holds at most 70 characters. A line is set no wider than
+# this many average characters of Roboto (about 0.45 of the font size, spaces included, in
+# German and English text), so ordinary text stays within 70; tests/kiosk count the characters
+# of every line Kivy lays out, and the desk's preview wraps a notice's text the same way.
+MEASURE_CHARS = 70
+AVERAGE_CHAR_EM = 0.45
+
+
 @dataclass(frozen=True)
 class Sizes:
     """Every size of the kiosk in pixels of its panel."""
@@ -175,6 +188,8 @@ class Sizes:
     signage_body: int
     qr_module: int  # the side of a QR module, in whole pixels
     qr_column: int  # the detail screen's column for the code
+    reading: int  # reading text: list rows, a notice's text, home's "today"
+    measure: int  # the widest line of reading text (MEASURE_CHARS)
 
     @property
     def bar_height(self) -> int:
@@ -187,6 +202,8 @@ def sizes(screen: Screen, large_text: bool = False) -> Sizes:
     body = round(max(MIN_BODY_PX, screen.px(BODY_MM)) * factor)
     gap = max(MIN_GAP_PX, round(target * 0.2))
     signage_title = screen.px(SIGNAGE_FONT_MM)
+    capitals = math.ceil(READING_CAP_MM / screen.mm_per_px / CAP_HEIGHT_EM)
+    reading = max(round(max(reading_px(screen), capitals) * factor), body)
     return Sizes(
         target=target,
         gap=gap,
@@ -201,6 +218,8 @@ def sizes(screen: Screen, large_text: bool = False) -> Sizes:
         signage_body=round(signage_title * SIGNAGE_BODY_FACTOR),
         qr_module=math.ceil(QR_MODULE_MM / screen.mm_per_px),
         qr_column=QR_MAX_SIDE_MODULES * math.ceil(QR_MODULE_MM / screen.mm_per_px),
+        reading=reading,
+        measure=round(MEASURE_CHARS * AVERAGE_CHAR_EM * reading),
     )
 
 

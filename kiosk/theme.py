@@ -8,33 +8,21 @@ Pure logic: no Kivy here, so the rules can be checked without a window.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 # The numbers live in content/kiosk_look.py, which the desk's live preview reads as well (the
 # desk may not import the kiosk): one definition of how the kiosk looks.
 from content.kiosk_look import DEFAULT as DEFAULT
 from content.kiosk_look import HIGH_CONTRAST as HIGH_CONTRAST
-from content.kiosk_look import LARGE_TEXT_FACTOR, border_width, reading_px, sizes
 from content.kiosk_look import MIN_GAP_PX as MIN_GAP_PX
 from content.kiosk_look import MIN_TARGET_PX as MIN_TARGET_PX
 from content.kiosk_look import PALETTES as PALETTES
 from content.kiosk_look import TARGET_MM as TARGET_MM
 from content.kiosk_look import Palette as Palette
 from content.kiosk_look import Screen as Screen
+from content.kiosk_look import border_width, sizes
 
 RGBA = tuple[float, float, float, float]
-# KIOSK-UX.md, EN 301 549 5.1.4: reading text at least 32 px at 1080p, and its capital letters
-# subtend 0.7 degrees at 50 cm (6.1 mm, 25 px on the reference panel). Roboto's capitals are
-# 1456 of its 2048 units per em high, so that takes a 35 px font there.
-READING_CAP_MM = 500 * math.tan(math.radians(0.7))
-CAP_HEIGHT_EM = 1456 / 2048
-# KIOSK-UX.md: a line of reading text holds at most 70 characters. A line is set no wider than
-# this many average characters of Roboto (about 0.45 of the font size, spaces included, in
-# German and English text), so ordinary text stays within 70; tests/kiosk count the characters
-# of every line Kivy lays out.
-MEASURE_CHARS = 70
-AVERAGE_CHAR_EM = 0.45
 # The pictograms of the tiles (the Fork Awesome font in kiosk/assets, SIL OFL 1.1), this many
 # times the heading's size.
 ICON_FACTOR = 2.2
@@ -110,9 +98,6 @@ class Theme:
 
 def make_theme(screen: Screen, palette: Palette = DEFAULT, large_text: bool = False) -> Theme:
     size = sizes(screen, large_text)
-    capitals = math.ceil(READING_CAP_MM / screen.mm_per_px / CAP_HEIGHT_EM)
-    factor = LARGE_TEXT_FACTOR if large_text else 1
-    reading = max(round(max(reading_px(screen), capitals) * factor), size.body)
     return Theme(
         palette=palette,
         large_text=large_text,
@@ -130,8 +115,8 @@ def make_theme(screen: Screen, palette: Palette = DEFAULT, large_text: bool = Fa
         signage_body=size.signage_body,
         qr_module=size.qr_module,
         qr_column=size.qr_column,
-        reading=reading,
-        measure=round(MEASURE_CHARS * AVERAGE_CHAR_EM * reading),
+        reading=size.reading,
+        measure=size.measure,
         # Pictograms keep their size in large text: the words beside them grow.
         icon=round(sizes(screen).heading * ICON_FACTOR),
     )

@@ -106,6 +106,9 @@ def _detail(panel: Screen, size: Sizes, palette: Palette) -> list[str]:
         f".k-title {{ {_text(size.title, bold=True)} }}",
         f".k-meta {{ {_text(size.body)} }}",
         f".k-when, .k-where {{ {_text(size.heading)} }}",
+        # Reading text, its lines no wider than the measure: Kivy pads the rest of the label.
+        f".k-text {{ {_text(size.reading)}"
+        f" padding-right: max(0px, calc(100% - {size.measure}px)); }}",
         f".k-surface {{ position: relative; flex: 1 1 0; min-height: 0; overflow: hidden;"
         f" padding: {size.padding}px; background: {palette.surface};"
         f" color: {palette.surface_text}; }}",

@@ -45,7 +45,9 @@ from content.signage import (
 )
 
 STATIC = Path(__file__).parent / "static"
-DETAIL_LABELS = 4  # title, meta, when and where stand above the text panel
+# Title, meta, the official line (empty but for a warning: a gap all the same), when and where
+# stand above the text panel.
+DETAIL_LABELS = 5
 __all__ = ["DetailGeometry", "detail_geometry", "measure", "pages", "signage", "wrap"]
 
 
@@ -100,10 +102,11 @@ def detail_geometry(
     # Below the labels: the text panel, then the row of page (and print) buttons.
     box = screen_height - 2 * size.padding - (DETAIL_LABELS + 1) * size.gap - labels
     view = max(0, box - size.button_height - 2 * size.padding)
-    body_width = inner - 2 * size.padding
-    body_measure = measure(size.body)
+    # Reading text, in lines no wider than the measure (a padding fills the rest, as in Kivy).
+    body_width = min(inner - 2 * size.padding, size.measure)
+    body_measure = measure(size.reading)
     body_lines = wrap(body, body_width, body_measure) if body else []
-    text_height = len(body_lines) * line_px(size.body)
+    text_height = len(body_lines) * line_px(size.reading)
     return DetailGeometry(
         title_lines=len(title_lines),
         body_lines=len(body_lines),

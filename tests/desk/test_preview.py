@@ -126,7 +126,7 @@ def _has_the_kiosks_look(styles: dict[str, dict[str, str]], title_px: int, body_
         "weight": "700",
         "colour": rgb(DEFAULT.text),
     }
-    assert styles["text"]["size"] == f"{SIZE.body}px"
+    assert styles["text"]["size"] == f"{SIZE.reading}px"  # reading text, as the kiosk sets it
     assert styles["text"]["colour"] == rgb(DEFAULT.surface_text)
     assert styles["when"]["size"] == f"{SIZE.heading}px"
     assert styles["surface"]["background"] == rgb(DEFAULT.surface)
@@ -169,9 +169,9 @@ def test_a_text_longer_than_the_screen_shows_where_the_kiosk_pages(
     post_preview(desk, page, {"title_de": "Bürgerbus", "body_de": long_text})
     german = section(page, "de")
     assert german.locator(".k-cut").inner_text() == (
-        "Hier blättert der Kiosk: Seite 1 von 2, weiter mit „Weiter unten“"
+        "Hier blättert der Kiosk: Seite 1 von 3, weiter mit „Weiter unten“"
     )
-    assert "am Kiosk sind es 2 Seiten" in german.locator(".preview-notes").inner_text()
+    assert "am Kiosk sind es 3 Seiten" in german.locator(".preview-notes").inner_text()
     # The signage pages it as well: the first of its pages, marked, and said beside it.
     pages = signage(Screen(), SIZE, "Bürgerbus", ("", ""), long_text)
     assert len(pages) > 1

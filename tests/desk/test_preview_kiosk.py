@@ -222,7 +222,7 @@ def test_the_preview_draws_what_the_kiosk_draws(page: Page, desk: DeskSite, tmp_
     assert kiosk["signage_sizes"] == [card.title_px, card.body_px]
     assert kiosk["signage_title"] == card.title.split("\n")
     assert kiosk["signage_body"] == card.body.split("\n")
-    assert kiosk["body_height"] == 30 * line_px(SIZE.body)
+    assert kiosk["body_height"] == 30 * line_px(SIZE.reading)
     # The preview of the same notice in the browser, box by box, in kiosk pixels.
     desk.log_in(page, HANS)
     fields = {
@@ -242,7 +242,7 @@ def test_the_preview_draws_what_the_kiosk_draws(page: Page, desk: DeskSite, tmp_
     assert view == pytest.approx(kiosk["view_height"], abs=PX)
     # Where the kiosk pages: as many screenfuls as its own text and view heights make.
     screenfuls = pages(kiosk["body_height"], kiosk["view_height"])
-    assert screenfuls == 2
+    assert screenfuls == 3  # thirty lines of reading text
     assert f"Seite 1 von {screenfuls}," in page.locator(".k-cut").first.inner_text()
 
 
