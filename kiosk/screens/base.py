@@ -3,6 +3,7 @@ reset for the next person."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from kivy.app import App
@@ -46,6 +47,19 @@ def tr(key: str, **values: object) -> str:
     """A catalog string in the language the kiosk shows now."""
     app = running_app()
     return str(app.t(key, app.lang, **values))
+
+
+def tn(key: str, count: int, **values: object) -> str:
+    """A catalog string with plural forms, the one for `count`, in the language shown now."""
+    app = running_app()
+    return str(app.tn(key, count, app.lang, **values))
+
+
+def locked_text(locked_for: float) -> str:
+    """A pad locked after wrong tries (kiosk.lockout): "Bitte in 5 Minuten wieder versuchen",
+    in whole minutes, rounded up."""
+    minutes = math.ceil(locked_for / 60)
+    return tn("pin.locked", minutes, minutes=minutes)
 
 
 def scroll_to_top(widget: Widget) -> None:

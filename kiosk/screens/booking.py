@@ -407,8 +407,12 @@ class WhenScreen(BookingScreen):
 
     def speech(self) -> str:
         app = running_app()
-        days = ", ".join(app.translator.date(app.lang, _noon_ms(d)) for d in self.bookable[:10])
-        parts = [tr("booking.when_heading"), self.practice_text, tr("booking.days_free", days=days)]
+        dates = ", ".join(app.translator.date(app.lang, _noon_ms(d)) for d in self.bookable[:10])
+        parts = [
+            tr("booking.when_heading"),
+            self.practice_text,
+            tr("booking.days_free", dates=dates),
+        ]
         if self.slots:
             times = ", ".join(f"{s.local_start():%H:%M}" for s in self.slots)
             parts.append(tr("booking.times_free", times=times))

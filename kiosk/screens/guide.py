@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from kivy.clock import Clock
@@ -10,7 +9,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.keyboard import DELETE
 from kiosk.pin import MAX_DIGITS
-from kiosk.screens.base import KioskScreen, page, running_app, tr
+from kiosk.screens.base import KioskScreen, locked_text, page, running_app, tn, tr
 
 STATUS_REFRESH_S = 5.0  # the hub daemon rewrites sensor-status.json every 5 s
 
@@ -34,19 +33,18 @@ class PinScreen(KioskScreen):
         gate = app.pin_gate
         entered, self.entered = self.entered, ""
         if gate.locked_for() > 0:
-            self._tell("pin.locked", minutes=math.ceil(gate.locked_for() / 60))
+            self._tell(locked_text(gate.locked_for()))
         elif gate.try_pin(entered):
             self.message = ""
             app.open_guide()
         elif gate.locked_for() > 0:
-            self._tell("pin.locked", minutes=math.ceil(gate.locked_for() / 60))
+            self._tell(locked_text(gate.locked_for()))
         else:
-            self._tell("pin.wrong")
+            self._tell(tr("pin.wrong"))
 
-    def _tell(self, key: str, **values: object) -> None:
-        app = running_app()
-        self.message = tr(key, **values)
-        app.say(self.message)
+    def _tell(self, text: str) -> None:
+        self.message = text
+        running_app().say(text)
 
     def wipe(self) -> None:
         self.entered = ""
@@ -107,7 +105,7 @@ class GuideScreen(KioskScreen):
 
     def speech(self) -> str:
         open_count = sum(1 for row in self.requests if not row["done"])
-        return tr("guide.speech", count=open_count)
+        return tn("guide.speech", open_count)
 
     def personal_speech(self) -> str:
         """The requests with names and numbers: into the guide's headphones only."""

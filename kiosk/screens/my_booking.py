@@ -4,7 +4,6 @@ while (kiosk/booking_code.py)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from kivy.properties import StringProperty
@@ -12,7 +11,7 @@ from kivy.properties import StringProperty
 from content import booking
 from kiosk.booking_code import PAD_COLUMNS, PAD_KEYS, add_key, complete
 from kiosk.lockout import Lockout
-from kiosk.screens.base import KioskScreen, running_app, tr
+from kiosk.screens.base import KioskScreen, locked_text, running_app, tr
 from kiosk.widgets import KButton
 
 MY_BOOKING = "my_booking"
@@ -49,10 +48,10 @@ class MyBookingScreen(KioskScreen):
     def look_up(self) -> None:
         app = running_app()
         if self.gate.locked_for() > 0:
-            self._tell("pin.locked", minutes=math.ceil(self.gate.locked_for() / 60))
+            self._tell(locked_text(self.gate.locked_for()))
             return
         if not complete(self.typed):
-            self._tell("my_booking.incomplete")
+            self._tell(tr("my_booking.incomplete"))
             return
         status = booking.find_booking(app.data.conn, self.typed)
         if self.gate.attempt(status is not None) and status is not None:
@@ -60,14 +59,14 @@ class MyBookingScreen(KioskScreen):
             app.open_my_booking_status(status.request_id)
         elif self.gate.locked_for() > 0:
             self.typed = ""
-            self._tell("pin.locked", minutes=math.ceil(self.gate.locked_for() / 60))
+            self._tell(locked_text(self.gate.locked_for()))
         else:
             # Nothing about which codes exist: the same words for every code not found.
-            self._tell("my_booking.unknown")
+            self._tell(tr("my_booking.unknown"))
 
-    def _tell(self, key: str, **values: object) -> None:
-        self.message = tr(key, **values)
-        running_app().say(self.message)
+    def _tell(self, text: str) -> None:
+        self.message = text
+        running_app().say(text)
 
     def wipe(self) -> None:
         self.typed = ""

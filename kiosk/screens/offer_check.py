@@ -14,9 +14,9 @@ import logging
 from kivy.properties import StringProperty
 
 from content.errors import WRITE_ERRORS
-from content.submissions import SubmissionError, submit_from_hub
+from content.submissions import RESIDENT_NOTICE_DAYS, SubmissionError, submit_from_hub
 from kiosk.offer_flow import Offer, error_key, read_back
-from kiosk.screens.base import running_app, tr
+from kiosk.screens.base import running_app, tn, tr
 from kiosk.screens.offer import OfferScreen, forget_offer
 
 log = logging.getLogger("dorfhub.kiosk")
@@ -116,7 +116,8 @@ class OfferDoneScreen(OfferScreen):
     """Sent: checked by the administration before it appears on the board."""
 
     def speech(self) -> str:
-        return f"{tr('offer.done_heading')}. {tr('offer.done_text')} {tr('offer.done_contact')}"
+        done = tn("offer.done_text", RESIDENT_NOTICE_DAYS)
+        return f"{tr('offer.done_heading')}. {done} {tr('offer.done_contact')}"
 
     def wipe(self) -> None:
         pass  # nothing typed is shown here

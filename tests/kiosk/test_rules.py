@@ -291,12 +291,40 @@ def test_every_message_has_all_three_translations() -> None:
         assert empty == [], language
 
 
+# Placeholders that stand for a number of things ("{seconds} Sekunden"): a message with one of
+# them needs plural forms. Every other placeholder the catalogs use is named in NOT_COUNTED, so
+# that a new one is decided on, not forgotten.
+COUNTED = {"count", "seconds", "minutes", "hours", "days"}
+NOT_COUNTED = {
+    # words, names, dates and lists
+    *("birth", "code", "date", "dates", "day", "end", "error", "guide", "kind", "name", "phone"),
+    *("place", "practice", "reason", "sensor", "source", "start", "text", "time", "times"),
+    *("title", "value", "values", "village", "when", "words"),
+    *("hour", "minute"),  # a time of day
+    *("number", "total", "page", "pages"),  # "Schritt 2 von 5": a position, not a count
+    *("gigabytes", "percent"),  # a measure with its unit's symbol
+    *("frames_ok", "checksum_errors", "reconnects"),  # counters as "label: value"
+}
+
+
+def test_every_count_has_plural_forms() -> None:
+    """No message with a count placeholder without its plural forms, in any catalog."""
+    for language in LANGUAGES:
+        catalog = load_catalog(language)
+        used = {key: set(re.findall(r"\{(\w+)\}", text)) for key, text in catalog.items()}
+        unknown = set().union(*used.values()) - COUNTED - NOT_COUNTED
+        assert unknown == set(), f"{language}: decide whether these are counts: {unknown}"
+        counted = sorted(key for key, names in used.items() if names & COUNTED)
+        assert counted == [], f"{language}: counts without plural forms: {counted}"
+
+
 def test_counts_take_the_plural_forms_of_every_catalog() -> None:
     """gettext plurals, with the language's rule: "1 Aushang", "2 Aushänge" (and "0 Aushänge")
     in German, English and Leichte Sprache alike, each message with both forms."""
     plurals = {language: load_plurals(language) for language in LANGUAGES}
     keys = set(plurals["de"].forms)
     assert {"board.count", "guide.pending", "guide.clock_suspect"} <= keys
+    assert {"idle.countdown", "pin.locked", "guide.speech", "offer.done_text"} <= keys
     for language, found in plurals.items():
         assert set(found.forms) == keys, language
         assert all(len(forms) == 2 and all(forms) for forms in found.forms.values()), language
@@ -313,6 +341,10 @@ def test_counts_take_the_plural_forms_of_every_catalog() -> None:
     }
     minute = translator.tn("de", "guide.clock_suspect", 1, minutes=1)
     assert minute == "Uhr: geht etwa 1 Minute nach"
+    seconds = [translator.tn("en", "idle.countdown", n, seconds=n)[:17] for n in (1, 2)]
+    assert seconds == ["In 1 second the s", "In 2 seconds the "]
+    assert "in 1 Minute wieder" in translator.tn("de", "pin.locked", 1, minutes=1)
+    assert "Noch 1 Sekunde." in translator.tn("de-LS", "idle.countdown", 1, seconds=1)
 
 
 def _used_keys() -> set[str]:
