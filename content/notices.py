@@ -220,9 +220,15 @@ _AUDIENCES_OF_HUB = (
 FOR_HUB = f"n.id IN (SELECT id FROM notice_audience WHERE {_AUDIENCES_OF_HUB})"
 # A hub's board read from notice_audience alone, aliased `n`: its rows carry the columns the
 # window, category, event and order clauses name, and exist only for live notices. A notice
-# for the hub and for one of its groups has two rows: hence GROUP BY or DISTINCT.
+# for the hub and for one of its groups has a row for each: of a notice with more than one
+# audience, only the row of its first audience the hub belongs to counts, so every notice is
+# counted and listed once without grouping thousands of rows that cannot repeat.
 _FROM_BOARD = "FROM notice_audience n "
-_ON_BOARD = f"({_AUDIENCES_OF_HUB.replace('audience', 'n.audience')})"
+_ON_BOARD = (
+    f"({_AUDIENCES_OF_HUB.replace('audience', 'n.audience')})"
+    " AND (n.audiences = 1 OR n.audience = (SELECT min(a.audience) FROM notice_audience a"
+    f" WHERE a.id = n.id AND ({_AUDIENCES_OF_HUB.replace('audience', 'a.audience')})))"
+)
 _ORDER = (
     " ORDER BY CASE n.priority WHEN 'emergency' THEN 0 WHEN 'important' THEN 1 ELSE 2 END,"
     " n.published_at DESC, n.lamport DESC, n.id"
@@ -252,13 +258,12 @@ def active_notices(
     source, where, params = _selection(conn, hub, at_ms, category, search, upcoming)
     columns = _COLUMNS.format(body="n.body" if bodies else "'{}'")
     order = _UPCOMING_ORDER if upcoming else _ORDER
-    group = " GROUP BY n.id" if source == _FROM_BOARD else ""
     page = ""
     if limit is not None or offset:
         page = f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
     # The page is chosen by its ids first, so that only its rows are read whole: sorting a
     # search's thousand matches with their texts took most of its time.
-    chosen = f"SELECT n.id {source}{where}{group}{order}{page}"
+    chosen = f"SELECT n.id {source}{where}{order}{page}"
     sql = f"{columns}{_FROM}{_AUTHOR}WHERE n.id IN ({chosen}){order}"
     return [_notice(row) for row in conn.execute(sql, params)]
 
@@ -290,8 +295,7 @@ def count_notices(
 ) -> int:
     """How many notices `active_notices` finds with the same filters."""
     source, where, params = _selection(conn, hub, at_ms, category, search, upcoming)
-    counted = "count(DISTINCT n.id) " if source == _FROM_BOARD else "count(*) "
-    return int(conn.execute("SELECT " + counted + source + where, params).fetchone()[0])
+    return int(conn.execute("SELECT count(*) " + source + where, params).fetchone()[0])
 
 
 def _selection(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 # The board rows of the notice a trigger sees as `new`: part of migration 16, never edited.
 _BOARD_ROWS_OF_NEW = """INSERT OR IGNORE INTO notice_audience (audience, id, valid_from,
-            valid_until, category, priority, published_at, lamport, event_start, event_end)
+            valid_until, category, priority, published_at, lamport, event_start, event_end,
+            audiences)
         SELECT a.audience, new.id, new.valid_from, new.valid_until, new.category, new.priority,
-            new.published_at, new.lamport, new.event_start, new.event_end
+            new.published_at, new.lamport, new.event_start, new.event_end,
+            max(1, json_array_length(new.target_hubs) + json_array_length(new.target_groups))
         FROM (SELECT '*' AS audience WHERE new.target_hubs = '[]' AND new.target_groups = '[]'
             UNION ALL SELECT 'h:' || value FROM json_each(new.target_hubs)
             UNION ALL SELECT 'g:' || value FROM json_each(new.target_groups)) a
@@ -465,7 +467,8 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 16: a hub's board as rows: one per live notice and audience ('*' every hub, 'h:<hub key>',
-    # 'g:<group>'), with what the board filters and sorts by, kept by triggers from the notices.
+    # 'g:<group>'), with what the board filters and sorts by and how many audiences the notice
+    # has (one, mostly: then no other row of it can match the same hub), kept by triggers.
     # A hub's count and page read only its own rows by index instead of every live notice's
     # row and two JSON lists (content.notices: 15-20 ms at 10,000 notices, issue 20). Keyed by
     # the notice's id, not its rowid, which a VACUUM may renumber.
@@ -481,6 +484,7 @@ MIGRATIONS: list[str] = [
         lamport INTEGER,
         event_start INTEGER,
         event_end INTEGER,
+        audiences INTEGER NOT NULL,
         PRIMARY KEY (audience, valid_from, id)
     ) WITHOUT ROWID;
     CREATE INDEX notice_audience_id ON notice_audience (id);
@@ -496,7 +500,8 @@ MIGRATIONS: list[str] = [
     END;
     INSERT INTO notice_audience
         SELECT a.audience, n.id, n.valid_from, n.valid_until, n.category, n.priority,
-            n.published_at, n.lamport, n.event_start, n.event_end
+            n.published_at, n.lamport, n.event_start, n.event_end,
+            max(1, json_array_length(n.target_hubs) + json_array_length(n.target_groups))
         FROM notices n, (SELECT '*' AS audience, n2.id AS of FROM notices n2
                 WHERE n2.target_hubs = '[]' AND n2.target_groups = '[]'
             UNION ALL SELECT 'h:' || t.value, n2.id FROM notices n2, json_each(n2.target_hubs) t

@@ -117,6 +117,10 @@ def test_a_retargeted_notice_reaches_its_new_audience_only(
         "SELECT audience FROM notice_audience WHERE id = 'n-moves' ORDER BY audience"
     )
     assert [row[0] for row in audience] == sorted([f"h:{lone}", f"h:{sonnenwald}"])
+    # For a hub both by name and through its group: shown and counted once.
+    notices.update(log, admin, "n-moves", targets=Targets(hubs=[in_group], groups=[GROUP]))
+    assert _shown(log, hub=in_group) == ["n-moves"]
+    assert notices.count_notices(network.store.conn, hub=in_group) == 1
     notices.retract(log, admin, "n-moves")
     assert [_shown(log, hub=hub) for hub in (in_group, sonnenwald, lone)] == [[], [], []]
     assert network.store.conn.execute("SELECT count(*) FROM notice_audience").fetchone()[0] == 0
