@@ -83,6 +83,11 @@ DATA_SCREENS = (
 # Of those, the ones that also show the hub's own tables (sensor readings, sync state): only
 # they are read again when a commit brought no op, as the sensors' every five seconds.
 LOCAL_SCREENS = ("home", "guide", "climate")
+# Built one per frame after the first frame: the screens one tap from home that residents use
+# most, so that a touch in the first seconds finds them ready. The others (a booking's steps,
+# Meine Buchung, Biete / Suche, So funktioniert's, guide mode, …) are built when first asked
+# for (`screen`): each costs 0.5-3 MB that a kiosk where nobody opens it need not hold.
+AFTER_FIRST_FRAME = ("board", "events", "categories", "detail", "help_kind", "help", "climate")
 log = logging.getLogger("dorfhub.kiosk")
 
 SCREENS: dict[str, Callable[[], KioskScreen]] = {
@@ -193,8 +198,9 @@ class KioskApp(App):
         self.sm = root.ids.sm
         # No animations: the screen must not move under a finger that is about to tap.
         self.sm.transition = NoTransition()
-        # Only the home screen is built before the first frame; the others are built in the
-        # frames after it (or at once when asked for), which halves the time to the first frame.
+        # Only the home screen is built before the first frame; the most used others are built
+        # in the frames after it (AFTER_FIRST_FRAME), the rest when asked for: this halves the
+        # time to the first frame.
         self.sm.add_widget(HomeScreen())
         self.sm.current = "home"
         self.content = root.ids.content
@@ -213,7 +219,7 @@ class KioskApp(App):
 
     def _build_next_screen(self, _dt: float) -> None:
         """One screen per frame, so a touch in the first second is never kept waiting long."""
-        missing = [name for name in SCREENS if not self.sm.has_screen(name)]
+        missing = [name for name in AFTER_FIRST_FRAME if not self.sm.has_screen(name)]
         if missing:
             self.screen(missing[0])
             Clock.schedule_once(self._build_next_screen, 0)
