@@ -3,8 +3,8 @@ the moment each sealed body falls due. Pure rules; the one SQL read (the setting
 
 Personal data lives only in sealed bodies (`booking.request`, `help.request`,
 `submission.put`). When a body falls due, every node erases it (content/pruning.py) and keeps
-the header, which stays verifiable through its body hash. docs/privacy.md's retention table is generated from `RETENTIONS`
-(`python -m content.retention`).
+the header, which stays verifiable through its body hash. docs/privacy.md's retention table is
+generated from `RETENTIONS` (`python -m content.retention`).
 
 A county may shorten a period, never lengthen it, with a `network.settings` op signed by the
 network root (the county is the controller: the decision is its own, not any admin's). A longer

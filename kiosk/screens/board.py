@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-from functools import partial
 from typing import Any
 
 from kivy.clock import Clock
@@ -19,6 +17,7 @@ from kiosk import qr
 from kiosk import slip as slips
 from kiosk.data import LIST_CHUNK_ROWS
 from kiosk.overlays import spoken_official
+from kiosk.print_job import BackgroundPrint
 from kiosk.screens.base import KioskScreen, page, running_app, tr
 from kiosk.signage import when_and_where
 from kiosk.widgets import text_height
@@ -264,7 +263,7 @@ def qr_texture(text: str) -> Texture:
     return texture
 
 
-class DetailScreen(KioskScreen):
+class DetailScreen(BackgroundPrint, KioskScreen):
     notice_id = StringProperty("")
     title_text = StringProperty("")
     meta_text = StringProperty("")
@@ -273,8 +272,7 @@ class DetailScreen(KioskScreen):
     body_text = StringProperty("")
     qr_caption = StringProperty("")
     can_print = BooleanProperty(False)  # a printer exists: the print button shows
-    printing = BooleanProperty(False)  # the poster is being made and sent: the button waits
-    print_text = StringProperty("")
+    print_prefix = "detail"
     can_page_up = BooleanProperty(False)
     can_page_down = BooleanProperty(False)
     qr_payload = ""  # what the code on screen holds ("" for none)
@@ -331,27 +329,14 @@ class DetailScreen(KioskScreen):
         from content.posters import origin_of  # the PDF library only with the first print
 
         origin = origin_of(app.data.conn, notice)  # read here: the connection is this thread's
-        self.printing = True
-        self.print_text = tr("detail.printing")
-        job = partial(self._print, notice, app.lang, origin, printer)
-        threading.Thread(target=job, name="dorfhub-notice-print", daemon=True).start()
+        lang = app.lang
 
-    def _print(self, notice: Notice, lang: str, origin: Any, printer: list[str]) -> None:
-        """In the print thread: no widget is touched here."""
-        from content.posters import render_poster
+        def render() -> bytes:
+            from content.posters import render_poster
 
-        try:
-            error = slips.send_to_printer(render_poster(notice, lang, origin).pdf, printer)
-        except (OSError, ValueError, RuntimeError) as exc:
-            error = str(exc)
-        Clock.schedule_once(lambda _dt: self._printed(error))
+            return render_poster(notice, lang, origin).pdf
 
-    def _printed(self, error: str) -> None:
-        self.printing = False
-        if error:
-            log.warning("printing notice %s failed: %s", self.notice_id, error)
-        self.print_text = tr("detail.print_failed" if error else "detail.printed")
-        running_app().say(self.print_text)
+        self.start_print(render, printer, f"notice {self.notice_id}")
 
     def reset(self) -> None:
         """The notice read last is opened anew from a list; only its place in the text (a

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
-from functools import partial
 from typing import Any
 
 from kivy.clock import Clock
@@ -24,6 +22,7 @@ from kivy.utils import escape_markup
 
 from content.articles import Article, articles_for_hub, get_article, picture
 from kiosk import slip as slips
+from kiosk.print_job import BackgroundPrint
 from kiosk.screens.base import KioskScreen, page, running_app, tr
 from kiosk.widgets import KButton
 
@@ -132,7 +131,7 @@ class HowtoScreen(KioskScreen):
         return ". ".join(part.rstrip(".") for part in parts) + "."
 
 
-class HowtoArticleScreen(KioskScreen):
+class HowtoArticleScreen(BackgroundPrint, KioskScreen):
     """One article, one step per page."""
 
     article_id = StringProperty("")
@@ -143,8 +142,7 @@ class HowtoArticleScreen(KioskScreen):
     step_text = StringProperty("")
     picture_note = StringProperty("")  # the alt text, shown while the picture is not here
     can_print = BooleanProperty(False)
-    printing = BooleanProperty(False)
-    print_text = StringProperty("")
+    print_prefix = "howto"
     reading = False  # the resident had a step read: the next ones are read too
 
     def show(self, article_id: str) -> None:
@@ -241,35 +239,13 @@ class HowtoArticleScreen(KioskScreen):
             for total in (len(article.body.steps),)
             for number in range(1, total + 1)
         }
-        self.printing = True
-        self.print_text = tr("howto.printing")
-        job = partial(self._print, article, lang, pictures, labels, printer)
-        threading.Thread(target=job, name="dorfhub-article-print", daemon=True).start()
 
-    def _print(
-        self,
-        article: Article,
-        lang: str,
-        pictures: dict[str, bytes],
-        labels: dict[tuple[int, int], str],
-        printer: list[str],
-    ) -> None:
-        """In the print thread: no widget is touched here."""
-        from content.article_print import render_article
+        def render() -> bytes:
+            from content.article_print import render_article
 
-        try:
-            pdf = render_article(article, lang, pictures, lambda n, t: labels[(n, t)])
-            error = slips.send_to_printer(pdf, printer)
-        except (OSError, ValueError, RuntimeError) as exc:
-            error = str(exc)
-        Clock.schedule_once(lambda _dt: self._printed(error))
+            return render_article(article, lang, pictures, lambda n, t: labels[(n, t)])
 
-    def _printed(self, error: str) -> None:
-        self.printing = False
-        if error:
-            log.warning("printing article %s failed: %s", self.article_id, error)
-        self.print_text = tr("howto.print_failed" if error else "howto.printed")
-        running_app().say(self.print_text)
+        self.start_print(render, printer, f"article {self.article_id}")
 
     def page(self, direction: int) -> None:
         page(self.ids.text_scroll, direction)
