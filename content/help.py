@@ -27,7 +27,7 @@ from content.help_hub_keys import hub_may_read, keep_key, new_request_key, publi
 from content.identity import Identity
 from content.local_time import local
 from content.log import Log, append_in
-from content.notices import active_notices
+from content.notices import Notice, active_notices
 from content.office_hours import OFFICE_HOURS_CATEGORY
 from content.ops import EntityId
 from content.roles import help_request_prefix
@@ -205,19 +205,10 @@ def _set_state(log: Log, author: Identity, request_id: str, state: Literal["open
 def guide_office_hours(conn: sqlite3.Connection, hub_name: str, now_ms: int) -> list[str]:
     """German lines saying when a digital guide is at this hub, soonest first, from the live
     notices in category `digitales` for this hub that announce an event not yet over."""
-    hub_key = _hub_key(conn, hub_name)
-    # A hub this node does not know by name sees only notices meant for every hub.
-    notices = active_notices(conn, hub=hub_key or "", at_ms=now_ms, category=OFFICE_HOURS_CATEGORY)
-    upcoming = []
-    for notice in notices:
-        if notice.event_start is None:
-            continue
-        end = notice.event_end or notice.event_start + DEFAULT_EVENT_MS
-        if end > now_ms:
-            upcoming.append((notice.event_start, notice.event_end, notice.place, notice.title))
     return [
-        _office_hour_line(start, end, place or "", title["de"])
-        for start, end, place, title in sorted(upcoming, key=lambda item: item[0])
+        _office_hour_line(n.event_start, n.event_end, n.place or "", n.title["de"])
+        for n in _upcoming_office_hours(conn, hub_name, now_ms)
+        if n.event_start is not None
     ]
 
 
@@ -227,16 +218,25 @@ def guide_office_hour_times(
     """(start, end) in ms of the office hours `guide_office_hours` lists, soonest first; an end
     not announced is DEFAULT_EVENT_MS after the start. For the kiosk's answer ("die nächste
     Sprechstunde ist Do 14 Uhr")."""
+    return sorted(
+        (n.event_start, _office_hour_end(n))
+        for n in _upcoming_office_hours(conn, hub_name, now_ms)
+        if n.event_start is not None
+    )
+
+
+def _upcoming_office_hours(conn: sqlite3.Connection, hub_name: str, now_ms: int) -> list[Notice]:
+    """The hub's office-hour notices whose event is not over, by start."""
     hub_key = _hub_key(conn, hub_name)
+    # A hub this node does not know by name sees only notices meant for every hub.
     notices = active_notices(conn, hub=hub_key or "", at_ms=now_ms, category=OFFICE_HOURS_CATEGORY)
-    times = []
-    for notice in notices:
-        if notice.event_start is None:
-            continue
-        end = notice.event_end or notice.event_start + DEFAULT_EVENT_MS
-        if end > now_ms:
-            times.append((notice.event_start, end))
-    return sorted(times)
+    upcoming = [n for n in notices if n.event_start is not None and _office_hour_end(n) > now_ms]
+    return sorted(upcoming, key=lambda n: n.event_start or 0)
+
+
+def _office_hour_end(notice: Notice) -> int:
+    """An office hour's end; one announced without an end lasts DEFAULT_EVENT_MS."""
+    return notice.event_end or (notice.event_start or 0) + DEFAULT_EVENT_MS
 
 
 def _office_hour_line(start_ms: int, end_ms: int | None, place: str, title: str) -> str:

@@ -29,7 +29,7 @@ from admin.desk.articles_form import (
     form_of,
     read_article_form,
 )
-from admin.desk.notices_stash import UploadStash
+from admin.desk.notices_stash import UploadStash, app_stash
 from admin.desk.policy import DeskUser, allow
 from admin.desk.practice_form import MAX_REASON_CHARS, reason_problem
 from admin.desk.practice_slots import WithdrawForm
@@ -359,12 +359,7 @@ def _groups(conn: sqlite3.Connection, user: DeskUser) -> list[str]:
 
 
 def _stash(request: Request) -> UploadStash:
-    state = request.app.state
-    stash = getattr(state, STASH, None)
-    if stash is None:
-        stash = UploadStash()
-        setattr(state, STASH, stash)
-    return stash
+    return app_stash(request.app, STASH)
 
 
 def _to_list(request: Request, done: str = "") -> Response:

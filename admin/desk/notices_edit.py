@@ -33,7 +33,7 @@ from admin.desk.notices_form import (
     say,
     warn,
 )
-from admin.desk.notices_stash import UploadStash
+from admin.desk.notices_stash import UploadStash, app_stash
 from admin.desk.notices_words import (
     CATEGORY_CHOICES,
     FIELD_OF_LANGUAGE,
@@ -195,12 +195,7 @@ def _stage(
 
 
 def _stash(request: Request) -> UploadStash:
-    state = request.app.state
-    stash = getattr(state, STASH, None)
-    if stash is None:
-        stash = UploadStash()
-        setattr(state, STASH, stash)
-    return stash
+    return app_stash(request.app, STASH)
 
 
 def _kept(form: NoticeForm, editing: Editing | None) -> list[Attachment]:

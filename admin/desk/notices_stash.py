@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from content.attachments import Prepared
 from content.bodies import MAX_ATTACHMENTS
@@ -65,3 +66,12 @@ class UploadStash:
             if now - oldest.since < KEEP_S:
                 return
             del self.waiting[token]
+
+
+def app_stash(app: Any, name: str) -> UploadStash:
+    """The desk application's stash called `name` (one per editor), made on first use."""
+    stash = getattr(app.state, name, None)
+    if stash is None:
+        stash = UploadStash()
+        setattr(app.state, name, stash)
+    return stash
