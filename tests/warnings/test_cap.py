@@ -30,7 +30,7 @@ def test_a_dwd_alert_reads_with_both_languages_and_its_areas() -> None:
     assert german.instruction.startswith("Schließen Sie")
     area = german.areas[0]
     assert area.geocodes == (("WARNCELLID", "809272129"),)
-    assert area.polygons[0][0] == (48.80, 13.40)
+    assert area.polygons[0][0] == (48.70, 13.30)
     assert len(area.polygons[0]) == 5
     assert german.expires == cap_time("2099-06-01T18:00:00+02:00", "expires")
 
@@ -106,7 +106,7 @@ HOSTILE = {
         _broken(b"<expires>2099-06-01", b"<expires>2099-06-31"),
         "no date that exists",
     ),
-    "broken polygon": (_broken(b"<polygon>48.80,13.40", b"<polygon>48.80;13.40"), "lat,lon"),
+    "broken polygon": (_broken(b"<polygon>48.70,13.30", b"<polygon>48.70;13.30"), "lat,lon"),
     "malformed reference": (
         _broken(b"<scope>Public</scope>", b"<scope>Public</scope><references>x,y</references>"),
         "reference",

@@ -83,7 +83,8 @@ def test_feed_publish_update_cancel_restart(
             cluster.hub(hub)
         cluster.wait_ready()
 
-        # 1. Published: on Perlesreut's board as an emergency, not on Ringelai's.
+        # 1. Published: on Perlesreut's board as an emergency (its warn cell), not on Ringelai's,
+        # whose reported position lies outside the alert's polygon (whenever the status arrives).
         publish_file(directory, "warnungen.xml", (DATA / "dwd_alert.xml").read_bytes())
         (notice_id,) = wait_for(lambda: _board(perlesreut, perlesreut), WAIT_S, "the warning")
         with perlesreut.store() as store:
